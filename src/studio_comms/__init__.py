@@ -1,0 +1,3 @@
+"""studio-comms: customer communication service for fitness studios."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from studio_comms.core.auth import Scope
+
+
+class ApiKeyCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    scopes: list[Scope] = Field(min_length=1)
+
+
+class ApiKeyRead(BaseModel):
+    keyId: int
+    name: str
+    scopes: list[Scope]
+    prefix: str = Field(description="The visible start of the key, to tell keys apart.")
+    createdAt: datetime
+    revokedAt: datetime | None = None
+
+
+class ApiKeyCreated(BaseModel):
+    keyId: int
+    apiKey: str = Field(description="The key itself. Shown only in this response; store it now.")
+    name: str
+    scopes: list[Scope]

@@ -1,0 +1,22 @@
+"""Who made a change, as the consent ledger records it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ChangeSource(StrEnum):
+    API_KEY = "API_KEY"
+    PREFERENCE_CENTER = "PREFERENCE_CENTER"
+    UNSUBSCRIBE_LINK = "UNSUBSCRIBE_LINK"
+    OPERATOR = "OPERATOR"
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    source: ChangeSource
+    actor: str
+    request_id: str | None = None
+    ip_address: str | None = None
+    user_agent: str | None = None

@@ -1,0 +1,219 @@
+"""The entry point of every API request: authenticate, limit, run one unit of work, commit.
+
+All database work of a request happens in one worker-thread call, so a request costs one thread
+hop (measured: docs/benchmarks.md). The commit happens before the response exists, so a failed
+commit can never be answered with a success.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from studio_comms.apikeys.service import authenticate
+from studio_comms.core.audit import Audit, ChangeSource
+from studio_comms.core.auth import Principal, Scope
+from studio_comms.core.errors import AdminUnauthenticated, MissingScope, Unauthenticated
+from studio_comms.core.requestid import request_id_of
+from studio_comms.core.runtime import Runtime
+from studio_comms.idempotency import service as idempotency
+from studio_comms.idempotency.service import StoredResponse
+
+api_key_header = APIKeyHeader(name="X-API-KEY", scheme_name="ApiKeyAuth", auto_error=False)
+admin_bearer = HTTPBearer(scheme_name="OperatorToken", auto_error=False)
+_READ_METHODS = {"GET", "HEAD"}
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A result with a status other than 200 (201 Created, 204 No Content)."""
+
+    body: Any
+    status: int
+
+
+def to_json(result: Any) -> bytes:
+    if isinstance(result, BaseModel):
+        return result.model_dump_json(exclude_none=True).encode()
+    if isinstance(result, list):
+        return b"[" + b",".join(to_json(item) for item in result) + b"]"
+    raise TypeError(f"cannot serialise {type(result).__name__}")
+
+
+def _stored(result: Any) -> StoredResponse:
+    if isinstance(result, Reply):
+        body = b"" if result.body is None else to_json(result.body)
+        return StoredResponse(result.status, body)
+    return StoredResponse(200, to_json(result))
+
+
+def _respond(stored: StoredResponse, *, replayed: bool = False) -> Response:
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
+    if stored.status == 204:
+        return Response(status_code=204, headers=headers)
+    return Response(stored.body, stored.status, headers=headers, media_type="application/json")
+
+
+class RequestContext:
+    """What every entry point needs from the request, resolved before the body is worked on."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.runtime: Runtime = request.app.state.runtime
+        self.now: datetime = self.runtime.clock()
+        self.write = request.method not in _READ_METHODS
+        self.request_id = request_id_of(request.scope)
+
+    def _unit_of_work(self, work: Callable[[Session], Any]) -> StoredResponse:
+        with self.runtime.database.session(write=self.write) as session:
+            stored = _stored(work(session))
+            session.commit()
+            return stored
+
+
+class ApiContext(RequestContext):
+    def __init__(
+        self, request: Request, api_key: str, scope: Scope | None, idempotency_key: str | None
+    ) -> None:
+        super().__init__(request)
+        self.api_key = api_key
+        self.required_scope = scope
+        self.idempotency_key = idempotency_key if self.write else None
+
+    def audit(self, principal: Principal) -> Audit:
+        client = self.request.client
+        return Audit(
+            source=ChangeSource.API_KEY,
+            actor=principal.actor,
+            # The client's own idempotency key is the id it can find the change by.
+            request_id=self.idempotency_key or self.request_id,
+            ip_address=client.host if client else None,
+            user_agent=(self.request.headers.get("user-agent") or "")[:512] or None,
+        )
+
+    async def run(self, work: Callable[[Session, Principal], Any]) -> Response:
+        body = await self.request.body() if self.idempotency_key else b""
+        stored, replayed = await run_in_threadpool(self._run, work, body)
+        return _respond(stored, replayed=replayed)
+
+    def _authorize(self, session: Session) -> Principal:
+        principal = authenticate(session, self.api_key)
+        if self.required_scope is not None and self.required_scope not in principal.scopes:
+            raise MissingScope(scope=self.required_scope.value)
+        route = self.request.scope.get("route")
+        endpoint = f"{self.request.method} {getattr(route, 'path', self.request.url.path)}"
+        self.runtime.limiter.hit(principal.key_id, endpoint)
+        return principal
+
+    def _run(self, work: Callable[[Session, Principal], Any], body: bytes) -> tuple[StoredResponse, bool]:
+        if self.idempotency_key is None:
+            return self._unit_of_work(lambda session: work(session, self._authorize(session))), False
+        principal, claim = self._claim(body)
+        if claim.replay is not None:
+            return claim.replay, True
+        assert claim.record_id is not None
+        try:
+            with self.runtime.database.session(write=True) as session:
+                stored = _stored(work(session, principal))
+                idempotency.complete(session, claim.record_id, stored, now=self.now)
+                session.commit()
+                return stored, False
+        except BaseException:
+            with self.runtime.database.session(write=True) as session:
+                idempotency.release(session, claim.record_id)
+                session.commit()
+            raise
+
+    def _claim(self, body: bytes) -> tuple[Principal, idempotency.Claim]:
+        assert self.idempotency_key is not None
+        settings = self.runtime.settings
+        fingerprint = idempotency.fingerprint(self.request.method, self.request.url.path, body)
+        for attempt in (1, 2):
+            try:
+                with self.runtime.database.session(write=True) as session:
+                    principal = self._authorize(session) if attempt == 1 else authenticate(
+                        session, self.api_key
+                    )
+                    claim = idempotency.claim(
+                        session,
+                        principal.key_id,
+                        self.idempotency_key,
+                        fingerprint,
+                        now=self.now,
+                        ttl=timedelta(seconds=settings.idempotency_ttl_seconds),
+                        lease=timedelta(seconds=settings.idempotency_lease_seconds),
+                    )
+                    session.commit()
+                    return principal, claim
+            except IntegrityError:
+                # PostgreSQL: a concurrent request inserted the same key first; look again.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
+class AdminContext(RequestContext):
+    async def run(self, work: Callable[[Session], Any]) -> Response:
+        return _respond(await run_in_threadpool(self._unit_of_work, work))
+
+
+def api_reader(scope: Scope | None) -> Callable[..., Any]:
+    """Dependency for a reading ``/v1`` route needing ``scope`` (``None``: any valid key)."""
+
+    async def dependency(
+        request: Request, api_key: Annotated[str | None, Depends(api_key_header)]
+    ) -> ApiContext:
+        # A missing key fails before the body is validated; a wrong one when it is looked up.
+        if not api_key:
+            raise Unauthenticated()
+        return ApiContext(request, api_key, scope, None)
+
+    return dependency
+
+
+def api_writer(scope: Scope) -> Callable[..., Any]:
+    """Dependency for a writing ``/v1`` route: as :func:`api_reader`, plus ``Idempotency-Key``."""
+
+    async def dependency(
+        request: Request,
+        api_key: Annotated[str | None, Depends(api_key_header)],
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                alias="Idempotency-Key",
+                min_length=1,
+                max_length=idempotency.MAX_KEY_LENGTH,
+                description="Retrying a write with the same key within 24 h returns the first "
+                "response instead of applying the write twice.",
+            ),
+        ] = None,
+    ) -> ApiContext:
+        if not api_key:
+            raise Unauthenticated()
+        return ApiContext(request, api_key, scope, idempotency_key)
+
+    return dependency
+
+
+async def admin_context(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(admin_bearer)],
+) -> AdminContext:
+    expected = request.app.state.runtime.settings.admin_token
+    given = credentials.credentials if credentials else ""
+    if expected is None or not expected.get_secret_value() or not hmac.compare_digest(
+        given.encode(), expected.get_secret_value().encode()
+    ):
+        raise AdminUnauthenticated()
+    return AdminContext(request)

@@ -1,0 +1,97 @@
+"""Renders every error as ``ErrorResponse`` — ours, FastAPI's and Starlette's alike."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from studio_comms.core.errors import (
+    AppError,
+    ConcurrentModification,
+    MethodNotAllowed,
+    RouteNotFound,
+    ServiceUnavailable,
+)
+from studio_comms.core.messages import pick_language, render
+from studio_comms.core.requestid import request_id_of
+from studio_comms.core.validation import invalid_from_errors
+
+log = logging.getLogger("studio_comms.errors")
+
+
+def error_response(error: AppError, *, request_id: str | None, accept_language: str | None) -> Response:
+    body: dict[str, Any] = {
+        "errorMessage": render(error.catalogue_key, pick_language(accept_language), error.args_for_message),
+        "errorCode": error.error_code,
+    }
+    if request_id:
+        body["traceId"] = request_id
+    if error.reference:
+        body["reference"] = error.reference
+    headers = dict(error.headers)
+    if request_id:
+        headers["X-Request-Id"] = request_id
+    return Response(
+        orjson.dumps(body), status_code=error.status, headers=headers, media_type="application/json"
+    )
+
+
+def _respond(request: Request, error: AppError) -> Response:
+    return error_response(
+        error,
+        request_id=request_id_of(request.scope),
+        accept_language=request.headers.get("accept-language"),
+    )
+
+
+async def _app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    return _respond(request, exc)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return _respond(request, invalid_from_errors(list(exc.errors())))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        return _respond(request, RouteNotFound(path=request.url.path))
+    if exc.status_code == 405:
+        error = MethodNotAllowed(method=request.method)
+        error.headers.update(exc.headers or {})
+        return _respond(request, error)
+    generic = AppError()
+    generic.status = exc.status_code  # type: ignore[misc]
+    return _respond(request, generic)
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, IntegrityError):
+        # Two requests raced on the same new row; the loser may simply retry.
+        log.warning("integrity conflict on %s %s: %s", request.method, request.url.path, exc.orig)
+        return _respond(request, ConcurrentModification())
+    log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return _respond(request, ServiceUnavailable())
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _respond(request, AppError())
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _database_error)
+    app.add_exception_handler(OperationalError, _database_error)
+    app.add_exception_handler(Exception, _unexpected)

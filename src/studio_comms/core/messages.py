@@ -1,0 +1,165 @@
+"""The message catalogue: one text per message key and language (``en``, ``de``).
+
+Clients branch on ``errorCode``; these texts are for people and may change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SUPPORTED_LANGUAGES = ("en", "de")
+DEFAULT_LANGUAGE = "en"
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "INTERNAL_ERROR": {
+        "en": "An unexpected error occurred. Quote the traceId when you report it.",
+        "de": "Ein unerwarteter Fehler ist aufgetreten. Bitte nennen Sie die traceId bei Rückfragen.",
+    },
+    "SERVICE_UNAVAILABLE": {
+        "en": "The service cannot reach its database right now. Retry later.",
+        "de": "Der Dienst erreicht seine Datenbank gerade nicht. Bitte später erneut versuchen.",
+    },
+    "MALFORMED_JSON": {
+        "en": "The request body is not valid JSON.",
+        "de": "Der Request-Body ist kein gültiges JSON.",
+    },
+    "BODY_REQUIRED": {
+        "en": "A JSON request body is required.",
+        "de": "Ein JSON-Request-Body ist erforderlich.",
+    },
+    "FIELD_REQUIRED": {
+        "en": "{field} is required.",
+        "de": "{field} ist erforderlich.",
+    },
+    "FIELD_ENUM": {
+        "en": "{field} must be one of: {allowed}.",
+        "de": "{field} muss einer der folgenden Werte sein: {allowed}.",
+    },
+    "FIELD_TYPE": {
+        "en": "{field} must be {expected}.",
+        "de": "{field} muss vom Typ {expected} sein.",
+    },
+    "FIELD_RANGE": {
+        "en": "{field} is out of range ({detail}).",
+        "de": "{field} liegt außerhalb des erlaubten Bereichs ({detail}).",
+    },
+    "FIELD_LENGTH": {
+        "en": "{field} has an invalid length ({detail}).",
+        "de": "{field} hat eine ungültige Länge ({detail}).",
+    },
+    "FIELD_INVALID": {
+        "en": "{field} is invalid: {detail}.",
+        "de": "{field} ist ungültig: {detail}.",
+    },
+    "AUTHENTICATION_FAILED": {
+        "en": "Missing or invalid API key (header X-API-KEY).",
+        "de": "Fehlender oder ungültiger API-Schlüssel (Header X-API-KEY).",
+    },
+    "ADMIN_AUTHENTICATION_FAILED": {
+        "en": "Missing or invalid operator token (header Authorization: Bearer).",
+        "de": "Fehlendes oder ungültiges Betreiber-Token (Header Authorization: Bearer).",
+    },
+    "MISSING_SCOPE": {
+        "en": "The API key lacks the scope {scope}.",
+        "de": "Dem API-Schlüssel fehlt der Scope {scope}.",
+    },
+    "ROUTE_NOT_FOUND": {
+        "en": "There is no endpoint at {path}.",
+        "de": "Unter {path} gibt es keinen Endpunkt.",
+    },
+    "METHOD_NOT_ALLOWED": {
+        "en": "Method {method} is not allowed here.",
+        "de": "Die Methode {method} ist hier nicht erlaubt.",
+    },
+    "CUSTOMER_NOT_FOUND": {
+        "en": "Customer {customerId} not found.",
+        "de": "Kunde {customerId} wurde nicht gefunden.",
+    },
+    "STUDIO_NOT_FOUND": {
+        "en": "Studio {studioId} not found.",
+        "de": "Studio {studioId} wurde nicht gefunden.",
+    },
+    "API_KEY_NOT_FOUND": {
+        "en": "API key {keyId} not found.",
+        "de": "API-Schlüssel {keyId} wurde nicht gefunden.",
+    },
+    "SUPPRESSION_NOT_FOUND": {
+        "en": "The customer has no block on {channel}.",
+        "de": "Für den Kunden ist {channel} nicht gesperrt.",
+    },
+    "DUPLICATE_CATEGORY": {
+        "en": "Message category {category} appears more than once.",
+        "de": "Die Nachrichtenkategorie {category} kommt mehrfach vor.",
+    },
+    "DUPLICATE_CHANNEL": {
+        "en": "Channel {channel} appears more than once in category {category}.",
+        "de": "Der Kanal {channel} kommt in der Kategorie {category} mehrfach vor.",
+    },
+    "CHANNEL_NOT_OFFERED": {
+        "en": "The studio does not offer {channel} for {category}.",
+        "de": "Das Studio bietet {channel} für {category} nicht an.",
+    },
+    "CHANNEL_NOT_OVERRIDABLE": {
+        "en": "{channel} for {category} is set by the studio; the customer cannot change it.",
+        "de": "{channel} für {category} legt das Studio fest; der Kunde kann es nicht ändern.",
+    },
+    "CHANNEL_SUPPRESSED": {
+        "en": "{channel} is blocked for this customer ({reason}) and cannot be activated.",
+        "de": "{channel} ist für diesen Kunden gesperrt ({reason}) und kann nicht aktiviert werden.",
+    },
+    "IDEMPOTENCY_KEY_REUSED": {
+        "en": "This Idempotency-Key was already used for a different request.",
+        "de": "Dieser Idempotency-Key wurde bereits für eine andere Anfrage verwendet.",
+    },
+    "IDEMPOTENCY_KEY_IN_USE": {
+        "en": "A request with this Idempotency-Key is still being processed; retry shortly.",
+        "de": "Eine Anfrage mit diesem Idempotency-Key wird noch verarbeitet; bitte gleich erneut versuchen.",
+    },
+    "CONCURRENT_MODIFICATION": {
+        "en": "The entity was modified by another request at the same time; retry.",
+        "de": "Der Datensatz wurde gleichzeitig von einer anderen Anfrage geändert; bitte erneut versuchen.",
+    },
+    "PAYLOAD_TOO_LARGE": {
+        "en": "The request body exceeds {limit} bytes.",
+        "de": "Der Request-Body ist größer als {limit} Bytes.",
+    },
+    "UNSUPPORTED_MEDIA_TYPE": {
+        "en": "Send the request body as application/json.",
+        "de": "Senden Sie den Request-Body als application/json.",
+    },
+    "RATE_LIMITED": {
+        "en": "Rate limit exceeded for this endpoint; retry in {retryAfter} seconds.",
+        "de": "Ratenlimit für diesen Endpunkt überschritten; erneut versuchen in {retryAfter} Sekunden.",
+    },
+}
+
+
+def pick_language(accept_language: str | None) -> str:
+    """The first supported language by quality in ``Accept-Language`` (``de-AT`` → ``de``), else ``en``."""
+    if not accept_language:
+        return DEFAULT_LANGUAGE
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                quality = 0.0
+        ranked.append((-quality, position, tag.strip().lower().split("-")[0]))
+    for negative_quality, _, base in sorted(ranked):
+        if negative_quality < 0 and base in SUPPORTED_LANGUAGES:
+            return base
+    return DEFAULT_LANGUAGE
+
+
+def render(key: str, language: str, args: dict[str, Any]) -> str:
+    texts = CATALOGUE.get(key) or CATALOGUE["INTERNAL_ERROR"]
+    template = texts.get(language) or texts[DEFAULT_LANGUAGE]
+    try:
+        return template.format(**args)
+    except (KeyError, IndexError):
+        # A missing placeholder value must never turn an error response into a crash.
+        return texts[DEFAULT_LANGUAGE]

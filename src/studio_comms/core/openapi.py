@@ -1,0 +1,37 @@
+"""Helpers that keep every route's documented error statuses in one shape."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Path
+
+from studio_comms.core.schemas import ErrorResponse
+
+INT64_MAX = 2**63 - 1
+
+# Path ids: positive int64, as in the Sport Alliance spec; anything else is a 400 naming the id.
+CustomerId = Annotated[int, Path(ge=1, le=INT64_MAX, description="The studio's customer id")]
+StudioId = Annotated[int, Path(ge=1, le=INT64_MAX)]
+KeyId = Annotated[int, Path(ge=1, le=INT64_MAX)]
+
+_DESCRIPTIONS = {
+    400: "Validation failed (see `reference`)",
+    401: "Missing or invalid credentials",
+    403: "The API key lacks the required scope",
+    404: "Entity not found (also another studio's entity)",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Request body is not JSON",
+    429: "Rate limit exceeded (see Retry-After)",
+    500: "Unexpected error",
+}
+
+# Every compatible operation declares these (Sport Alliance spec).
+COMPATIBLE_ERRORS = (400, 401, 403, 404, 409, 429, 500)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {"model": ErrorResponse, "description": _DESCRIPTIONS[status]} for status in statuses
+    }

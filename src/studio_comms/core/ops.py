@@ -1,0 +1,61 @@
+"""Routes for operations: liveness, readiness, the HEAD key check and the benchmark ceiling."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from studio_comms.core.auth import Principal
+from studio_comms.core.context import ApiContext, Reply, api_reader
+from studio_comms.core.errors import ServiceUnavailable
+from studio_comms.core.runtime import Runtime
+
+router = APIRouter(include_in_schema=False)
+_OK = b'{"status":"ok"}'
+
+
+@router.get("/healthz")
+async def healthz() -> Response:
+    return Response(_OK, media_type="application/json")
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+
+    def ping() -> None:
+        with runtime.database.session(write=False) as session:
+            session.execute(text("SELECT 1"))
+
+    try:
+        await run_in_threadpool(ping)
+    except Exception as error:
+        raise ServiceUnavailable() from error
+    return Response(_OK, media_type="application/json")
+
+
+@router.head("/v1/{path:path}")
+async def head_checks_key(
+    path: str, ctx: Annotated[ApiContext, Depends(api_reader(None))]
+) -> Response:
+    """Sport Alliance: HEAD on any path only validates the key (200 or 401)."""
+
+    def work(_session: Session, _principal: Principal) -> Reply:
+        return Reply(None, 200)
+
+    return await ctx.run(work)
+
+
+bench_router = APIRouter(include_in_schema=False)
+_CEILING = b'[{"messageCategory":"GENERAL","channels":[{"communicationChannel":"EMAIL","active":true}]}]'
+
+
+@bench_router.get("/bench/ceiling")
+async def framework_ceiling() -> Response:
+    """The same app doing no work: what `make bench` divides by."""
+    return Response(_CEILING, media_type="application/json")

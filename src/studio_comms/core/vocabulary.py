@@ -1,0 +1,29 @@
+"""The compatible enums (exact values of the Sport Alliance Open API) shared by several domains."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class MessageCategory(StrEnum):
+    CONTRACT = "CONTRACT"
+    GENERAL = "GENERAL"
+    APPOINTMENT = "APPOINTMENT"
+    NEWSLETTER = "NEWSLETTER"
+    LOYALTY_PROGRAM = "LOYALTY_PROGRAM"
+
+
+class CommunicationChannel(StrEnum):
+    LETTER = "LETTER"
+    EMAIL = "EMAIL"
+    TEXT_MESSAGE = "TEXT_MESSAGE"
+    PHONE = "PHONE"
+    FAX = "FAX"
+    CONVERSATION = "CONVERSATION"
+    CHAT = "CHAT"
+    OTHER = "OTHER"
+
+
+# The order GET answers in: the order of the enums, so responses are stable.
+CATEGORY_ORDER = {category: index for index, category in enumerate(MessageCategory)}
+CHANNEL_ORDER = {channel: index for index, channel in enumerate(CommunicationChannel)}

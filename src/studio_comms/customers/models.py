@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from studio_comms.db.base import Base
+from studio_comms.db.types import BigIntId, UtcDateTime
+
+
+class Customer(Base):
+    """A studio's member. ``customer_id`` is the studio's own number, unique within the studio.
+
+    The composite key (studio_id, customer_id) is carried by every customer-owned row, so a row of
+    one studio can never point at another studio's customer.
+    """
+
+    __tablename__ = "customers"
+
+    studio_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("studios.id", ondelete="CASCADE"), primary_key=True
+    )
+    customer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_name: Mapped[str] = mapped_column(String(200))
+    last_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    phone_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

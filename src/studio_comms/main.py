@@ -1,0 +1,65 @@
+"""Application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import FastAPI
+
+from studio_comms import __version__
+from studio_comms.apikeys import endpoints as apikeys_endpoints
+from studio_comms.core import handlers
+from studio_comms.core.clock import utcnow
+from studio_comms.core.middleware import RequestGuardMiddleware
+from studio_comms.core.ops import bench_router
+from studio_comms.core.ops import router as ops_router
+from studio_comms.core.ratelimit import RateLimiter
+from studio_comms.core.runtime import Runtime
+from studio_comms.customers import endpoints as customers_endpoints
+from studio_comms.db.engine import make_engine
+from studio_comms.db.session import Database
+from studio_comms.preferences import endpoints as preferences_endpoints
+from studio_comms.preferences import suppressions
+from studio_comms.settings import Settings
+from studio_comms.studios import endpoints as studios_endpoints
+
+DESCRIPTION = """\
+Customer communication for fitness studios. The `Customers Communication` operations are
+wire-compatible with the Sport Alliance Open API (Magicline / PerfectGym Next): same paths,
+operationIds, schemas and status codes. Everything else is an additive extension.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> FastAPI:
+    settings = settings or Settings()
+    database = database or Database(make_engine(settings.database_url))
+    app = FastAPI(
+        title="studio-comms",
+        version=__version__,
+        description=DESCRIPTION,
+        # One schema per model, named as in the official spec (no -Input/-Output split).
+        separate_input_output_schemas=False,
+    )
+    app.state.runtime = Runtime(
+        settings=settings,
+        database=database,
+        limiter=RateLimiter(settings.rate_limit, settings.redis_url),
+        clock=clock,
+    )
+    handlers.install(app)
+    app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.include_router(ops_router)
+    app.include_router(preferences_endpoints.router)
+    app.include_router(studios_endpoints.router)
+    app.include_router(apikeys_endpoints.router)
+    app.include_router(customers_endpoints.router)
+    app.include_router(suppressions.router)
+    if settings.enable_bench_routes:
+        app.include_router(bench_router)
+    return app

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from studio_comms.core.errors import Conflict, Invalid
+
+
+class DuplicateCategory(Invalid):
+    error_code = "DUPLICATE_CATEGORY"
+
+
+class DuplicateChannel(Invalid):
+    error_code = "DUPLICATE_CHANNEL"
+
+
+class ChannelNotOffered(Invalid):
+    error_code = "CHANNEL_NOT_OFFERED"
+
+
+class ChannelNotOverridable(Invalid):
+    error_code = "CHANNEL_NOT_OVERRIDABLE"
+
+
+class ChannelSuppressed(Conflict):
+    error_code = "CHANNEL_SUPPRESSED"

@@ -1,0 +1,186 @@
+"""Pure preference decisions (no I/O): the one place that says whether a channel may be used.
+
+Order (DESIGN §3): a hard block denies; a channel the studio does not offer is denied; a channel
+that is not customer-overridable takes the studio default; otherwise the customer's own choice, or
+the studio default where the customer made none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from studio_comms.core.errors import Invalid
+from studio_comms.core.vocabulary import (
+    CATEGORY_ORDER,
+    CHANNEL_ORDER,
+    CommunicationChannel,
+    MessageCategory,
+)
+from studio_comms.preferences.errors import (
+    ChannelNotOffered,
+    ChannelNotOverridable,
+    ChannelSuppressed,
+    DuplicateCategory,
+    DuplicateChannel,
+)
+
+Slot = tuple[MessageCategory, CommunicationChannel]
+
+
+class Rule(StrEnum):
+    BLOCKED = "BLOCKED"
+    NOT_OFFERED = "NOT_OFFERED"
+    STUDIO_ENFORCED = "STUDIO_ENFORCED"
+    CUSTOMER_CHOICE = "CUSTOMER_CHOICE"
+    STUDIO_DEFAULT = "STUDIO_DEFAULT"
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    active: bool
+    customer_overridable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    active: bool
+    ledger_entry_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    permitted: bool
+    rule: Rule
+    ledger_entry_id: int | None = None
+    block_reason: str | None = None
+
+
+def decide(offer: Offer | None, choice: Choice | None, block: Block | None) -> Decision:
+    if block is not None:
+        return Decision(False, Rule.BLOCKED, block_reason=block.reason)
+    if offer is None:
+        return Decision(False, Rule.NOT_OFFERED)
+    if not offer.customer_overridable:
+        return Decision(offer.active, Rule.STUDIO_ENFORCED)
+    if choice is not None:
+        return Decision(choice.active, Rule.CUSTOMER_CHOICE, ledger_entry_id=choice.ledger_entry_id)
+    return Decision(offer.active, Rule.STUDIO_DEFAULT)
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveChannel:
+    channel: CommunicationChannel
+    active: bool
+    customer_overridable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """Everything a decision for one customer needs, loaded once."""
+
+    offers: Mapping[Slot, Offer]
+    choices: Mapping[Slot, Choice]
+    blocks: Mapping[CommunicationChannel, Block]
+
+    def decide(self, category: MessageCategory, channel: CommunicationChannel) -> Decision:
+        slot = (category, channel)
+        return decide(self.offers.get(slot), self.choices.get(slot), self.blocks.get(channel))
+
+    def effective(self) -> list[tuple[MessageCategory, list[EffectiveChannel]]]:
+        """One entry per offered category, channels in enum order (the GET answer)."""
+        by_category: dict[MessageCategory, list[EffectiveChannel]] = {}
+        for (category, channel), offer in self.offers.items():
+            by_category.setdefault(category, []).append(
+                EffectiveChannel(
+                    channel=channel,
+                    active=self.decide(category, channel).permitted,
+                    # A blocked channel cannot be changed by anyone until the block is lifted.
+                    customer_overridable=offer.customer_overridable and channel not in self.blocks,
+                )
+            )
+        return [
+            (category, sorted(channels, key=lambda c: CHANNEL_ORDER[c.channel]))
+            for category, channels in sorted(by_category.items(), key=lambda i: CATEGORY_ORDER[i[0]])
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestedChannel:
+    channel: CommunicationChannel
+    active: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestedCategory:
+    category: MessageCategory | None
+    channels: Sequence[RequestedChannel]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    category: MessageCategory
+    channel: CommunicationChannel
+    previous_active: bool
+    active: bool
+
+
+def check_structure(
+    entries: Sequence[tuple[MessageCategory | None, Sequence[CommunicationChannel]]],
+) -> None:
+    """Every entry names its category; no category, and no channel within one, appears twice."""
+    seen_categories: set[MessageCategory] = set()
+    for i, (category, channels) in enumerate(entries):
+        if category is None:
+            raise Invalid(
+                reference=f"[{i}].messageCategory",
+                message_key="FIELD_REQUIRED",
+                field=f"[{i}].messageCategory",
+            )
+        if category in seen_categories:
+            raise DuplicateCategory(reference=f"[{i}].messageCategory", category=category)
+        seen_categories.add(category)
+        seen_channels: set[CommunicationChannel] = set()
+        for j, channel in enumerate(channels):
+            if channel in seen_channels:
+                raise DuplicateChannel(
+                    reference=f"[{i}].channels[{j}].communicationChannel",
+                    category=category,
+                    channel=channel,
+                )
+            seen_channels.add(channel)
+
+
+def plan_changes(state: State, requested: Sequence[RequestedCategory]) -> list[Change]:
+    """The effective changes a merge-PUT asks for, or the first reason it must be refused.
+
+    Nothing is written before this returns, so a refused body changes nothing. Entries that
+    restate the current effective value are no change (clients often PUT back what they read).
+    """
+    check_structure([(entry.category, [c.channel for c in entry.channels]) for entry in requested])
+    changes: list[Change] = []
+    for i, entry in enumerate(requested):
+        assert entry.category is not None  # checked above
+        for j, wanted in enumerate(entry.channels):
+            path = f"[{i}].channels[{j}]"
+            names = {"category": entry.category, "channel": wanted.channel}
+            offer = state.offers.get((entry.category, wanted.channel))
+            if offer is None:
+                raise ChannelNotOffered(reference=f"{path}.communicationChannel", **names)
+            current = state.decide(entry.category, wanted.channel)
+            if wanted.active is None or wanted.active == current.permitted:
+                continue
+            if current.rule is Rule.BLOCKED:
+                raise ChannelSuppressed(
+                    reference=f"{path}.active", reason=current.block_reason, **names
+                )
+            if not offer.customer_overridable:
+                raise ChannelNotOverridable(reference=f"{path}.active", **names)
+            changes.append(Change(entry.category, wanted.channel, current.permitted, wanted.active))
+    return changes

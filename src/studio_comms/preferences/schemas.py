@@ -1,0 +1,63 @@
+"""Wire models. Names and fields are the Sport Alliance ones, so generated clients line up."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+
+from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
+from studio_comms.preferences.rules import Rule
+
+
+class CommunicationChannelWrapper(BaseModel):
+    """A channel of a message category: whether it is active and whether the customer may change it."""
+
+    communicationChannel: CommunicationChannel
+    customerOverridable: StrictBool | None = Field(
+        default=None,
+        description="Whether the customer may change this channel. Ignored in PUT bodies.",
+    )
+    active: StrictBool | None = Field(
+        default=None,
+        description="Whether communication on this channel is allowed. Absent in a PUT: unchanged.",
+    )
+
+
+class CommunicationPreference(BaseModel):
+    """The preference of a customer for one message category."""
+
+    messageCategory: MessageCategory | None = None
+    channels: list[CommunicationChannelWrapper] | None = None
+
+
+class ConsentLedgerEntryRead(BaseModel):
+    """One recorded change of one (category, channel), newest first in the history."""
+
+    model_config = ConfigDict(title="ConsentLedgerEntry")
+
+    entryId: int
+    messageCategory: MessageCategory
+    communicationChannel: CommunicationChannel
+    previousActive: bool
+    active: bool
+    source: str = Field(description="API_KEY, PREFERENCE_CENTER, UNSUBSCRIBE_LINK or OPERATOR")
+    actor: str
+    requestId: str | None = None
+    occurredAt: datetime
+    ipAddress: str | None = None
+    userAgent: str | None = None
+
+
+class CommunicationPermission(BaseModel):
+    """The decision for one (category, channel) and the rule that made it."""
+
+    permitted: bool
+    reason: Rule
+    messageCategory: MessageCategory
+    communicationChannel: CommunicationChannel
+    ledgerEntryId: int | None = Field(
+        default=None, description="The consent ledger entry behind a CUSTOMER_CHOICE decision."
+    )
+    blockReason: str | None = Field(default=None, description="Why the channel is blocked.")
+    decidedAt: datetime

@@ -1,0 +1,41 @@
+"""Configuration from the environment (prefix ``STUDIO_COMMS_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("var") / "studio-comms.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STUDIO_COMMS_", extra="ignore")
+
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    admin_token: SecretStr | None = None
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    # Sport Alliance default: 1000 requests per minute, counted per key and endpoint.
+    rate_limit: str = "1000/minute"
+    max_body_bytes: int = 1024 * 1024
+    idempotency_ttl_seconds: int = 24 * 3600
+    # An IN_PROGRESS idempotency claim older than this belongs to a crashed request.
+    idempotency_lease_seconds: int = 60
+    # The constant-JSON route used by `make bench` as the framework ceiling.
+    enable_bench_routes: bool = False
+    var_dir: Path = Path("var")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError("database_url must be sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,60 @@
+"""Operator API for studios and their communication settings (``/admin/v1``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from studio_comms.core.context import AdminContext, Reply, admin_context
+from studio_comms.core.openapi import StudioId, error_responses
+from studio_comms.preferences.schemas import CommunicationPreference
+from studio_comms.studios import service
+from studio_comms.studios.schemas import StudioCreate, StudioRead
+
+router = APIRouter(prefix="/admin/v1/studios", tags=["Operator"])
+Operator = Annotated[AdminContext, Depends(admin_context)]
+
+
+@router.post(
+    "", status_code=201, response_model=StudioRead, responses=error_responses(400, 401, 413, 415)
+)
+async def create_studio(body: StudioCreate, ctx: Operator) -> Response:
+    """Create a studio with the default communication settings."""
+
+    def work(session: Session) -> Reply:
+        return Reply(service.create_studio(session, body, now=ctx.now), 201)
+
+    return await ctx.run(work)
+
+
+@router.get("/{studioId}", response_model=StudioRead, responses=error_responses(400, 401, 404))
+async def get_studio(studioId: StudioId, ctx: Operator) -> Response:
+    return await ctx.run(lambda session: service.get_studio(session, studioId))
+
+
+@router.get(
+    "/{studioId}/communication-settings",
+    response_model=list[CommunicationPreference],
+    responses=error_responses(400, 401, 404),
+)
+async def get_communication_settings(studioId: StudioId, ctx: Operator) -> Response:
+    """The channels the studio offers per category, with default `active` and `customerOverridable`."""
+    return await ctx.run(lambda session: service.get_settings(session, studioId))
+
+
+@router.put(
+    "/{studioId}/communication-settings",
+    response_model=list[CommunicationPreference],
+    responses=error_responses(400, 401, 404, 413, 415),
+)
+async def put_communication_settings(
+    studioId: StudioId, body: Annotated[list[CommunicationPreference], Body()], ctx: Operator
+) -> Response:
+    """Replace the whole offer: categories and channels left out are no longer offered.
+
+    Customers' own choices are kept and apply again when a channel is offered again.
+    """
+    return await ctx.run(lambda session: service.replace_settings(session, studioId, body))

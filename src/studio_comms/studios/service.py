@@ -1,0 +1,87 @@
+"""Studios and their communication settings (operator use cases)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from studio_comms.preferences.repository import PreferencesRepository
+from studio_comms.preferences.rules import check_structure
+from studio_comms.preferences.schemas import CommunicationPreference
+from studio_comms.preferences.service import offer_to_wire
+from studio_comms.studios.defaults import DEFAULT_SETTINGS
+from studio_comms.studios.errors import StudioNotFound
+from studio_comms.studios.models import Studio, StudioChannelSetting
+from studio_comms.studios.schemas import StudioCreate, StudioRead
+
+
+def create_studio(session: Session, data: StudioCreate, *, now: datetime) -> StudioRead:
+    studio = Studio(name=data.name, language=data.language, time_zone=data.timeZone, created_at=now)
+    session.add(studio)
+    session.flush()
+    session.add_all(
+        StudioChannelSetting(
+            studio_id=studio.id,
+            message_category=category.value,
+            communication_channel=channel.value,
+            active=active,
+            customer_overridable=overridable,
+        )
+        for category, channel, active, overridable in DEFAULT_SETTINGS
+    )
+    session.flush()
+    return _to_wire(studio)
+
+
+def require_studio(session: Session, studio_id: int) -> Studio:
+    studio = session.get(Studio, studio_id)
+    if studio is None:
+        raise StudioNotFound(studioId=studio_id)
+    return studio
+
+
+def get_studio(session: Session, studio_id: int) -> StudioRead:
+    return _to_wire(require_studio(session, studio_id))
+
+
+def get_settings(session: Session, studio_id: int) -> list[CommunicationPreference]:
+    require_studio(session, studio_id)
+    return offer_to_wire(PreferencesRepository(session, studio_id).offers())
+
+
+def replace_settings(
+    session: Session, studio_id: int, body: Sequence[CommunicationPreference]
+) -> list[CommunicationPreference]:
+    """The body becomes the whole offer: a channel or category left out is no longer offered.
+
+    Customers' own choices are kept, so offering a channel again brings them back.
+    """
+    require_studio(session, studio_id)
+    check_structure(
+        [(entry.messageCategory, [w.communicationChannel for w in entry.channels or []])
+         for entry in body]
+    )
+    session.execute(delete(StudioChannelSetting).where(StudioChannelSetting.studio_id == studio_id))
+    session.add_all(
+        StudioChannelSetting(
+            studio_id=studio_id,
+            message_category=entry.messageCategory.value,
+            communication_channel=wrapper.communicationChannel.value,
+            active=bool(wrapper.active),
+            customer_overridable=bool(wrapper.customerOverridable),
+        )
+        for entry in body
+        if entry.messageCategory is not None
+        for wrapper in entry.channels or []
+    )
+    session.flush()
+    return get_settings(session, studio_id)
+
+
+def _to_wire(studio: Studio) -> StudioRead:
+    return StudioRead(
+        studioId=studio.id, name=studio.name, language=studio.language, timeZone=studio.time_zone
+    )
