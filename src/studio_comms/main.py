@@ -12,7 +12,8 @@ from studio_comms.apikeys import endpoints as apikeys_endpoints
 from studio_comms.core import handlers
 from studio_comms.core.clock import utcnow
 from studio_comms.core.middleware import RequestGuardMiddleware
-from studio_comms.core.ops import bench_router
+from studio_comms.core.openapi import without_framework_422
+from studio_comms.core.ops import bench_router, head_router
 from studio_comms.core.ops import router as ops_router
 from studio_comms.core.ratelimit import RateLimiter
 from studio_comms.core.runtime import Runtime
@@ -52,9 +53,11 @@ def create_app(
         limiter=RateLimiter(settings.rate_limit, settings.redis_url),
         clock=clock,
     )
+    app.openapi = without_framework_422(app)  # type: ignore[method-assign]
     handlers.install(app)
     app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(ops_router)
+    app.include_router(head_router)
     app.include_router(preferences_endpoints.router)
     app.include_router(studios_endpoints.router)
     app.include_router(apikeys_endpoints.router)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Path
+from fastapi import FastAPI, Path
 
 from studio_comms.core.schemas import ErrorResponse
 
@@ -35,3 +36,23 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         status: {"model": ErrorResponse, "description": _DESCRIPTIONS[status]} for status in statuses
     }
+
+
+def without_framework_422(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """FastAPI documents 422 for validation errors; ours answer 400 ``ErrorResponse`` instead."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                operation.get("responses", {}).pop("422", None)
+        components = schema.get("components", {}).get("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        app.openapi_schema = schema
+        return schema
+
+    return openapi

@@ -6,16 +6,29 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Match
+from starlette.types import Scope
 
 from studio_comms.core.auth import Principal
 from studio_comms.core.context import ApiContext, Reply, api_reader
 from studio_comms.core.errors import ServiceUnavailable
 from studio_comms.core.runtime import Runtime
 
+class HeadOnlyRoute(APIRoute):
+    """Matches HEAD only: for other methods the catch-all path must not turn a 404 into a 405."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope.get("method") != "HEAD":
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
 router = APIRouter(include_in_schema=False)
+head_router = APIRouter(include_in_schema=False, route_class=HeadOnlyRoute)
 _OK = b'{"status":"ok"}'
 
 
@@ -39,7 +52,7 @@ async def readyz(request: Request) -> Response:
     return Response(_OK, media_type="application/json")
 
 
-@router.head("/v1/{path:path}")
+@head_router.head("/v1/{path:path}")
 async def head_checks_key(
     path: str, ctx: Annotated[ApiContext, Depends(api_reader(None))]
 ) -> Response:

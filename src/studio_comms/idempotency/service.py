@@ -76,8 +76,7 @@ def claim(
     if record.fingerprint != request_fingerprint:
         raise IdempotencyKeyReused(reference="Idempotency-Key")
     if record.completed_at is not None:
-        assert record.response_status is not None and record.response_body is not None
-        return Claim(replay=StoredResponse(record.response_status, record.response_body))
+        return Claim(replay=StoredResponse(record.response_status or 0, record.response_body or b""))
     if record.created_at <= now - lease:
         # The request that claimed the key died without releasing it; this one takes over.
         record.created_at = now

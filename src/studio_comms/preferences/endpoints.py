@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
-from studio_comms.core.auth import Scope
+from studio_comms.core.auth import Principal, Scope
 from studio_comms.core.context import ApiContext, api_reader, api_writer
 from studio_comms.core.openapi import COMPATIBLE_ERRORS, CustomerId, error_responses
 from studio_comms.core.schemas import Slice
@@ -68,7 +69,7 @@ async def update_communication_preferences(
     A refused body changes nothing. Each effective change is recorded in the consent ledger.
     """
 
-    def work(session, principal):  # type: ignore[no-untyped-def]
+    def work(session: Session, principal: Principal) -> list[CommunicationPreference]:
         state, _changes = service.update_preferences(
             session, principal.studio_id, customerId, body, audit=ctx.audit(principal), now=ctx.now
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from studio_comms.core.errors import Invalid
 from studio_comms.core.vocabulary import (
@@ -169,7 +170,7 @@ def plan_changes(state: State, requested: Sequence[RequestedCategory]) -> list[C
         assert entry.category is not None  # checked above
         for j, wanted in enumerate(entry.channels):
             path = f"[{i}].channels[{j}]"
-            names = {"category": entry.category, "channel": wanted.channel}
+            names: dict[str, Any] = {"category": entry.category, "channel": wanted.channel}
             offer = state.offers.get((entry.category, wanted.channel))
             if offer is None:
                 raise ChannelNotOffered(reference=f"{path}.communicationChannel", **names)

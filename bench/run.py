@@ -1,0 +1,854 @@
+#!/usr/bin/env python3
+"""Benchmark of the communication-preferences API against its two ceilings (``make bench``).
+
+For each database (SQLite, PostgreSQL) and each run:
+
+1. create a fresh database (SQLite file in a temp dir; PostgreSQL ``sc_bench_<random>``, dropped at
+   the end), start the service as ONE process pinned to the server core, wait for ``/readyz``, seed
+   1 studio, 1 API key and 100 customers through the operator API;
+2. with ``wrk -t1 -c16 --latency`` pinned to the client core (2 s warm-up first), measure the
+   framework ceiling (``GET /bench/ceiling``: same app, no work), ``GET`` and ``PUT``
+   communication-preferences (random customer, PUT flips NEWSLETTER/EMAIL so it really writes):
+   req/s, p50, p99 and server CPU per request (utime+stime of the server's process group from
+   /proc; for PostgreSQL also the CPU of its backends serving the bench database);
+3. at half the measured peak of GET and PUT, an open-loop run at a fixed rate (wrk2 where Debian has
+   it, else bench/openloop.py) for p50/p99 without coordinated omission;
+4. the transport ceiling: bench/bare_asgi.py under the same uvicorn settings and pinning, plus the
+   open-loop generator against it at the GET half-peak rate (the generator's own latency floor).
+
+Medians over ``--runs`` are printed as markdown and appended to docs/benchmarks.md. Any non-2xx
+response or socket error fails the run (exit 1); so does a server that does not become ready.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import re
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+DOCS = REPO / "docs" / "benchmarks.md"
+PYTHON = sys.executable
+LUA = BENCH_DIR / "wrk_prefs.lua"
+OPENLOOP = BENCH_DIR / "openloop.py"
+
+ADMIN_TOKEN = "bench-" + secrets.token_hex(16)
+SCOPES = [
+    "COMMUNICATION_PREFERENCES_READ",
+    "COMMUNICATION_PREFERENCES_WRITE",
+    "COMMUNICATION_READ",
+    "COMMUNICATION_WRITE",
+    "WEBHOOKS_MANAGE",
+]
+PREFS_PATH = "/v1/communications/{}/communication-preferences"
+PUT_BODY = '[{{"messageCategory":"NEWSLETTER","channels":[{{"communicationChannel":"EMAIL","active":{}}}]}}]'
+ENDPOINTS = ["transport", "framework", "GET", "PUT"]
+LABELS = {
+    "transport": "transport ceiling (bare ASGI)",
+    "framework": "framework ceiling (/bench/ceiling)",
+    "GET": "GET communication-preferences",
+    "PUT": "PUT communication-preferences",
+}
+TARGET_VS_FRAMEWORK = {"GET": 0.50, "PUT": 0.30}
+P99_TARGET_MS = 20.0
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+class BenchError(RuntimeError):
+    """A benchmark that cannot be trusted: the harness exits non-zero."""
+
+
+class Deadline(BaseException):
+    """The whole run took longer than --max-seconds."""
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- processes and CPU
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def proc_stat(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (index 0 = state, 1 = ppid, 2 = pgrp, ...)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def cpu_ticks_of(pid: int) -> int:
+    """utime+stime of one process (all its threads); 0 when it is gone."""
+    fields = proc_stat(pid)
+    return int(fields[11]) + int(fields[12]) if fields else 0
+
+
+def group_cpu_ticks(pgid: int) -> int:
+    """utime+stime of every live process in the group, plus what its leader reaped (cutime+cstime)."""
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        fields = proc_stat(int(entry.name))
+        if not fields or int(fields[2]) != pgid:
+            continue
+        total += int(fields[11]) + int(fields[12])
+        if int(entry.name) == pgid:
+            total += int(fields[13]) + int(fields[14])
+    return total
+
+
+class Server:
+    """One pinned server process in its own process group; always stopped by ``stop()``."""
+
+    def __init__(self, name: str, argv: list[str], *, env: dict[str, str], cwd: Path, core: str) -> None:
+        self.name = name
+        self.argv = ["taskset", "-c", core, *argv]
+        self.env = env
+        self.cwd = cwd
+        self.log_path = cwd / f"{name}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def start(self) -> None:
+        log(f"start {self.name}: {shlex.join(self.argv)}")
+        with self.log_path.open("wb") as out:
+            self.proc = subprocess.Popen(
+                self.argv, env=self.env, cwd=self.cwd, stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return ""
+
+    def wait_ready(self, base_url: str, timeout: float = 90.0) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        with httpx.Client(base_url=base_url, timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise BenchError(
+                        f"{self.name} exited with {self.proc.returncode} before it was ready:\n{self.log_tail()}"
+                    )
+                try:
+                    response = client.get("/readyz")
+                    if response.status_code == 200:
+                        return
+                    last = f"HTTP {response.status_code}"
+                except httpx.HTTPError as error:
+                    last = type(error).__name__
+                time.sleep(0.2)
+        raise BenchError(f"{self.name} not ready after {timeout:.0f}s ({last}):\n{self.log_tail()}")
+
+    def cpu_ticks(self) -> int:
+        return group_cpu_ticks(self.pid)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            self._reap()
+            return
+        for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pid, sig)
+            try:
+                self.proc.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        self._reap()
+
+    def _reap(self) -> None:
+        # Anything the server left in its group (it should leave nothing) goes too.
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signal.SIGKILL)
+
+
+# --------------------------------------------------------------------------- databases
+
+
+class Postgres:
+    """Admin connection to create/drop the bench database and to read its backends' CPU."""
+
+    def __init__(self, admin_url: str) -> None:
+        try:
+            import psycopg
+        except ImportError as error:  # psycopg is a dependency of the service itself
+            raise BenchError("PostgreSQL benchmark needs psycopg (pip install -e .)") from error
+        self.admin_url = admin_url
+        try:
+            self.conn = psycopg.connect(admin_url, autocommit=True, connect_timeout=5)
+        except psycopg.Error as error:
+            raise BenchError(f"cannot connect to PostgreSQL at {admin_url}: {error}") from error
+
+    def version(self) -> str:
+        row = self.conn.execute("SHOW server_version").fetchone()
+        return str(row[0]) if row else "?"
+
+    def url_for(self, name: str) -> str:
+        base, _, _ = self.admin_url.rpartition("/")
+        return f"{base}/{name}"
+
+    @contextlib.contextmanager
+    def database(self) -> Iterator[tuple[str, str]]:
+        name = "sc_bench_" + secrets.token_hex(6)
+        self.conn.execute(f'CREATE DATABASE "{name}"')
+        log(f"created PostgreSQL database {name}")
+        try:
+            yield name, self.url_for(name)
+        finally:
+            self.conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            log(f"dropped PostgreSQL database {name}")
+
+    def backend_ticks(self, dbname: str) -> dict[int, int]:
+        rows = self.conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (dbname,)).fetchall()
+        return {int(pid): cpu_ticks_of(int(pid)) for (pid,) in rows}
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+# --------------------------------------------------------------------------- load generators
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
+
+
+def _ms(value: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", value)
+    if not match:
+        raise BenchError(f"cannot parse wrk duration {value!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+@dataclass
+class WrkResult:
+    requests: int
+    seconds: float
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    socket_errors: dict[str, int]
+    raw: str
+
+
+def parse_wrk(output: str) -> WrkResult:
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    total = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m|h)", output)
+    p50 = re.search(r"^\s+50%\s+(\S+)", output, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.M)
+    if not (rps and total and p50 and p99):
+        raise BenchError(f"unexpected wrk output:\n{output}")
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = {}
+    if sock:
+        errors = dict(zip(("connect", "read", "write", "timeout"), map(int, sock.groups()), strict=True))
+    return WrkResult(
+        requests=int(total.group(1)),
+        seconds=_ms(total.group(2) + total.group(3)) / 1000,
+        rps=float(rps.group(1)),
+        p50_ms=_ms(p50.group(1)),
+        p99_ms=_ms(p99.group(1)),
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        socket_errors=errors,
+        raw=output,
+    )
+
+
+@dataclass
+class Measurement:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    cpu_ms_per_req: float
+    db_cpu_ms_per_req: float | None
+    requests: int
+
+
+@dataclass
+class Target:
+    """Where one measurement sends its load."""
+
+    base_url: str
+    path: str = "/"
+    method: str | None = None  # None: plain GET of path; "GET"/"PUT": the Lua preferences script
+    api_key: str = ""
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, pg: Postgres | None) -> None:
+        self.args = args
+        self.pg = pg
+
+    def wrk(self, target: Target, seconds: float) -> WrkResult:
+        args = self.args
+        cmd = [
+            "taskset", "-c", args.client_cpu, "wrk", f"-t{args.threads}", f"-c{args.connections}",
+            f"-d{seconds:g}s", "--latency", "--timeout", "5s",
+        ]
+        if target.method:
+            cmd += ["-s", str(LUA), target.base_url, "--", target.method, target.api_key, str(args.customers)]
+        else:
+            cmd.append(target.base_url + target.path)
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30, check=False)
+        except subprocess.TimeoutExpired as error:
+            raise BenchError(f"wrk did not finish: {shlex.join(cmd)}") from error
+        if done.returncode != 0:
+            raise BenchError(f"wrk failed ({done.returncode}): {done.stderr}{done.stdout}")
+        result = parse_wrk(done.stdout)
+        what = target.method or target.path
+        if result.non_2xx:
+            raise BenchError(f"wrk counted {result.non_2xx} non-2xx responses for {what}:\n{done.stdout}")
+        if any(result.socket_errors.values()):
+            raise BenchError(f"wrk socket errors for {what}: {result.socket_errors}\n{done.stdout}")
+        if result.requests == 0:
+            raise BenchError(f"wrk made no request for {what}")
+        return result
+
+    def measure(self, name: str, server: Server, target: Target, dbname: str | None) -> Measurement:
+        self.wrk(target, self.args.warmup)
+        db_before = self.pg.backend_ticks(dbname) if (self.pg and dbname) else None
+        before = server.cpu_ticks()
+        result = self.wrk(target, self.args.duration)
+        cpu_s = (server.cpu_ticks() - before) / CLK_TCK
+        db_ms = None
+        if self.pg and dbname and db_before is not None:
+            db_after = self.pg.backend_ticks(dbname)
+            ticks = sum(now - db_before.get(pid, 0) for pid, now in db_after.items())
+            db_ms = ticks / CLK_TCK * 1000 / result.requests
+        m = Measurement(
+            rps=result.rps, p50_ms=result.p50_ms, p99_ms=result.p99_ms,
+            cpu_ms_per_req=cpu_s * 1000 / result.requests, db_cpu_ms_per_req=db_ms, requests=result.requests,
+        )
+        log(
+            f"  {name:<9} {m.rps:9.1f} req/s  p50 {m.p50_ms:7.2f} ms  p99 {m.p99_ms:7.2f} ms  "
+            f"cpu {m.cpu_ms_per_req:.3f} ms/req" + (f"  db cpu {db_ms:.3f} ms/req" if db_ms is not None else "")
+        )
+        return m
+
+    def open_loop(self, name: str, target: Target, rate: float) -> dict[str, Any]:
+        args = self.args
+        mode = {None: "raw", "GET": "get", "PUT": "put"}[target.method]
+        cmd = [
+            "taskset", "-c", args.client_cpu, PYTHON, str(OPENLOOP), "--url", target.base_url,
+            "--mode", mode, "--path", target.path, "--api-key", target.api_key,
+            "--customers", str(args.customers), "--rate", f"{rate:.1f}",
+            "--duration", f"{args.duration:g}", "--warmup", "1",
+        ]
+        shown = [("KEY" if i > 0 and cmd[i - 1] == "--api-key" else part) for i, part in enumerate(cmd)]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + 60, check=False)
+        except subprocess.TimeoutExpired as error:
+            raise BenchError(f"open-loop generator did not finish: {shlex.join(shown)}") from error
+        if done.returncode != 0:
+            raise BenchError(f"open-loop generator failed ({done.returncode}):\n{done.stderr}")
+        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        if result["non_2xx"] or result["errors"] or result["unfinished"]:
+            raise BenchError(f"open-loop {name}: non-2xx/errors/unfinished requests: {result}")
+        log(
+            f"  {name:<9} @ {rate:7.1f}/s (achieved {result['achieved_rate']:7.1f}/s)  "
+            f"p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms  "
+            f"generator lag max {result['max_generator_lag_ms']:.1f} ms"
+        )
+        return result
+
+
+# --------------------------------------------------------------------------- the service
+
+
+def service_env(db_url: str, workdir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_COMMS_")}
+    env.update(
+        STUDIO_COMMS_DATABASE_URL=db_url,
+        STUDIO_COMMS_ADMIN_TOKEN=ADMIN_TOKEN,
+        STUDIO_COMMS_ENABLE_BENCH_ROUTES="true",
+        STUDIO_COMMS_RATE_LIMIT="100000000/minute",
+        STUDIO_COMMS_VAR_DIR=str(workdir / "var"),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    return env
+
+
+def uvicorn_argv(app: list[str], port: int) -> list[str]:
+    return [
+        PYTHON, "-m", "uvicorn", *app, "--host", "127.0.0.1", "--port", str(port),
+        "--no-access-log", "--log-level", "warning",
+    ]
+
+
+def studio_comms_serve() -> str | None:
+    """The ``studio-comms serve`` console script, if this checkout has it."""
+    script = shutil.which("studio-comms", path=str(Path(PYTHON).parent)) or shutil.which("studio-comms")
+    if not script:
+        return None
+    try:
+        done = subprocess.run([script, "serve", "--help"], capture_output=True, text=True, timeout=60, check=False)
+    except subprocess.TimeoutExpired:
+        return None
+    return script if done.returncode == 0 and "--port" in done.stdout else None
+
+
+def service_argv(launcher: str, port: int, db_url: str, env: dict[str, str]) -> list[str]:
+    script = studio_comms_serve() if launcher in ("auto", "serve") else None
+    if script:
+        return [script, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker"]
+    if launcher == "serve":
+        raise BenchError("--launcher serve: `studio-comms serve` is not available")
+    # Fallback for checkouts without `serve`: migrate here, then plain uvicorn on the app factory.
+    migrate = [PYTHON, "-c", "import sys; from studio_comms.db.migrate import upgrade; upgrade(sys.argv[1])", db_url]
+    done = subprocess.run(migrate, env=env, capture_output=True, text=True, timeout=120, check=False)
+    if done.returncode != 0:
+        raise BenchError(f"migrations failed:\n{done.stderr}")
+    return uvicorn_argv(["--factory", "studio_comms.main:create_app"], port)
+
+
+def seed(base_url: str, customers: int) -> str:
+    """1 studio, 1 key with every scope, ``customers`` customers; returns the API key."""
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    with httpx.Client(base_url=base_url, headers=auth, timeout=30.0) as client:
+
+        def call(method: str, path: str, body: Any, expect: int) -> dict[str, Any]:
+            response = client.request(method, path, json=body)
+            if response.status_code != expect:
+                raise BenchError(f"seed {method} {path}: HTTP {response.status_code} {response.text[:500]}")
+            return dict(response.json())
+
+        studio = call("POST", "/admin/v1/studios", {"name": "Bench"}, 201)["studioId"]
+        key = call("POST", f"/admin/v1/studios/{studio}/api-keys", {"name": "bench", "scopes": SCOPES}, 201)
+        for customer in range(1, customers + 1):
+            call("PUT", f"/admin/v1/studios/{studio}/customers/{customer}", {"firstName": "A", "lastName": "B"}, 201)
+    return str(key["apiKey"])
+
+
+def check_endpoints(base_url: str, api_key: str) -> bytes:
+    """One GET and two PUTs must answer 200 and the PUT must really change the state."""
+    headers = {"X-API-KEY": api_key}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=10.0) as client:
+        ceiling = client.get("/bench/ceiling")
+        if ceiling.status_code != 200:
+            raise BenchError(f"/bench/ceiling: HTTP {ceiling.status_code} (bench routes not enabled?)")
+        for active in ("true", "false"):
+            put = client.put(PREFS_PATH.format(1), content=PUT_BODY.format(active),
+                             headers={"Content-Type": "application/json"})
+            if put.status_code != 200:
+                raise BenchError(f"PUT preferences: HTTP {put.status_code} {put.text[:500]}")
+            got = client.get(PREFS_PATH.format(1))
+            if got.status_code != 200:
+                raise BenchError(f"GET preferences: HTTP {got.status_code} {got.text[:500]}")
+            newsletter = next(p for p in got.json() if p["messageCategory"] == "NEWSLETTER")
+            email = next(c for c in newsletter["channels"] if c["communicationChannel"] == "EMAIL")
+            if email["active"] != (active == "true"):
+                raise BenchError(f"PUT active={active} did not change NEWSLETTER/EMAIL: {newsletter}")
+    return ceiling.content
+
+
+# --------------------------------------------------------------------------- one run
+
+
+@dataclass
+class RunResult:
+    throughput: dict[str, Measurement] = field(default_factory=dict)
+    latency: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def run_database(bench: Bench, db: str, run_no: int, tmp: Path) -> RunResult:
+    args = bench.args
+    out = RunResult()
+    workdir = tmp / f"run{run_no}-{db}"
+    workdir.mkdir()
+    with contextlib.ExitStack() as stack:
+        if db == "sqlite":
+            dbname, db_url = None, f"sqlite:///{workdir / 'bench.db'}"
+        else:
+            assert bench.pg is not None
+            dbname, db_url = stack.enter_context(bench.pg.database())
+        env = service_env(db_url, workdir)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = Server(f"service-{db}", service_argv(args.launcher, port, db_url, env),
+                        env=env, cwd=workdir, core=args.server_cpu)
+        stack.callback(server.stop)
+        server.start()
+        server.wait_ready(base)
+        api_key = seed(base, args.customers)
+        ceiling_body = check_endpoints(base, api_key)
+        from bare_asgi import BODY  # bench/ is on sys.path when run as a script
+
+        if ceiling_body != BODY:
+            raise BenchError(f"/bench/ceiling body differs from bench/bare_asgi.py BODY: {ceiling_body!r}")
+        log(f"run {run_no} {db}: seeded {args.customers} customers, measuring")
+        out.throughput["framework"] = bench.measure("framework", server, Target(base, "/bench/ceiling"), dbname)
+        get = Target(base, method="GET", api_key=api_key)
+        put = Target(base, method="PUT", api_key=api_key)
+        out.throughput["GET"] = bench.measure("GET", server, get, dbname)
+        out.throughput["PUT"] = bench.measure("PUT", server, put, dbname)
+        out.latency["GET"] = bench.open_loop("GET", get, out.throughput["GET"].rps / 2)
+        out.latency["PUT"] = bench.open_loop("PUT", put, out.throughput["PUT"].rps / 2)
+        server.stop()
+
+    # Transport ceiling: the bare ASGI app, same uvicorn settings, same pinning, its own process.
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_COMMS_")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    bare = Server(f"bare-asgi-{db}", uvicorn_argv(["--app-dir", str(BENCH_DIR), "bare_asgi:app"], port),
+                  env=env, cwd=workdir, core=args.server_cpu)
+    try:
+        bare.start()
+        bare.wait_ready(base)
+        out.throughput["transport"] = bench.measure("transport", bare, Target(base, "/"), None)
+        out.latency["floor"] = bench.open_loop("floor", Target(base, "/"), out.throughput["GET"].rps / 2)
+    finally:
+        bare.stop()
+    return out
+
+
+# --------------------------------------------------------------------------- report
+
+
+def median(values: list[float]) -> float:
+    clean = [v for v in values if v is not None and not math.isnan(v)]
+    return statistics.median(clean) if clean else math.nan
+
+
+def fmt(value: float | None, digits: int = 1, suffix: str = "") -> str:
+    if value is None or math.isnan(value):
+        return "—"
+    return f"{value:,.{digits}f}{suffix}"
+
+
+def pct(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value * 100:.0f} %"
+
+
+def summarize(results: dict[str, list[RunResult]]) -> dict[str, Any]:
+    summary: dict[str, Any] = {}
+    for db, runs in results.items():
+        rows = {}
+        for ep in ENDPOINTS:
+            ms = [r.throughput[ep] for r in runs]
+            # Ratios are taken within each run (the two measurements are seconds apart), then the median.
+            vs_fw = [r.throughput[ep].rps / r.throughput["framework"].rps for r in runs]
+            vs_tr = [r.throughput[ep].rps / r.throughput["transport"].rps for r in runs]
+            rows[ep] = {
+                "rps": median([m.rps for m in ms]),
+                "rps_runs": [m.rps for m in ms],
+                "cpu": median([m.cpu_ms_per_req for m in ms]),
+                "db_cpu": median([m.db_cpu_ms_per_req for m in ms]) if ms[0].db_cpu_ms_per_req is not None else None,
+                "p50": median([m.p50_ms for m in ms]),
+                "p99": median([m.p99_ms for m in ms]),
+                "vs_framework": median(vs_fw),
+                "vs_transport": median(vs_tr),
+            }
+        lat = {}
+        for ep in ("GET", "PUT", "floor"):
+            rs = [r.latency[ep] for r in runs]
+            lat[ep] = {
+                "rate": median([x["requested_rate"] for x in rs]),
+                "achieved": median([x["achieved_rate"] for x in rs]),
+                "p50": median([x["p50_ms"] for x in rs]),
+                "p99": median([x["p99_ms"] for x in rs]),
+                "p99_runs": [x["p99_ms"] for x in rs],
+                "lag": max(x["max_generator_lag_ms"] for x in rs),
+            }
+        summary[db] = {"throughput": rows, "latency": lat}
+    return summary
+
+
+def verdict(ok: bool) -> str:
+    return "✅" if ok else "❌"
+
+
+def throughput_table(summary: dict[str, Any]) -> str:
+    lines = [
+        "| database | endpoint | req/s (median) | req/s per run | server CPU ms/req | DB CPU ms/req "
+        "| p50 ms | p99 ms | vs framework | vs transport | target |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for db, data in summary.items():
+        for ep in ENDPOINTS:
+            row = data["throughput"][ep]
+            target = ""
+            if ep in TARGET_VS_FRAMEWORK:
+                goal = TARGET_VS_FRAMEWORK[ep]
+                target = f"≥ {goal * 100:.0f} % of framework {verdict(row['vs_framework'] >= goal)}"
+            runs = " / ".join(f"{v:,.0f}" for v in row["rps_runs"])
+            lines.append(
+                f"| {db} | {LABELS[ep]} | {fmt(row['rps'], 0)} | {runs} | {fmt(row['cpu'], 3)} "
+                f"| {fmt(row['db_cpu'], 3)} | {fmt(row['p50'], 2)} | {fmt(row['p99'], 2)} "
+                f"| {pct(row['vs_framework'])} | {pct(row['vs_transport'])} | {target} |"
+            )
+    return "\n".join(lines)
+
+
+def latency_table(summary: dict[str, Any]) -> str:
+    lines = [
+        "| database | endpoint | rate (½ peak) req/s | achieved req/s | p50 ms | p99 ms | p99 per run "
+        "| target p99 < 20 ms |",
+        "|---|---|---:|---:|---:|---:|---|---|",
+    ]
+    for db, data in summary.items():
+        for ep in ("GET", "PUT", "floor"):
+            row = data["latency"][ep]
+            label = {
+                "GET": LABELS["GET"],
+                "PUT": LABELS["PUT"],
+                "floor": "generator floor (bare ASGI at the GET rate)",
+            }[ep]
+            target = "" if ep == "floor" else verdict(row["p99"] < P99_TARGET_MS)
+            runs = " / ".join(f"{v:.1f}" for v in row["p99_runs"])
+            lines.append(
+                f"| {db} | {label} | {fmt(row['rate'], 0)} | {fmt(row['achieved'], 0)} | {fmt(row['p50'], 2)} "
+                f"| {fmt(row['p99'], 2)} | {runs} | {target} |"
+            )
+    return "\n".join(lines)
+
+
+def targets_met(summary: dict[str, Any]) -> bool:
+    ok = True
+    for data in summary.values():
+        for ep, goal in TARGET_VS_FRAMEWORK.items():
+            ok &= data["throughput"][ep]["vs_framework"] >= goal
+            ok &= data["latency"][ep]["p99"] < P99_TARGET_MS
+    return ok
+
+
+def version_of(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine_info(pg: Postgres | None) -> dict[str, str]:
+    model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip()
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
+    wrk_version = (wrk.stdout + wrk.stderr).splitlines()[0].strip() if (wrk.stdout + wrk.stderr) else "?"
+    git = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                         capture_output=True, text=True, check=False).stdout.strip() or "unknown"
+    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "src", "pyproject.toml"],
+                           capture_output=True, text=True, check=False).stdout.strip()
+    libs = ["fastapi", "starlette", "uvicorn", "uvloop", "httptools", "pydantic", "sqlalchemy", "psycopg",
+            "orjson", "httpx"]
+    return {
+        "nproc": nproc,
+        "cpu": model,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "libs": ", ".join(f"{lib} {version_of(lib)}" for lib in libs),
+        "wrk": wrk_version,
+        "postgres": pg.version() if pg else "not used",
+        "commit": git + (" (with uncommitted changes under src/)" if dirty else ""),
+    }
+
+
+def render(summary: dict[str, Any], info: dict[str, str], args: argparse.Namespace, command: str,
+           server_cmd: str, latency_tool: str) -> str:
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"""## {now} — commit {info['commit']}
+
+- Command: `{command}`
+- Machine: {info['nproc']} CPUs (`nproc`), {info['cpu']}, Linux {info['kernel']}; Python {info['python']}; \
+PostgreSQL {info['postgres']} (unpinned, shares both cores)
+- Libraries: {info['libs']}; load: {info['wrk']}
+- Server: one process pinned to CPU {args.server_cpu}: `{server_cmd}`; transport ceiling: \
+`bench/bare_asgi.py` under `uvicorn --no-access-log --log-level warning`, same pinning.
+- Load: `taskset -c {args.client_cpu} wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s --latency` \
+after a {args.warmup:g} s warm-up, {args.customers} customers, PUT flipping NEWSLETTER/EMAIL; \
+medians of {args.runs} run(s). CPU ms/req: utime+stime of the server process (and for PostgreSQL, of \
+its backends serving the bench database) over the measured window, divided by requests.
+
+### Throughput (closed loop, wrk)
+
+{throughput_table(summary)}
+
+### Latency at half the measured peak (open loop: {latency_tool})
+
+{latency_table(summary)}
+
+Targets: GET ≥ 50 % and PUT ≥ 30 % of the framework ceiling; p99 < 20 ms at half the measured peak.
+"""
+
+
+DOCS_INTRO = """# Benchmarks
+
+`make bench` (`python bench/run.py`) measures the communication-preferences API on one pinned server
+process against two ceilings: the **framework ceiling** (`GET /bench/ceiling`, a route of the same app
+that returns a constant JSON list without auth or database) and the **transport ceiling**
+(`bench/bare_asgi.py`, the same body from a bare ASGI app under the same uvicorn). Each run appends a
+section below; numbers from this 2-core shared machine are noisy, so compare ratios taken within one
+run rather than absolute req/s across sections. See the docstring of `bench/run.py` for the method.
+"""
+
+
+def append_docs(path: Path, section: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_text() if path.exists() else DOCS_INTRO
+    if not text.endswith("\n"):
+        text += "\n"
+    path.write_text(text + "\n" + section)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--databases", default="sqlite,postgres",
+                        help="comma-separated subset of sqlite,postgres (default: both)")
+    parser.add_argument("--runs", type=int, default=3, help="repetitions; medians are reported (default 3)")
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per measurement (default 8)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds before each (default 2)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
+    parser.add_argument("--customers", type=int, default=100, help="customers seeded and spread over")
+    parser.add_argument("--postgres-url", default=os.environ.get(
+        "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        help="admin connection; the bench database is created next to it (env BENCH_POSTGRES_URL)")
+    parser.add_argument("--launcher", choices=["auto", "serve", "uvicorn"], default="auto",
+                        help="auto: `studio-comms serve` if it exists, else migrations + uvicorn --factory")
+    parser.add_argument("--server-cpu", default="0", help="core for the server (default 0)")
+    parser.add_argument("--client-cpu", default="1", help="core for wrk / the generator (default 1)")
+    parser.add_argument("--output", type=Path, default=DOCS, help="markdown file to append to")
+    parser.add_argument("--no-append", action="store_true", help="print only, do not touch --output")
+    parser.add_argument("--json", type=Path, help="also write the raw per-run results here")
+    parser.add_argument("--enforce-targets", action="store_true", help="exit 2 when a target is missed")
+    parser.add_argument("--max-seconds", type=int, default=0,
+                        help="hard limit for the whole run (default: estimated from runs and duration)")
+    args = parser.parse_args(argv)
+    args.databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    unknown = set(args.databases) - {"sqlite", "postgres"}
+    if unknown or not args.databases:
+        parser.error(f"--databases: unknown {sorted(unknown)} (use sqlite,postgres)")
+    if args.runs < 1 or args.duration <= 0 or args.warmup < 0:
+        parser.error("--runs must be >= 1 and --duration > 0")
+    if not args.max_seconds:
+        per_db = 4 * (args.warmup + args.duration + 3) + 3 * (args.duration + 6) + 60
+        args.max_seconds = int(args.runs * len(args.databases) * per_db * 2 + 120)
+    return args
+
+
+def preflight(args: argparse.Namespace) -> str:
+    for tool in ("wrk", "taskset"):
+        if not shutil.which(tool):
+            raise BenchError(f"`{tool}` not found (apt-get install -y {'wrk' if tool == 'wrk' else 'util-linux'})")
+    cores = os.sched_getaffinity(0)
+    for cpu in (args.server_cpu, args.client_cpu):
+        if int(cpu) not in cores:
+            raise BenchError(f"CPU {cpu} is not available here (have {sorted(cores)})")
+    # wrk2 would be the natural open-loop tool, but Debian does not package it; the generator in
+    # bench/openloop.py is used instead (and the output says so).
+    return "bench/openloop.py (asyncio + httpx, fixed rate, latency from the scheduled send time; " \
+           "pinned to CPU " + args.client_cpu + ") — Debian has no wrk2"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    command = shlex.join([os.path.relpath(PYTHON, REPO) if PYTHON.startswith(str(REPO)) else PYTHON,
+                          os.path.relpath(__file__, REPO), *(sys.argv[1:] if argv is None else argv)])
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    def on_alarm(_signum: int, _frame: Any) -> None:
+        raise Deadline(f"benchmark exceeded --max-seconds={args.max_seconds}")
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(args.max_seconds)
+    sys.path.insert(0, str(BENCH_DIR))
+    pg: Postgres | None = None
+    started = time.monotonic()
+    try:
+        latency_tool = preflight(args)
+        if "postgres" in args.databases:
+            pg = Postgres(args.postgres_url)
+        bench = Bench(args, pg)
+        script = studio_comms_serve() if args.launcher != "uvicorn" else None
+        server_cmd = (f"taskset -c {args.server_cpu} studio-comms serve --host 127.0.0.1 --port PORT --no-worker"
+                      if script else f"taskset -c {args.server_cpu} python -m uvicorn --factory "
+                      "studio_comms.main:create_app --no-access-log --log-level warning")
+        log(f"server: {server_cmd}; open loop: {latency_tool}; limit {args.max_seconds}s")
+        results: dict[str, list[RunResult]] = {db: [] for db in args.databases}
+        with tempfile.TemporaryDirectory(prefix="sc-bench-") as tmp:
+            for run_no in range(1, args.runs + 1):
+                for db in args.databases:
+                    log(f"=== run {run_no}/{args.runs}: {db}")
+                    results[db].append(run_database(bench, db, run_no, Path(tmp)))
+        summary = summarize(results)
+        info = machine_info(pg)
+        section = render(summary, info, args, command, server_cmd, latency_tool)
+        print(section)
+        if args.json:
+            args.json.write_text(json.dumps(
+                {db: [{"throughput": {k: vars(v) for k, v in r.throughput.items()}, "latency": r.latency}
+                      for r in runs] for db, runs in results.items()}, indent=2))
+        if not args.no_append:
+            append_docs(args.output, section)
+            log(f"appended to {args.output}")
+        log(f"done in {time.monotonic() - started:.0f}s")
+        if args.enforce_targets and not targets_met(summary):
+            log("targets missed")
+            return 2
+        return 0
+    except (BenchError, Deadline) as error:
+        log(f"FAILED: {error}")
+        return 1
+    except KeyboardInterrupt:
+        log("interrupted")
+        return 130
+    finally:
+        signal.alarm(0)
+        if pg is not None:
+            pg.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

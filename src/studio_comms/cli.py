@@ -1,0 +1,194 @@
+"""The ``studio-comms`` command: serve, migrate, demo and the operator commands.
+
+Each command is an entry point: it opens one transaction and commits it once.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+import uvicorn
+from pydantic import TypeAdapter, ValidationError
+from rich.console import Console
+from rich.progress import Progress
+
+from studio_comms.apikeys.schemas import ApiKeyCreate
+from studio_comms.apikeys.service import create_key
+from studio_comms.core.auth import Scope
+from studio_comms.core.clock import utcnow
+from studio_comms.core.errors import AppError
+from studio_comms.core.messages import render
+from studio_comms.customers.schemas import CustomerUpsert
+from studio_comms.customers.service import upsert_customer
+from studio_comms.db.engine import make_engine
+from studio_comms.db.migrate import upgrade
+from studio_comms.db.session import Database
+from studio_comms.demo import ensure_demo
+from studio_comms.preferences.schemas import CommunicationPreference
+from studio_comms.settings import Settings
+from studio_comms.studios.schemas import StudioCreate
+from studio_comms.studios.service import create_studio, replace_settings, require_studio
+
+app = typer.Typer(help="studio-comms: customer communication for fitness studios.", no_args_is_help=True)
+studios_app = typer.Typer(help="Studios.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+customers_app = typer.Typer(help="Customers.", no_args_is_help=True)
+settings_app = typer.Typer(help="Studio communication settings.", no_args_is_help=True)
+app.add_typer(studios_app, name="studios")
+app.add_typer(keys_app, name="keys")
+app.add_typer(customers_app, name="customers")
+app.add_typer(settings_app, name="settings")
+console = Console()
+StudioOption = Annotated[int, typer.Option("--studio", min=1, help="Studio id")]
+
+
+def _database(settings: Settings) -> Database:
+    return Database(make_engine(settings.database_url))
+
+
+def _fail(error: AppError) -> NoReturn:
+    message = render(error.catalogue_key, "en", error.args_for_message)
+    console.print(f"[red]{error.error_code}[/red]: {message}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations."""
+    settings = Settings()
+    upgrade(settings.database_url)
+    console.print("Database is at the latest schema.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Default: STUDIO_COMMS_HOST or 127.0.0.1")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: STUDIO_COMMS_PORT or 8000")] = None,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Run no outbox worker here")] = False,
+) -> None:
+    """Apply migrations, then serve the API."""
+    settings = Settings()
+    upgrade(settings.database_url)
+    # The outbox worker arrives with the webhooks issue; until then there is nothing to run.
+    _ = no_worker
+    uvicorn.run(
+        "studio_comms.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def demo() -> None:
+    """Seed the demo studio on first start and print its API key (``make run``)."""
+    settings = Settings()
+    upgrade(settings.database_url)
+    result = ensure_demo(_database(settings), settings.var_dir / "demo.json", now=utcnow())
+    if result.created:
+        console.print(f"Seeded demo studio {result.studio_id} with customers 1-5.")
+    # Plain print: scripts and people grep for exactly this line.
+    print(f"Demo API key: {result.api_key}", flush=True)
+
+
+@studios_app.command("create")
+def studios_create(
+    name: Annotated[str, typer.Option(help="Studio name")],
+    language: Annotated[str, typer.Option()] = "de",
+    time_zone: Annotated[str, typer.Option("--time-zone")] = "Europe/Berlin",
+) -> None:
+    """Create a studio with the default communication settings."""
+    try:
+        data = StudioCreate(name=name, language=language, timeZone=time_zone)
+    except ValidationError as error:
+        console.print(f"[red]Invalid studio:[/red] {error.errors()[0]['msg']}")
+        raise typer.Exit(1) from error
+    with _database(Settings()).transaction() as session:
+        studio = create_studio(session, data, now=utcnow())
+    print(json.dumps(studio.model_dump()))
+
+
+@keys_app.command("create")
+def keys_create(
+    studio: StudioOption,
+    name: Annotated[str, typer.Option(help="What the key is for")],
+    scope: Annotated[list[Scope] | None, typer.Option(help="Repeat for several; default: all")] = None,
+) -> None:
+    """Create an API key; the key is printed once and stored only as a hash."""
+    try:
+        with _database(Settings()).transaction() as session:
+            created = create_key(
+                session, studio, ApiKeyCreate(name=name, scopes=scope or list(Scope)), now=utcnow()
+            )
+    except AppError as error:
+        _fail(error)
+    print(json.dumps(created.model_dump(mode="json")))
+
+
+@settings_app.command("set")
+def settings_set(
+    studio: StudioOption,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON array of settings")],
+) -> None:
+    """Replace the studio's communication settings with the JSON file's (as PUT communication-settings)."""
+    try:
+        body = TypeAdapter(list[CommunicationPreference]).validate_json(file.read_bytes())
+    except ValidationError as error:
+        first = error.errors()[0]
+        console.print(f"[red]Invalid settings file[/red] at {first['loc']}: {first['msg']}")
+        raise typer.Exit(1) from error
+    try:
+        with _database(Settings()).transaction() as session:
+            result = replace_settings(session, studio, body)
+    except AppError as error:
+        _fail(error)
+    print(json.dumps([entry.model_dump(mode="json", exclude_none=True) for entry in result]))
+
+
+@customers_app.command("import")
+def customers_import(
+    studio: StudioOption,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV with a header row")],
+) -> None:
+    """Create or update customers from a CSV file, all or nothing.
+
+    Columns: customerId, firstName, lastName, and optionally email, phoneNumber, language.
+    """
+    rows = _read_customer_rows(file)
+    now = utcnow()
+    created = 0
+    try:
+        with _database(Settings()).transaction() as session, Progress(console=console) as progress:
+            require_studio(session, studio)
+            task = progress.add_task("Importing customers", total=len(rows))
+            for customer_id, data in rows:
+                _, was_created = upsert_customer(session, studio, customer_id, data, now=now)
+                created += was_created
+                progress.advance(task)
+    except AppError as error:
+        _fail(error)
+    console.print(f"Imported {len(rows)} customers ({created} new, {len(rows) - created} updated).")
+
+
+def _read_customer_rows(file: Path) -> list[tuple[int, CustomerUpsert]]:
+    rows: list[tuple[int, CustomerUpsert]] = []
+    with file.open(newline="", encoding="utf-8-sig") as handle:
+        for line, record in enumerate(csv.DictReader(handle), start=2):
+            fields = {key: value for key, value in record.items() if key and value not in ("", None)}
+            raw_id = fields.pop("customerId", "")
+            try:
+                customer_id = int(raw_id)
+                if not 1 <= customer_id <= 2**63 - 1:
+                    raise ValueError(raw_id)
+                rows.append((customer_id, CustomerUpsert.model_validate(fields)))
+            except ValueError as error:
+                # ValidationError is a ValueError too; either way: name the line, import nothing.
+                console.print(f"[red]{file}:{line}:[/red] invalid customer row: {error}")
+                raise typer.Exit(1) from error
+    return rows

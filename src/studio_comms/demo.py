@@ -1,0 +1,91 @@
+"""The demo studio of ``make run``: seeded on first start, its key printed on every start.
+
+API keys are stored hashed, so the demo key's plaintext lives in ``var/demo.json`` (mode 0600).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from studio_comms.apikeys.repository import find_active_by_prefix
+from studio_comms.apikeys.schemas import ApiKeyCreate
+from studio_comms.apikeys.service import create_key
+from studio_comms.core.auth import Scope, prefix_of
+from studio_comms.customers.schemas import CustomerUpsert
+from studio_comms.customers.service import upsert_customer
+from studio_comms.db.session import Database
+from studio_comms.studios.models import Studio
+from studio_comms.studios.schemas import StudioCreate
+from studio_comms.studios.service import create_studio
+
+DEMO_CUSTOMERS = (
+    (1, "Erika", "Mustermann", "erika@example.org", "+4915112345671", "de"),
+    (2, "Max", "Mustermann", "max@example.org", "+4915112345672", "de"),
+    (3, "Jane", "Doe", "jane@example.org", "+4915112345673", "en"),
+    (4, "John", "Smith", "john@example.org", None, "en"),
+    (5, "Lena", "Schulz", None, "+4915112345675", None),
+)
+
+
+@dataclass(frozen=True)
+class Demo:
+    studio_id: int
+    api_key: str
+    created: bool
+
+
+def ensure_demo(database: Database, state_file: Path, *, now: datetime) -> Demo:
+    """Seed the demo studio unless the one recorded in ``state_file`` still exists with its key."""
+    existing = _load(state_file)
+    if existing is not None and _still_valid(database, existing):
+        return Demo(studio_id=int(existing["studioId"]), api_key=str(existing["apiKey"]), created=False)
+    with database.transaction() as session:
+        studio_id = create_studio(
+            session, StudioCreate(name="Demo Studio", language="de"), now=now
+        ).studioId
+        for customer_id, first, last, email, phone, language in DEMO_CUSTOMERS:
+            data = CustomerUpsert(
+                firstName=first, lastName=last, email=email, phoneNumber=phone, language=language
+            )
+            upsert_customer(session, studio_id, customer_id, data, now=now)
+        api_key = create_key(
+            session, studio_id, ApiKeyCreate(name="demo (all scopes)", scopes=list(Scope)), now=now
+        ).apiKey
+    _save(state_file, {"studioId": studio_id, "apiKey": api_key})
+    return Demo(studio_id=studio_id, api_key=api_key, created=True)
+
+
+def _still_valid(database: Database, state: dict[str, object]) -> bool:
+    api_key = state.get("apiKey")
+    prefix = prefix_of(api_key) if isinstance(api_key, str) else None
+    if prefix is None:
+        return False
+    with database.transaction(write=False) as session:
+        key = find_active_by_prefix(session, prefix)
+        return (
+            key is not None
+            and key.studio_id == state.get("studioId")
+            and session.get(Studio, key.studio_id) is not None
+        )
+
+
+def _load(state_file: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(state_file.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _save(state_file: Path, data: dict[str, object]) -> None:
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    # Created with 0600 from the start: the key must never be readable by others, not even briefly.
+    descriptor = os.open(state_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(data, handle)
+    os.chmod(state_file, 0o600)
