@@ -50,7 +50,9 @@ def create_app(
     app.state.runtime = Runtime(
         settings=settings,
         database=database,
-        limiter=RateLimiter(settings.rate_limit, settings.redis_url),
+        limiter=RateLimiter(
+            settings.rate_limit, settings.redis_url, key_prefix=settings.rate_limit_key_prefix
+        ),
         clock=clock,
     )
     app.openapi = without_framework_422(app)  # type: ignore[method-assign]

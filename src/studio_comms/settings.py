@@ -21,6 +21,8 @@ class Settings(BaseSettings):
 
     # Sport Alliance default: 1000 requests per minute, counted per key and endpoint.
     rate_limit: str = "1000/minute"
+    # Namespace of the counters in Redis, so several deployments can share one server.
+    rate_limit_key_prefix: str = "studio-comms"
     max_body_bytes: int = 1024 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
     # An IN_PROGRESS idempotency claim older than this belongs to a crashed request.
@@ -34,6 +36,14 @@ class Settings(BaseSettings):
     def _known_scheme(cls, value: str) -> str:
         if not value.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
             raise ValueError("database_url must be sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
+        return value
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _parsable_rate(cls, value: str) -> str:
+        from limits import parse
+
+        parse(value)  # raises ValueError with a clear message for "lots/hour"
         return value
 
     @property

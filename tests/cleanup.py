@@ -1,0 +1,25 @@
+"""Removing committed test data (tests that need real concurrency cannot roll back)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Engine, delete, select
+
+from studio_comms.apikeys.models import ApiKey
+from studio_comms.customers.models import Customer
+from studio_comms.idempotency.models import IdempotencyRecord
+from studio_comms.preferences.models import ConsentLedgerEntry, CustomerChannelChoice, Suppression
+from studio_comms.studios.models import Studio, StudioChannelSetting
+
+
+def purge_studios(engine: Engine, studio_ids: Iterable[int]) -> None:
+    """Delete the studios and everything they own, children first."""
+    ids = list(studio_ids)
+    with engine.begin() as connection:
+        key_ids = select(ApiKey.id).where(ApiKey.studio_id.in_(ids))
+        connection.execute(delete(IdempotencyRecord).where(IdempotencyRecord.api_key_id.in_(key_ids)))
+        for table in (ConsentLedgerEntry, CustomerChannelChoice, Suppression, ApiKey, Customer,
+                      StudioChannelSetting):
+            connection.execute(delete(table).where(table.studio_id.in_(ids)))
+        connection.execute(delete(Studio).where(Studio.id.in_(ids)))
