@@ -89,7 +89,7 @@ def test_chunked_body_over_the_limit_is_413(api: TestClient) -> None:
     assert_error(response, 413, "PAYLOAD_TOO_LARGE")
 
 
-@pytest.mark.parametrize("customer_id", ["abc", "0", "-1", "9223372036854775808", "1.5"])
+@pytest.mark.parametrize("customer_id", ["abc", "0", "-1", "9223372036854775808", "1.5", "1.0", "01", "+1", "1e3"])
 def test_bad_path_ids_are_400_naming_the_id(api: TestClient, customer_id: str) -> None:
     response = api.get(f"/v1/communications/{customer_id}/communication-preferences")
     assert_error(response, 400, "VALIDATION_FAILED", "customerId")

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Path
+from pydantic import BeforeValidator
 
 from studio_comms.core.schemas import ErrorResponse
 
 INT64_MAX = 2**63 - 1
+_CANONICAL_ID = re.compile(r"^[1-9][0-9]*$")
+
+
+def _canonical_id(value: object) -> object:
+    """``1.0``, ``01`` and ``+1`` are not ids: one entity has one URL."""
+    if isinstance(value, str) and not _CANONICAL_ID.match(value):
+        raise ValueError("must be a positive integer without sign, leading zeros or fraction")
+    return value
+
 
 # Path ids: positive int64, as in the Sport Alliance spec; anything else is a 400 naming the id.
-CustomerId = Annotated[int, Path(ge=1, le=INT64_MAX, description="The studio's customer id")]
-StudioId = Annotated[int, Path(ge=1, le=INT64_MAX)]
-KeyId = Annotated[int, Path(ge=1, le=INT64_MAX)]
+_PathId = BeforeValidator(_canonical_id)
+CustomerId = Annotated[
+    int, Path(ge=1, le=INT64_MAX, description="The studio's customer id", json_schema_extra={"format": "int64"}), _PathId
+]
+StudioId = Annotated[int, Path(ge=1, le=INT64_MAX, json_schema_extra={"format": "int64"}), _PathId]
+KeyId = Annotated[int, Path(ge=1, le=INT64_MAX, json_schema_extra={"format": "int64"}), _PathId]
 
 _DESCRIPTIONS = {
     400: "Validation failed (see `reference`)",
