@@ -19,7 +19,13 @@ def purge_studios(engine: Engine, studio_ids: Iterable[int]) -> None:
     with engine.begin() as connection:
         key_ids = select(ApiKey.id).where(ApiKey.studio_id.in_(ids))
         connection.execute(delete(IdempotencyRecord).where(IdempotencyRecord.api_key_id.in_(key_ids)))
-        for table in (ConsentLedgerEntry, CustomerChannelChoice, Suppression, ApiKey, Customer,
-                      StudioChannelSetting):
+        for table in (
+            ConsentLedgerEntry,
+            CustomerChannelChoice,
+            Suppression,
+            ApiKey,
+            Customer,
+            StudioChannelSetting,
+        ):
             connection.execute(delete(table).where(table.studio_id.in_(ids)))
         connection.execute(delete(Studio).where(Studio.id.in_(ids)))

@@ -22,7 +22,11 @@ def make_studio(session: Session, *, now: datetime, name: str = "Studio", langua
 
 
 def make_key(
-    session: Session, studio_id: int, *, now: datetime, scopes: list[Scope] | None = None,
+    session: Session,
+    studio_id: int,
+    *,
+    now: datetime,
+    scopes: list[Scope] | None = None,
     name: str = "test key",
 ) -> str:
     data = ApiKeyCreate(name=name, scopes=scopes or list(Scope))
@@ -33,7 +37,8 @@ def make_customer(
     session: Session, studio_id: int, customer_id: int, *, now: datetime, **overrides: object
 ) -> int:
     fields: dict[str, object] = {
-        "firstName": "Erika", "lastName": f"Muster{customer_id}",
+        "firstName": "Erika",
+        "lastName": f"Muster{customer_id}",
         "email": f"member{customer_id}@example.org",
     }
     fields.update(overrides)

@@ -44,8 +44,12 @@ def test_missing_key_is_401_even_with_a_bad_body(client: TestClient, world: Worl
         ("GET", PREFS, Scope.COMMUNICATION_PREFERENCES_READ),
         ("PUT", PREFS, Scope.COMMUNICATION_PREFERENCES_WRITE),
         ("GET", PREFS + "/history", Scope.COMMUNICATION_PREFERENCES_READ),
-        ("GET", "/v1/communications/1/communication-permission?messageCategory=GENERAL"
-         "&communicationChannel=EMAIL", Scope.COMMUNICATION_PREFERENCES_READ),
+        (
+            "GET",
+            "/v1/communications/1/communication-permission?messageCategory=GENERAL"
+            "&communicationChannel=EMAIL",
+            Scope.COMMUNICATION_PREFERENCES_READ,
+        ),
     ],
 )
 def test_missing_scope_is_403_naming_it(
@@ -54,7 +58,9 @@ def test_missing_scope_is_403_naming_it(
     others = [s for s in Scope if s is not scope]
     with db.transaction() as session:
         key = make_key(session, world.studio_a, now=clock.now, scopes=others)
-    response = client.request(method, path, json=BODY if method == "PUT" else None, headers={"X-API-KEY": key})
+    response = client.request(
+        method, path, json=BODY if method == "PUT" else None, headers={"X-API-KEY": key}
+    )
     assert response.status_code == 403
     body = response.json()
     assert body["errorCode"] == "MISSING_SCOPE"

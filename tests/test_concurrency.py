@@ -32,7 +32,9 @@ def live(engine: Engine, settings: Settings, clock: FixedClock) -> Iterator[tupl
         purge_studios(engine, [world.studio_a, world.studio_b])
 
 
-async def _put_all(app: FastAPI, key: str, bodies: list[object], headers: dict[str, str] | None = None) -> list[httpx.Response]:
+async def _put_all(
+    app: FastAPI, key: str, bodies: list[object], headers: dict[str, str] | None = None
+) -> list[httpx.Response]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=60) as client:
         return await asyncio.gather(
@@ -41,10 +43,15 @@ async def _put_all(app: FastAPI, key: str, bodies: list[object], headers: dict[s
 
 
 def _body(email: bool, text: bool) -> list[dict[str, object]]:
-    return [{"messageCategory": "NEWSLETTER", "channels": [
-        {"communicationChannel": "EMAIL", "active": email},
-        {"communicationChannel": "TEXT_MESSAGE", "active": text},
-    ]}]
+    return [
+        {
+            "messageCategory": "NEWSLETTER",
+            "channels": [
+                {"communicationChannel": "EMAIL", "active": email},
+                {"communicationChannel": "TEXT_MESSAGE", "active": text},
+            ],
+        }
+    ]
 
 
 def test_twenty_concurrent_puts_leave_state_and_ledger_consistent(
@@ -53,7 +60,9 @@ def test_twenty_concurrent_puts_leave_state_and_ledger_consistent(
     app, world = live
     bodies: list[object] = [_body(i % 2 == 0, i % 3 == 0) for i in range(20)]
     responses = asyncio.run(_put_all(app, world.key_a, bodies))
-    assert [r.status_code for r in responses] == [200] * 20, [r.text for r in responses if r.status_code != 200]
+    assert [r.status_code for r in responses] == [200] * 20, [
+        r.text for r in responses if r.status_code != 200
+    ]
 
     with Database(engine).session(write=False) as session:
         entries = session.scalars(
@@ -63,8 +72,11 @@ def test_twenty_concurrent_puts_leave_state_and_ledger_consistent(
         ).all()
         choices = {
             c.communication_channel: c
-            for c in session.scalars(select(CustomerChannelChoice).where(
-                CustomerChannelChoice.studio_id == world.studio_a, CustomerChannelChoice.customer_id == 1))
+            for c in session.scalars(
+                select(CustomerChannelChoice).where(
+                    CustomerChannelChoice.studio_id == world.studio_a, CustomerChannelChoice.customer_id == 1
+                )
+            )
         }
     assert entries, "at least the first PUT changes something"
     for channel in ("EMAIL", "TEXT_MESSAGE"):
@@ -107,6 +119,9 @@ def test_twenty_concurrent_puts_with_one_idempotency_key_apply_once(
         else:
             assert response.content == applied[0].content
     with Database(engine).session(write=False) as session:
-        count = len(session.scalars(select(ConsentLedgerEntry.id).where(
-            ConsentLedgerEntry.studio_id == world.studio_a)).all())
+        count = len(
+            session.scalars(
+                select(ConsentLedgerEntry.id).where(ConsentLedgerEntry.studio_id == world.studio_a)
+            ).all()
+        )
     assert count == 2  # EMAIL and TEXT_MESSAGE, once

@@ -25,16 +25,28 @@ def assert_error(response, status: int, code: str, reference: str | None = None)
     [
         ({"messageCategory": "NEWSLETTER"}, None),
         ([{"messageCategory": "NEWS"}], "[0].messageCategory"),
-        ([{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "PIGEON"}]}],
-         "[0].channels[0].communicationChannel"),
-        ([{"messageCategory": "NEWSLETTER", "channels": [{"active": True}]}],
-         "[0].channels[0].communicationChannel"),
-        ([{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": "yes"}]}],
-         "[0].channels[0].active"),
-        ([{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": 1}]}],
-         "[0].channels[0].active"),
-        ([{"messageCategory": "NEWSLETTER", "channels": {"communicationChannel": "EMAIL"}}],
-         "[0].channels"),
+        (
+            [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "PIGEON"}]}],
+            "[0].channels[0].communicationChannel",
+        ),
+        (
+            [{"messageCategory": "NEWSLETTER", "channels": [{"active": True}]}],
+            "[0].channels[0].communicationChannel",
+        ),
+        (
+            [
+                {
+                    "messageCategory": "NEWSLETTER",
+                    "channels": [{"communicationChannel": "EMAIL", "active": "yes"}],
+                }
+            ],
+            "[0].channels[0].active",
+        ),
+        (
+            [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": 1}]}],
+            "[0].channels[0].active",
+        ),
+        ([{"messageCategory": "NEWSLETTER", "channels": {"communicationChannel": "EMAIL"}}], "[0].channels"),
         (["NEWSLETTER"], "[0]"),
         ([{"channels": []}], "[0].messageCategory"),
     ],
@@ -89,7 +101,9 @@ def test_chunked_body_over_the_limit_is_413(api: TestClient) -> None:
     assert_error(response, 413, "PAYLOAD_TOO_LARGE")
 
 
-@pytest.mark.parametrize("customer_id", ["abc", "0", "-1", "9223372036854775808", "1.5", "1.0", "01", "+1", "1e3"])
+@pytest.mark.parametrize(
+    "customer_id", ["abc", "0", "-1", "9223372036854775808", "1.5", "1.0", "01", "+1", "1e3"]
+)
 def test_bad_path_ids_are_400_naming_the_id(api: TestClient, customer_id: str) -> None:
     response = api.get(f"/v1/communications/{customer_id}/communication-preferences")
     assert_error(response, 400, "VALIDATION_FAILED", "customerId")
@@ -106,7 +120,9 @@ def test_unknown_route_and_method(api: TestClient) -> None:
 
 
 def test_request_id_is_echoed_and_becomes_trace_id(api: TestClient) -> None:
-    response = api.get("/v1/communications/999/communication-preferences", headers={"X-Request-Id": "abc-123"})
+    response = api.get(
+        "/v1/communications/999/communication-preferences", headers={"X-Request-Id": "abc-123"}
+    )
     assert response.headers["X-Request-Id"] == "abc-123"
     assert response.json()["traceId"] == "abc-123"
     unsafe = api.get(PREFS, headers={"X-Request-Id": "bad id\twith spaces"})

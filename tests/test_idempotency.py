@@ -18,7 +18,9 @@ from tests.factories import World
 PREFS = "/v1/communications/1/communication-preferences"
 HISTORY = PREFS + "/history"
 OPT_IN = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}]
-OPT_OUT = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": False}]}]
+OPT_OUT = [
+    {"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": False}]}
+]
 
 
 def entries(api: TestClient) -> int:
@@ -47,15 +49,22 @@ def test_same_key_with_a_different_body_is_409(api: TestClient) -> None:
 
 def test_same_key_on_another_path_is_a_different_request(api: TestClient) -> None:
     assert api.put(PREFS, json=OPT_IN, headers={"Idempotency-Key": "k3"}).status_code == 200
-    other = api.put("/v1/communications/2/communication-preferences", json=OPT_IN, headers={"Idempotency-Key": "k3"})
+    other = api.put(
+        "/v1/communications/2/communication-preferences", json=OPT_IN, headers={"Idempotency-Key": "k3"}
+    )
     assert other.status_code == 409
     assert other.json()["errorCode"] == "IDEMPOTENCY_KEY_REUSED"
 
 
 def test_key_formatting_of_json_does_not_matter(api: TestClient) -> None:
     api.put(PREFS, json=OPT_IN, headers={"Idempotency-Key": "k4"})
-    spaced = b'[ {"channels": [{"active": true, "communicationChannel": "EMAIL"}], "messageCategory": "NEWSLETTER"} ]'
-    again = api.put(PREFS, content=spaced, headers={"Idempotency-Key": "k4", "Content-Type": "application/json"})
+    spaced = (
+        b'[ {"channels": [{"active": true, "communicationChannel": "EMAIL"}],'
+        b' "messageCategory": "NEWSLETTER"} ]'
+    )
+    again = api.put(
+        PREFS, content=spaced, headers={"Idempotency-Key": "k4", "Content-Type": "application/json"}
+    )
     assert again.headers.get("Idempotent-Replayed") == "true"
 
 
@@ -64,12 +73,19 @@ def _claim_in_progress(db: Database, api_key: str, key: str, clock: FixedClock) 
     with db.transaction() as session:
         key_id = session.scalar(select(ApiKey.id).where(ApiKey.prefix == prefix))
         assert key_id is not None
-        session.add(IdempotencyRecord(
-            api_key_id=key_id, idempotency_key=key,
-            fingerprint=fingerprint("PUT", PREFS, b'[{"messageCategory":"NEWSLETTER","channels":'
-                                    b'[{"communicationChannel":"EMAIL","active":true}]}]'),
-            created_at=clock.now,
-        ))
+        session.add(
+            IdempotencyRecord(
+                api_key_id=key_id,
+                idempotency_key=key,
+                fingerprint=fingerprint(
+                    "PUT",
+                    PREFS,
+                    b'[{"messageCategory":"NEWSLETTER","channels":'
+                    b'[{"communicationChannel":"EMAIL","active":true}]}]',
+                ),
+                created_at=clock.now,
+            )
+        )
 
 
 def test_key_still_in_use_is_409_until_its_lease_runs_out(

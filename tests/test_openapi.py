@@ -47,11 +47,27 @@ def test_schema_names_and_enums_match_the_official_spec(spec: dict[str, Any]) ->
     assert set(error["properties"]) == {"errorMessage", "errorCode", "traceId", "reference"}
     assert error["required"] == ["errorMessage"]
     assert schemas["MessageCategory"]["enum"] == [
-        "CONTRACT", "GENERAL", "APPOINTMENT", "NEWSLETTER", "LOYALTY_PROGRAM"]
+        "CONTRACT",
+        "GENERAL",
+        "APPOINTMENT",
+        "NEWSLETTER",
+        "LOYALTY_PROGRAM",
+    ]
     assert schemas["CommunicationChannel"]["enum"] == [
-        "LETTER", "EMAIL", "TEXT_MESSAGE", "PHONE", "FAX", "CONVERSATION", "CHAT", "OTHER"]
+        "LETTER",
+        "EMAIL",
+        "TEXT_MESSAGE",
+        "PHONE",
+        "FAX",
+        "CONVERSATION",
+        "CHAT",
+        "OTHER",
+    ]
     assert spec["components"]["securitySchemes"]["ApiKeyAuth"] == {
-        "type": "apiKey", "in": "header", "name": "X-API-KEY"}
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-KEY",
+    }
 
 
 def test_get_and_put_bodies_are_top_level_arrays(spec: dict[str, Any]) -> None:
@@ -65,7 +81,9 @@ def test_get_and_put_bodies_are_top_level_arrays(spec: dict[str, Any]) -> None:
 
 
 def test_path_ids_are_int64(spec: dict[str, Any]) -> None:
-    parameters = spec["paths"]["/v1/communications/{customerId}/communication-preferences"]["get"]["parameters"]
+    parameters = spec["paths"]["/v1/communications/{customerId}/communication-preferences"]["get"][
+        "parameters"
+    ]
     customer_id = next(p for p in parameters if p["name"] == "customerId")
     assert customer_id["required"] is True
     assert customer_id["schema"]["type"] == "integer"
@@ -78,7 +96,7 @@ def test_every_route_documents_its_errors_as_error_response_and_none_says_422(sp
             responses = operation["responses"]
             assert "422" not in responses, (method, path)
             errors = {code: r for code, r in responses.items() if code.startswith(("4", "5"))}
-            assert "400" in errors and "401" in errors, (method, path)
+            assert {"400", "401"} <= set(errors), (method, path)
             for response in errors.values():
                 schema = response["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/ErrorResponse"}, (method, path)

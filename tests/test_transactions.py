@@ -27,8 +27,11 @@ def test_only_entry_points_commit_roll_back_or_begin() -> None:
         if path in ALLOWED or "migrations" in path.parts:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                    and node.func.attr in FORBIDDEN_CALLS:
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in FORBIDDEN_CALLS
+            ):
                 offenders.append(f"{path.relative_to(SRC)}:{node.lineno} .{node.func.attr}()")
     assert offenders == []
 
@@ -37,7 +40,9 @@ def test_a_failing_commit_answers_an_error_and_stores_nothing(
     api: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = "/v1/communications/1/communication-preferences"
-    body = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}]
+    body = [
+        {"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}
+    ]
 
     def failing_commit(self: Session) -> None:
         raise RuntimeError("disk full")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -14,6 +16,7 @@ import typer
 import uvicorn
 from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
 from studio_comms.apikeys.schemas import ApiKeyCreate
@@ -22,6 +25,7 @@ from studio_comms.core.auth import Scope
 from studio_comms.core.clock import utcnow
 from studio_comms.core.errors import AppError
 from studio_comms.core.messages import render
+from studio_comms.core.openapi import CANONICAL_ID, INT64_MAX
 from studio_comms.customers.schemas import CustomerUpsert
 from studio_comms.customers.service import upsert_customer
 from studio_comms.db.engine import make_engine
@@ -46,13 +50,18 @@ console = Console()
 StudioOption = Annotated[int, typer.Option("--studio", min=1, help="Studio id")]
 
 
-def _database(settings: Settings) -> Database:
-    return Database(make_engine(settings.database_url))
+@contextmanager
+def _database(settings: Settings | None = None) -> Iterator[Database]:
+    engine = make_engine((settings or Settings()).database_url)
+    try:
+        yield Database(engine)
+    finally:
+        engine.dispose()
 
 
 def _fail(error: AppError) -> NoReturn:
     message = render(error.catalogue_key, "en", error.args_for_message)
-    console.print(f"[red]{error.error_code}[/red]: {message}")
+    console.print(f"[red]{error.error_code}[/red]: {escape(message)}")
     raise typer.Exit(1)
 
 
@@ -90,7 +99,8 @@ def demo() -> None:
     """Seed the demo studio on first start and print its API key (``make run``)."""
     settings = Settings()
     upgrade(settings.database_url)
-    result = ensure_demo(_database(settings), settings.var_dir / "demo.json", now=utcnow())
+    with _database(settings) as database:
+        result = ensure_demo(database, settings.var_dir / "demo.json", now=utcnow())
     if result.created:
         console.print(f"Seeded demo studio {result.studio_id} with customers 1-5.")
     # Plain print: scripts and people grep for exactly this line.
@@ -107,9 +117,9 @@ def studios_create(
     try:
         data = StudioCreate(name=name, language=language, timeZone=time_zone)
     except ValidationError as error:
-        console.print(f"[red]Invalid studio:[/red] {error.errors()[0]['msg']}")
+        console.print(f"[red]Invalid studio:[/red] {escape(error.errors()[0]['msg'])}")
         raise typer.Exit(1) from error
-    with _database(Settings()).transaction() as session:
+    with _database() as database, database.transaction() as session:
         studio = create_studio(session, data, now=utcnow())
     print(json.dumps(studio.model_dump()))
 
@@ -122,7 +132,7 @@ def keys_create(
 ) -> None:
     """Create an API key; the key is printed once and stored only as a hash."""
     try:
-        with _database(Settings()).transaction() as session:
+        with _database() as database, database.transaction() as session:
             created = create_key(
                 session, studio, ApiKeyCreate(name=name, scopes=scope or list(Scope)), now=utcnow()
             )
@@ -141,10 +151,12 @@ def settings_set(
         body = TypeAdapter(list[CommunicationPreference]).validate_json(file.read_bytes())
     except ValidationError as error:
         first = error.errors()[0]
-        console.print(f"[red]Invalid settings file[/red] at {first['loc']}: {first['msg']}")
+        console.print(
+            f"[red]Invalid settings file[/red] at {escape(str(first['loc']))}: {escape(first['msg'])}"
+        )
         raise typer.Exit(1) from error
     try:
-        with _database(Settings()).transaction() as session:
+        with _database() as database, database.transaction() as session:
             result = replace_settings(session, studio, body)
     except AppError as error:
         _fail(error)
@@ -164,7 +176,11 @@ def customers_import(
     now = utcnow()
     created = 0
     try:
-        with _database(Settings()).transaction() as session, Progress(console=console) as progress:
+        with (
+            _database() as database,
+            database.transaction() as session,
+            Progress(console=console) as progress,
+        ):
             require_studio(session, studio)
             task = progress.add_task("Importing customers", total=len(rows))
             for customer_id, data in rows:
@@ -183,12 +199,15 @@ def _read_customer_rows(file: Path) -> list[tuple[int, CustomerUpsert]]:
             fields = {key: value for key, value in record.items() if key and value not in ("", None)}
             raw_id = fields.pop("customerId", "")
             try:
+                # The same rule as for path ids: "+5", "1_0" or " 7" are not customer numbers.
+                if not CANONICAL_ID.match(raw_id) or int(raw_id) > INT64_MAX:
+                    raise ValueError(f"customerId {raw_id!r} is not a positive int64")
                 customer_id = int(raw_id)
-                if not 1 <= customer_id <= 2**63 - 1:
-                    raise ValueError(raw_id)
                 rows.append((customer_id, CustomerUpsert.model_validate(fields)))
             except ValueError as error:
                 # ValidationError is a ValueError too; either way: name the line, import nothing.
-                console.print(f"[red]{file}:{line}:[/red] invalid customer row: {error}")
+                console.print(
+                    f"[red]{escape(str(file))}:{line}:[/red] invalid customer row: {escape(str(error))}"
+                )
                 raise typer.Exit(1) from error
     return rows

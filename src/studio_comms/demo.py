@@ -45,9 +45,7 @@ def ensure_demo(database: Database, state_file: Path, *, now: datetime) -> Demo:
     if existing is not None and _still_valid(database, existing):
         return Demo(studio_id=int(existing["studioId"]), api_key=str(existing["apiKey"]), created=False)
     with database.transaction() as session:
-        studio_id = create_studio(
-            session, StudioCreate(name="Demo Studio", language="de"), now=now
-        ).studioId
+        studio_id = create_studio(session, StudioCreate(name="Demo Studio", language="de"), now=now).studioId
         for customer_id, first, last, email, phone, language in DEMO_CUSTOMERS:
             data = CustomerUpsert(
                 firstName=first, lastName=last, email=email, phoneNumber=phone, language=language

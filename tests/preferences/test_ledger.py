@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,17 +21,24 @@ def put(api: TestClient, category: str, channel: str, active: bool, **headers: s
 
 
 def test_each_changed_channel_is_one_entry_with_its_proof(api: TestClient, clock: FixedClock) -> None:
-    body = [{"messageCategory": "NEWSLETTER", "channels": [
-        {"communicationChannel": "EMAIL", "active": True},
-        {"communicationChannel": "TEXT_MESSAGE", "active": False},  # already off: no entry
-    ]}, {"messageCategory": "GENERAL", "channels": [{"communicationChannel": "PHONE", "active": False}]}]
+    body = [
+        {
+            "messageCategory": "NEWSLETTER",
+            "channels": [
+                {"communicationChannel": "EMAIL", "active": True},
+                {"communicationChannel": "TEXT_MESSAGE", "active": False},  # already off: no entry
+            ],
+        },
+        {"messageCategory": "GENERAL", "channels": [{"communicationChannel": "PHONE", "active": False}]},
+    ]
     response = api.put(PREFS, json=body, headers={"User-Agent": "member-app/1.0", "X-Request-Id": "req-1"})
     assert response.status_code == 200
     history = api.get(HISTORY).json()
     assert history["hasNext"] is False
     entries = history["result"]
-    assert [(e["messageCategory"], e["communicationChannel"], e["previousActive"], e["active"])
-            for e in entries] == [("GENERAL", "PHONE", True, False), ("NEWSLETTER", "EMAIL", False, True)]
+    assert [
+        (e["messageCategory"], e["communicationChannel"], e["previousActive"], e["active"]) for e in entries
+    ] == [("GENERAL", "PHONE", True, False), ("NEWSLETTER", "EMAIL", False, True)]
     newest = entries[0]
     assert newest["source"] == "API_KEY"
     assert newest["actor"].startswith("apiKey:")
@@ -71,7 +79,7 @@ def test_history_slices_newest_first(api: TestClient, clock: FixedClock) -> None
     assert times == sorted(times, reverse=True)
     # previousActive always chains to the entry before it
     chain = list(reversed([e for page in (first, second, third) for e in page["result"]]))
-    for older, newer in zip(chain, chain[1:], strict=False):
+    for older, newer in pairwise(chain):
         assert newer["previousActive"] == older["active"]
 
 
@@ -82,8 +90,13 @@ def test_history_default_slice_and_empty_history(api: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("params", "reference"),
-    [({"sliceSize": 0}, "sliceSize"), ({"sliceSize": 101}, "sliceSize"), ({"sliceSize": "x"}, "sliceSize"),
-     ({"offset": "abc"}, "offset"), ({"offset": "-5"}, "offset")],
+    [
+        ({"sliceSize": 0}, "sliceSize"),
+        ({"sliceSize": 101}, "sliceSize"),
+        ({"sliceSize": "x"}, "sliceSize"),
+        ({"offset": "abc"}, "offset"),
+        ({"offset": "-5"}, "offset"),
+    ],
 )
 def test_bad_slice_parameters_are_400(api: TestClient, params: dict[str, object], reference: str) -> None:
     response = api.get(HISTORY, params=params)

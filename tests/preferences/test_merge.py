@@ -26,11 +26,21 @@ def ledger_count(db: Database) -> int:
 
 
 def test_categories_and_channels_not_in_the_body_stay(api: TestClient) -> None:
-    api.put(PREFS.format(1), json=[{"messageCategory": "GENERAL",
-                                    "channels": [{"communicationChannel": "PHONE", "active": False}]}])
-    response = api.put(PREFS.format(1), json=[
-        {"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "TEXT_MESSAGE", "active": True}]}
-    ])
+    api.put(
+        PREFS.format(1),
+        json=[
+            {"messageCategory": "GENERAL", "channels": [{"communicationChannel": "PHONE", "active": False}]}
+        ],
+    )
+    response = api.put(
+        PREFS.format(1),
+        json=[
+            {
+                "messageCategory": "NEWSLETTER",
+                "channels": [{"communicationChannel": "TEXT_MESSAGE", "active": True}],
+            }
+        ],
+    )
     body = response.json()
     assert channels(body, "GENERAL") == {"LETTER": True, "EMAIL": True, "PHONE": False}
     assert channels(body, "NEWSLETTER") == {"EMAIL": False, "TEXT_MESSAGE": True}
@@ -38,10 +48,18 @@ def test_categories_and_channels_not_in_the_body_stay(api: TestClient) -> None:
 
 
 def test_channel_without_active_and_customer_overridable_in_body_are_ignored(api: TestClient) -> None:
-    response = api.put(PREFS.format(1), json=[{"messageCategory": "NEWSLETTER", "channels": [
-        {"communicationChannel": "EMAIL", "customerOverridable": False},
-        {"communicationChannel": "TEXT_MESSAGE", "customerOverridable": False, "active": True},
-    ]}])
+    response = api.put(
+        PREFS.format(1),
+        json=[
+            {
+                "messageCategory": "NEWSLETTER",
+                "channels": [
+                    {"communicationChannel": "EMAIL", "customerOverridable": False},
+                    {"communicationChannel": "TEXT_MESSAGE", "customerOverridable": False, "active": True},
+                ],
+            }
+        ],
+    )
     assert response.status_code == 200
     entry = next(e for e in response.json() if e["messageCategory"] == "NEWSLETTER")
     assert entry["channels"] == [
@@ -50,7 +68,9 @@ def test_channel_without_active_and_customer_overridable_in_body_are_ignored(api
     ]
 
 
-def test_putting_back_what_get_answered_is_accepted_and_changes_nothing(api: TestClient, db: Database) -> None:
+def test_putting_back_what_get_answered_is_accepted_and_changes_nothing(
+    api: TestClient, db: Database
+) -> None:
     state = api.get(PREFS.format(1)).json()
     response = api.put(PREFS.format(1), json=state)
     assert response.status_code == 200
@@ -65,17 +85,55 @@ def test_empty_list_is_a_no_op(api: TestClient) -> None:
 @pytest.mark.parametrize(
     ("body", "code", "reference"),
     [
-        ([{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]},
-          {"messageCategory": "NEWSLETTER", "channels": []}], "DUPLICATE_CATEGORY", "[1].messageCategory"),
-        ([{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True},
-                                                         {"communicationChannel": "EMAIL", "active": False}]}],
-         "DUPLICATE_CHANNEL", "[0].channels[1].communicationChannel"),
-        ([{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]},
-          {"messageCategory": "GENERAL", "channels": [{"communicationChannel": "FAX", "active": True}]}],
-         "CHANNEL_NOT_OFFERED", "[1].channels[0].communicationChannel"),
-        ([{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]},
-          {"messageCategory": "CONTRACT", "channels": [{"communicationChannel": "LETTER", "active": False}]}],
-         "CHANNEL_NOT_OVERRIDABLE", "[1].channels[0].active"),
+        (
+            [
+                {
+                    "messageCategory": "NEWSLETTER",
+                    "channels": [{"communicationChannel": "EMAIL", "active": True}],
+                },
+                {"messageCategory": "NEWSLETTER", "channels": []},
+            ],
+            "DUPLICATE_CATEGORY",
+            "[1].messageCategory",
+        ),
+        (
+            [
+                {
+                    "messageCategory": "NEWSLETTER",
+                    "channels": [
+                        {"communicationChannel": "EMAIL", "active": True},
+                        {"communicationChannel": "EMAIL", "active": False},
+                    ],
+                }
+            ],
+            "DUPLICATE_CHANNEL",
+            "[0].channels[1].communicationChannel",
+        ),
+        (
+            [
+                {
+                    "messageCategory": "NEWSLETTER",
+                    "channels": [{"communicationChannel": "EMAIL", "active": True}],
+                },
+                {"messageCategory": "GENERAL", "channels": [{"communicationChannel": "FAX", "active": True}]},
+            ],
+            "CHANNEL_NOT_OFFERED",
+            "[1].channels[0].communicationChannel",
+        ),
+        (
+            [
+                {
+                    "messageCategory": "NEWSLETTER",
+                    "channels": [{"communicationChannel": "EMAIL", "active": True}],
+                },
+                {
+                    "messageCategory": "CONTRACT",
+                    "channels": [{"communicationChannel": "LETTER", "active": False}],
+                },
+            ],
+            "CHANNEL_NOT_OVERRIDABLE",
+            "[1].channels[0].active",
+        ),
     ],
 )
 def test_refused_body_is_400_and_changes_nothing(
@@ -101,9 +159,12 @@ def test_unknown_customer_is_404(api: TestClient) -> None:
         assert response.json()["errorCode"] == "CUSTOMER_NOT_FOUND"
 
 
-def test_another_studios_customer_is_404_like_a_missing_one(api: TestClient, admin: TestClient, world: World) -> None:
-    created = admin.put(f"/admin/v1/studios/{world.studio_b}/customers/55",
-                        json={"firstName": "B", "lastName": "Only"})
+def test_another_studios_customer_is_404_like_a_missing_one(
+    api: TestClient, admin: TestClient, world: World
+) -> None:
+    created = admin.put(
+        f"/admin/v1/studios/{world.studio_b}/customers/55", json={"firstName": "B", "lastName": "Only"}
+    )
     assert created.status_code == 201
     for response in (api.get(PREFS.format(55)), api.put(PREFS.format(55), json=[])):
         assert response.status_code == 404
@@ -113,21 +174,30 @@ def test_another_studios_customer_is_404_like_a_missing_one(api: TestClient, adm
 def test_blocked_channel_reads_inactive_and_cannot_be_activated(
     api: TestClient, admin: TestClient, world: World, db: Database
 ) -> None:
-    optin = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}]
+    optin = [
+        {"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}
+    ]
     assert api.put(PREFS.format(1), json=optin).status_code == 200
-    blocked = admin.put(f"/admin/v1/studios/{world.studio_a}/customers/1/suppressions/EMAIL",
-                        json={"reason": "HARD_BOUNCE"})
+    blocked = admin.put(
+        f"/admin/v1/studios/{world.studio_a}/customers/1/suppressions/EMAIL", json={"reason": "HARD_BOUNCE"}
+    )
     assert blocked.status_code == 200
     body = api.get(PREFS.format(1)).json()
     for entry in body:
         for channel in entry["channels"]:
             if channel["communicationChannel"] == "EMAIL":
-                assert channel == {"communicationChannel": "EMAIL", "customerOverridable": False, "active": False}
+                assert channel == {
+                    "communicationChannel": "EMAIL",
+                    "customerOverridable": False,
+                    "active": False,
+                }
     entries = ledger_count(db)
     refused = api.put(PREFS.format(1), json=optin)
     assert refused.status_code == 409
     assert refused.json()["errorCode"] == "CHANNEL_SUPPRESSED"
     assert refused.json()["reference"] == "[0].channels[0].active"
     assert ledger_count(db) == entries
-    assert admin.delete(f"/admin/v1/studios/{world.studio_a}/customers/1/suppressions/EMAIL").status_code == 204
+    assert (
+        admin.delete(f"/admin/v1/studios/{world.studio_a}/customers/1/suppressions/EMAIL").status_code == 204
+    )
     assert channels(api.get(PREFS.format(1)).json(), "NEWSLETTER")["EMAIL"] is True

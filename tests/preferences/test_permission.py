@@ -10,8 +10,9 @@ PERMISSION = "/v1/communications/{}/communication-permission"
 
 
 def ask(api: TestClient, category: str, channel: str, customer: int = 1) -> dict[str, object]:
-    response = api.get(PERMISSION.format(customer),
-                       params={"messageCategory": category, "communicationChannel": channel})
+    response = api.get(
+        PERMISSION.format(customer), params={"messageCategory": category, "communicationChannel": channel}
+    )
     assert response.status_code == 200, response.text
     body: dict[str, object] = response.json()
     assert body["messageCategory"] == category
@@ -37,7 +38,9 @@ def test_not_offered(api: TestClient) -> None:
 
 
 def test_customer_choice_names_the_ledger_entry(api: TestClient) -> None:
-    body = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}]
+    body = [
+        {"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}
+    ]
     api.put("/v1/communications/1/communication-preferences", json=body)
     entry = api.get("/v1/communications/1/communication-preferences/history").json()["result"][0]
     answer = ask(api, "NEWSLETTER", "EMAIL")
@@ -46,8 +49,10 @@ def test_customer_choice_names_the_ledger_entry(api: TestClient) -> None:
 
 
 def test_blocked(api: TestClient, admin: TestClient, world: World) -> None:
-    admin.put(f"/admin/v1/studios/{world.studio_a}/customers/1/suppressions/TEXT_MESSAGE",
-              json={"reason": "SMS_STOP"})
+    admin.put(
+        f"/admin/v1/studios/{world.studio_a}/customers/1/suppressions/TEXT_MESSAGE",
+        json={"reason": "SMS_STOP"},
+    )
     answer = ask(api, "APPOINTMENT", "TEXT_MESSAGE")
     assert (answer["permitted"], answer["reason"], answer["blockReason"]) == (False, "BLOCKED", "SMS_STOP")
     assert ask(api, "APPOINTMENT", "TEXT_MESSAGE", customer=2)["permitted"] is True
@@ -63,5 +68,7 @@ def test_bad_or_missing_query_is_400(api: TestClient) -> None:
 
 
 def test_unknown_customer_is_404(api: TestClient) -> None:
-    response = api.get(PERMISSION.format(999), params={"messageCategory": "GENERAL", "communicationChannel": "EMAIL"})
+    response = api.get(
+        PERMISSION.format(999), params={"messageCategory": "GENERAL", "communicationChannel": "EMAIL"}
+    )
     assert response.status_code == 404

@@ -29,27 +29,42 @@ PREFS = "/v1/communications/{}/communication-preferences"
 UNKNOWN_STUDIO = 2**62
 
 DEFAULT_SETTINGS = [
-    {"messageCategory": "CONTRACT", "channels": [
-        {"communicationChannel": "LETTER", "customerOverridable": False, "active": True},
-        {"communicationChannel": "EMAIL", "customerOverridable": False, "active": True},
-    ]},
-    {"messageCategory": "GENERAL", "channels": [
-        {"communicationChannel": "LETTER", "customerOverridable": True, "active": True},
-        {"communicationChannel": "EMAIL", "customerOverridable": True, "active": True},
-        {"communicationChannel": "PHONE", "customerOverridable": True, "active": True},
-    ]},
-    {"messageCategory": "APPOINTMENT", "channels": [
-        {"communicationChannel": "EMAIL", "customerOverridable": True, "active": True},
-        {"communicationChannel": "TEXT_MESSAGE", "customerOverridable": True, "active": True},
-    ]},
-    {"messageCategory": "NEWSLETTER", "channels": [
-        {"communicationChannel": "EMAIL", "customerOverridable": True, "active": False},
-        {"communicationChannel": "TEXT_MESSAGE", "customerOverridable": True, "active": False},
-    ]},
-    {"messageCategory": "LOYALTY_PROGRAM", "channels": [
-        {"communicationChannel": "EMAIL", "customerOverridable": True, "active": False},
-        {"communicationChannel": "TEXT_MESSAGE", "customerOverridable": True, "active": False},
-    ]},
+    {
+        "messageCategory": "CONTRACT",
+        "channels": [
+            {"communicationChannel": "LETTER", "customerOverridable": False, "active": True},
+            {"communicationChannel": "EMAIL", "customerOverridable": False, "active": True},
+        ],
+    },
+    {
+        "messageCategory": "GENERAL",
+        "channels": [
+            {"communicationChannel": "LETTER", "customerOverridable": True, "active": True},
+            {"communicationChannel": "EMAIL", "customerOverridable": True, "active": True},
+            {"communicationChannel": "PHONE", "customerOverridable": True, "active": True},
+        ],
+    },
+    {
+        "messageCategory": "APPOINTMENT",
+        "channels": [
+            {"communicationChannel": "EMAIL", "customerOverridable": True, "active": True},
+            {"communicationChannel": "TEXT_MESSAGE", "customerOverridable": True, "active": True},
+        ],
+    },
+    {
+        "messageCategory": "NEWSLETTER",
+        "channels": [
+            {"communicationChannel": "EMAIL", "customerOverridable": True, "active": False},
+            {"communicationChannel": "TEXT_MESSAGE", "customerOverridable": True, "active": False},
+        ],
+    },
+    {
+        "messageCategory": "LOYALTY_PROGRAM",
+        "channels": [
+            {"communicationChannel": "EMAIL", "customerOverridable": True, "active": False},
+            {"communicationChannel": "TEXT_MESSAGE", "customerOverridable": True, "active": False},
+        ],
+    },
 ]
 
 
@@ -57,7 +72,8 @@ def assert_error(response: Any, status: int, code: str, reference: str | None = 
     assert response.status_code == status, response.text
     body = response.json()
     assert body["errorCode"] == code, body
-    assert isinstance(body["errorMessage"], str) and body["errorMessage"]
+    assert isinstance(body["errorMessage"], str)
+    assert body["errorMessage"]
     if reference is not None:
         assert body.get("reference") == reference, body
     return body
@@ -75,10 +91,12 @@ _BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/admin/v1/studios"): {"name": "Should not exist"},
     ("PUT", "/admin/v1/studios/{studioId}/communication-settings"): [],
     ("POST", "/admin/v1/studios/{studioId}/api-keys"): {
-        "name": "k", "scopes": ["COMMUNICATION_PREFERENCES_READ"]
+        "name": "k",
+        "scopes": ["COMMUNICATION_PREFERENCES_READ"],
     },
     ("PUT", "/admin/v1/studios/{studioId}/customers/{customerId}"): {
-        "firstName": "Erika", "lastName": "Mustermann"
+        "firstName": "Erika",
+        "lastName": "Mustermann",
     },
     ("PUT", "/admin/v1/studios/{studioId}/customers/{customerId}/suppressions/{channel}"): {
         "reason": "OPERATOR"
@@ -106,11 +124,13 @@ def assert_unchanged(db: Database, world: World) -> None:
             CommunicationPreference.model_validate(entry) for entry in DEFAULT_SETTINGS
         ]
         customer = session.get(Customer, (world.studio_a, 1))
-        assert customer is not None and customer.last_name == "Muster1"
+        assert customer is not None
+        assert customer.last_name == "Muster1"
         assert session.scalar(select(func.count()).select_from(Suppression)) == 0
-        assert session.scalar(
-            select(func.count()).select_from(Studio).where(Studio.name == "Should not exist")
-        ) == 0
+        assert (
+            session.scalar(select(func.count()).select_from(Studio).where(Studio.name == "Should not exist"))
+            == 0
+        )
 
 
 def send(client: TestClient, method: str, path: str, body: Any, headers: dict[str, str]) -> Any:
@@ -159,6 +179,7 @@ def test_every_admin_route_refuses_a_missing_or_wrong_token(
         response = send(client, method, path, body, headers)
         assert_error(response, 401, "AUTHENTICATION_FAILED")
         assert "reference" not in response.json()
+        assert response.headers["WWW-Authenticate"] == "Bearer"
     assert_unchanged(db, world)
 
 
@@ -174,8 +195,12 @@ def tokenless_client(
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": f"Bearer {ADMIN_TOKEN}"}, {"Authorization": "Bearer "},
-     {"Authorization": "Bearer None"}],
+    [
+        {},
+        {"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer None"},
+    ],
     ids=["none", "test-token", "empty", "none-string"],
 )
 def test_without_a_configured_admin_token_every_admin_route_is_closed(
@@ -207,7 +232,8 @@ def test_create_studio_answers_201_with_defaults(admin: TestClient) -> None:
     assert response.status_code == 201, response.text
     body = response.json()
     assert set(body) == {"studioId", "name", "language", "timeZone"}
-    assert isinstance(body["studioId"], int) and body["studioId"] >= 1
+    assert isinstance(body["studioId"], int)
+    assert body["studioId"] >= 1
     assert body["name"] == "Fit Mitte"
     assert body["language"] == "de"
     assert body["timeZone"] == "Europe/Berlin"
@@ -252,6 +278,8 @@ def test_studio_ids_are_distinct(admin: TestClient) -> None:
         ({"name": "S", "language": "de-de"}, "language"),
         ({"name": "S", "language": "de\n"}, "language"),
         ({"name": "S", "language": ""}, "language"),
+        ({"name": "   "}, "name"),
+        ({"name": "S", "timeZone": "Factory"}, "timeZone"),
     ],
 )
 def test_create_studio_rejects_invalid_fields(admin: TestClient, body: Any, reference: str) -> None:
@@ -270,7 +298,10 @@ def test_get_studio(admin: TestClient, world: World) -> None:
     response = admin.get(f"{STUDIOS}/{world.studio_a}")
     assert response.status_code == 200
     assert response.json() == {
-        "studioId": world.studio_a, "name": "Studio A", "language": "de", "timeZone": "Europe/Berlin"
+        "studioId": world.studio_a,
+        "name": "Studio A",
+        "language": "de",
+        "timeZone": "Europe/Berlin",
     }
 
 
@@ -312,24 +343,36 @@ def test_new_studios_customer_sees_the_defaults(admin: TestClient, client: TestC
 
 def test_put_settings_replaces_the_whole_offer(admin: TestClient, api: TestClient, world: World) -> None:
     offer = [
-        {"messageCategory": "GENERAL", "channels": [
-            {"communicationChannel": "EMAIL", "customerOverridable": True, "active": True},
-            {"communicationChannel": "CHAT", "customerOverridable": False, "active": False},
-        ]},
-        {"messageCategory": "NEWSLETTER", "channels": [
-            {"communicationChannel": "EMAIL", "customerOverridable": True, "active": False},
-        ]},
+        {
+            "messageCategory": "GENERAL",
+            "channels": [
+                {"communicationChannel": "EMAIL", "customerOverridable": True, "active": True},
+                {"communicationChannel": "CHAT", "customerOverridable": False, "active": False},
+            ],
+        },
+        {
+            "messageCategory": "NEWSLETTER",
+            "channels": [
+                {"communicationChannel": "EMAIL", "customerOverridable": True, "active": False},
+            ],
+        },
     ]
     response = admin.put(SETTINGS.format(world.studio_a), json=offer)
     assert response.status_code == 200, response.text
     expected = [
-        {"messageCategory": "GENERAL", "channels": [
-            {"communicationChannel": "EMAIL", "customerOverridable": True, "active": True},
-            {"communicationChannel": "CHAT", "customerOverridable": False, "active": False},
-        ]},
-        {"messageCategory": "NEWSLETTER", "channels": [
-            {"communicationChannel": "EMAIL", "customerOverridable": True, "active": False},
-        ]},
+        {
+            "messageCategory": "GENERAL",
+            "channels": [
+                {"communicationChannel": "EMAIL", "customerOverridable": True, "active": True},
+                {"communicationChannel": "CHAT", "customerOverridable": False, "active": False},
+            ],
+        },
+        {
+            "messageCategory": "NEWSLETTER",
+            "channels": [
+                {"communicationChannel": "EMAIL", "customerOverridable": True, "active": False},
+            ],
+        },
     ]
     assert response.json() == expected
     assert admin.get(SETTINGS.format(world.studio_a)).json() == expected
@@ -343,13 +386,19 @@ def test_put_settings_replaces_the_whole_offer(admin: TestClient, api: TestClien
 
 def test_put_settings_answers_in_canonical_order(admin: TestClient, world: World) -> None:
     offer = [
-        {"messageCategory": "NEWSLETTER", "channels": [
-            {"communicationChannel": "TEXT_MESSAGE", "customerOverridable": True, "active": False},
-            {"communicationChannel": "EMAIL", "customerOverridable": True, "active": True},
-        ]},
-        {"messageCategory": "CONTRACT", "channels": [
-            {"communicationChannel": "EMAIL", "customerOverridable": False, "active": True},
-        ]},
+        {
+            "messageCategory": "NEWSLETTER",
+            "channels": [
+                {"communicationChannel": "TEXT_MESSAGE", "customerOverridable": True, "active": False},
+                {"communicationChannel": "EMAIL", "customerOverridable": True, "active": True},
+            ],
+        },
+        {
+            "messageCategory": "CONTRACT",
+            "channels": [
+                {"communicationChannel": "EMAIL", "customerOverridable": False, "active": True},
+            ],
+        },
     ]
     response = admin.put(SETTINGS.format(world.studio_a), json=offer)
     assert response.status_code == 200, response.text
@@ -381,18 +430,26 @@ def test_removed_channel_disappears_from_customer_preferences(
     general = next(e for e in prefs if e["messageCategory"] == "GENERAL")
     assert [c["communicationChannel"] for c in general["channels"]] == ["LETTER", "EMAIL"]
     # Writing to a channel that is no longer offered is refused.
-    refused = api.put(PREFS.format(2), json=[{"messageCategory": "GENERAL", "channels": [
-        {"communicationChannel": "PHONE", "active": False}]}])
+    refused = api.put(
+        PREFS.format(2),
+        json=[
+            {"messageCategory": "GENERAL", "channels": [{"communicationChannel": "PHONE", "active": False}]}
+        ],
+    )
     assert_error(refused, 400, "CHANNEL_NOT_OFFERED", "[0].channels[0].communicationChannel")
 
 
 def test_duplicate_category_is_refused_and_changes_nothing(admin: TestClient, world: World) -> None:
     offer = [
-        {"messageCategory": "GENERAL", "channels": [
-            {"communicationChannel": "EMAIL", "customerOverridable": True, "active": True}]},
+        {
+            "messageCategory": "GENERAL",
+            "channels": [{"communicationChannel": "EMAIL", "customerOverridable": True, "active": True}],
+        },
         {"messageCategory": "NEWSLETTER", "channels": []},
-        {"messageCategory": "GENERAL", "channels": [
-            {"communicationChannel": "LETTER", "customerOverridable": True, "active": True}]},
+        {
+            "messageCategory": "GENERAL",
+            "channels": [{"communicationChannel": "LETTER", "customerOverridable": True, "active": True}],
+        },
     ]
     response = admin.put(SETTINGS.format(world.studio_a), json=offer)
     assert_error(response, 400, "DUPLICATE_CATEGORY", "[2].messageCategory")
@@ -402,13 +459,18 @@ def test_duplicate_category_is_refused_and_changes_nothing(admin: TestClient, wo
 
 def test_duplicate_channel_is_refused_and_changes_nothing(admin: TestClient, world: World) -> None:
     offer = [
-        {"messageCategory": "CONTRACT", "channels": [
-            {"communicationChannel": "EMAIL", "customerOverridable": False, "active": True}]},
-        {"messageCategory": "GENERAL", "channels": [
-            {"communicationChannel": "EMAIL", "customerOverridable": True, "active": True},
-            {"communicationChannel": "LETTER", "customerOverridable": True, "active": True},
-            {"communicationChannel": "EMAIL", "customerOverridable": False, "active": False},
-        ]},
+        {
+            "messageCategory": "CONTRACT",
+            "channels": [{"communicationChannel": "EMAIL", "customerOverridable": False, "active": True}],
+        },
+        {
+            "messageCategory": "GENERAL",
+            "channels": [
+                {"communicationChannel": "EMAIL", "customerOverridable": True, "active": True},
+                {"communicationChannel": "LETTER", "customerOverridable": True, "active": True},
+                {"communicationChannel": "EMAIL", "customerOverridable": False, "active": False},
+            ],
+        },
     ]
     response = admin.put(SETTINGS.format(world.studio_a), json=offer)
     assert_error(response, 400, "DUPLICATE_CHANNEL", "[1].channels[2].communicationChannel")
@@ -421,15 +483,32 @@ def test_duplicate_channel_is_refused_and_changes_nothing(admin: TestClient, wor
     [
         ([{"channels": []}], "[0].messageCategory"),
         ([{"messageCategory": "SPAM", "channels": []}], "[0].messageCategory"),
-        ([{"messageCategory": "GENERAL", "channels": [{"communicationChannel": "PIGEON"}]}],
-         "[0].channels[0].communicationChannel"),
-        ([{"messageCategory": "GENERAL", "channels": [{"active": True}]}],
-         "[0].channels[0].communicationChannel"),
-        ([{"messageCategory": "GENERAL", "channels": [
-            {"communicationChannel": "EMAIL", "active": "yes"}]}], "[0].channels[0].active"),
-        ([{"messageCategory": "GENERAL", "channels": [
-            {"communicationChannel": "EMAIL", "customerOverridable": 1}]}],
-         "[0].channels[0].customerOverridable"),
+        (
+            [{"messageCategory": "GENERAL", "channels": [{"communicationChannel": "PIGEON"}]}],
+            "[0].channels[0].communicationChannel",
+        ),
+        (
+            [{"messageCategory": "GENERAL", "channels": [{"active": True}]}],
+            "[0].channels[0].communicationChannel",
+        ),
+        (
+            [
+                {
+                    "messageCategory": "GENERAL",
+                    "channels": [{"communicationChannel": "EMAIL", "active": "yes"}],
+                }
+            ],
+            "[0].channels[0].active",
+        ),
+        (
+            [
+                {
+                    "messageCategory": "GENERAL",
+                    "channels": [{"communicationChannel": "EMAIL", "customerOverridable": 1}],
+                }
+            ],
+            "[0].channels[0].customerOverridable",
+        ),
     ],
 )
 def test_invalid_settings_are_refused_with_reference(
@@ -437,6 +516,18 @@ def test_invalid_settings_are_refused_with_reference(
 ) -> None:
     response = admin.put(SETTINGS.format(world.studio_a), json=body)
     assert_error(response, 400, "VALIDATION_FAILED", reference)
+    assert admin.get(SETTINGS.format(world.studio_a)).json() == DEFAULT_SETTINGS
+
+
+@pytest.mark.parametrize("missing", ["active", "customerOverridable"])
+def test_settings_must_state_both_flags_of_every_channel(
+    admin: TestClient, world: World, missing: str
+) -> None:
+    channel = {"communicationChannel": "EMAIL", "active": True, "customerOverridable": True}
+    del channel[missing]
+    body = [{"messageCategory": "GENERAL", "channels": [channel]}]
+    response = admin.put(SETTINGS.format(world.studio_a), json=body)
+    assert_error(response, 400, "VALIDATION_FAILED", f"[0].channels[0].{missing}")
     assert admin.get(SETTINGS.format(world.studio_a)).json() == DEFAULT_SETTINGS
 
 
@@ -454,13 +545,16 @@ def _newsletter(prefs: list[dict[str, Any]]) -> dict[str, bool]:
 def test_customer_choice_survives_a_channel_being_removed_and_offered_again(
     admin: TestClient, api: TestClient, world: World
 ) -> None:
-    opt_in = [{"messageCategory": "NEWSLETTER",
-               "channels": [{"communicationChannel": "EMAIL", "active": True}]}]
+    opt_in = [
+        {"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}
+    ]
     assert api.put(PREFS.format(1), json=opt_in).status_code == 200
     assert _newsletter(api.get(PREFS.format(1)).json()) == {"EMAIL": True, "TEXT_MESSAGE": False}
 
     without_email = [
-        entry if entry["messageCategory"] != "NEWSLETTER" else {
+        entry
+        if entry["messageCategory"] != "NEWSLETTER"
+        else {
             "messageCategory": "NEWSLETTER",
             "channels": [c for c in entry["channels"] if c["communicationChannel"] != "EMAIL"],
         }
@@ -479,11 +573,14 @@ def test_customer_choice_survives_a_channel_being_removed_and_offered_again(
 def test_customer_choice_yields_to_a_studio_enforced_channel_and_returns(
     admin: TestClient, api: TestClient, world: World
 ) -> None:
-    opt_in = [{"messageCategory": "NEWSLETTER",
-               "channels": [{"communicationChannel": "EMAIL", "active": True}]}]
+    opt_in = [
+        {"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}
+    ]
     assert api.put(PREFS.format(1), json=opt_in).status_code == 200
     enforced = [
-        entry if entry["messageCategory"] != "NEWSLETTER" else {
+        entry
+        if entry["messageCategory"] != "NEWSLETTER"
+        else {
             "messageCategory": "NEWSLETTER",
             "channels": [
                 {"communicationChannel": "EMAIL", "customerOverridable": False, "active": False},
@@ -495,7 +592,9 @@ def test_customer_choice_yields_to_a_studio_enforced_channel_and_returns(
     assert admin.put(SETTINGS.format(world.studio_a), json=enforced).status_code == 200
     newsletter = next(e for e in api.get(PREFS.format(1)).json() if e["messageCategory"] == "NEWSLETTER")
     assert newsletter["channels"][0] == {
-        "communicationChannel": "EMAIL", "customerOverridable": False, "active": False
+        "communicationChannel": "EMAIL",
+        "customerOverridable": False,
+        "active": False,
     }
     assert admin.put(SETTINGS.format(world.studio_a), json=DEFAULT_SETTINGS).status_code == 200
     assert _newsletter(api.get(PREFS.format(1)).json()) == {"EMAIL": True, "TEXT_MESSAGE": False}

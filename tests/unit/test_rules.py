@@ -75,8 +75,10 @@ def request(category: Cat | None, *channels: tuple[Ch, bool | None]) -> Requeste
 def test_plan_lists_only_effective_changes() -> None:
     changes = plan_changes(
         STATE,
-        [request(Cat.NEWSLETTER, (Ch.EMAIL, True), (Ch.TEXT_MESSAGE, True)),
-         request(Cat.CONTRACT, (Ch.EMAIL, True))],
+        [
+            request(Cat.NEWSLETTER, (Ch.EMAIL, True), (Ch.TEXT_MESSAGE, True)),
+            request(Cat.CONTRACT, (Ch.EMAIL, True)),
+        ],
     )
     assert changes == [Change(Cat.NEWSLETTER, Ch.EMAIL, previous_active=False, active=True)]
 
@@ -90,14 +92,22 @@ def test_absent_active_changes_nothing() -> None:
     [
         ([request(None)], Invalid, "[0].messageCategory"),
         ([request(Cat.NEWSLETTER), request(Cat.NEWSLETTER)], DuplicateCategory, "[1].messageCategory"),
-        ([request(Cat.NEWSLETTER, (Ch.EMAIL, True), (Ch.EMAIL, False))], DuplicateChannel,
-         "[0].channels[1].communicationChannel"),
-        ([request(Cat.NEWSLETTER, (Ch.FAX, True))], ChannelNotOffered,
-         "[0].channels[0].communicationChannel"),
-        ([request(Cat.GENERAL, (Ch.EMAIL, True))], ChannelNotOffered,
-         "[0].channels[0].communicationChannel"),
-        ([request(Cat.NEWSLETTER, (Ch.EMAIL, True)), request(Cat.CONTRACT, (Ch.EMAIL, False))],
-         ChannelNotOverridable, "[1].channels[0].active"),
+        (
+            [request(Cat.NEWSLETTER, (Ch.EMAIL, True), (Ch.EMAIL, False))],
+            DuplicateChannel,
+            "[0].channels[1].communicationChannel",
+        ),
+        (
+            [request(Cat.NEWSLETTER, (Ch.FAX, True))],
+            ChannelNotOffered,
+            "[0].channels[0].communicationChannel",
+        ),
+        ([request(Cat.GENERAL, (Ch.EMAIL, True))], ChannelNotOffered, "[0].channels[0].communicationChannel"),
+        (
+            [request(Cat.NEWSLETTER, (Ch.EMAIL, True)), request(Cat.CONTRACT, (Ch.EMAIL, False))],
+            ChannelNotOverridable,
+            "[1].channels[0].active",
+        ),
     ],
 )
 def test_plan_refuses_with_the_field_at_fault(

@@ -13,11 +13,10 @@ class ApiKey(Base):
     """A studio's API key. Only the SHA-256 digest is kept; revoked keys stay for the audit trail."""
 
     __tablename__ = "api_keys"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
-    studio_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("studios.id", ondelete="CASCADE"), index=True
-    )
+    studio_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("studios.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     key_digest: Mapped[str] = mapped_column(String(64))

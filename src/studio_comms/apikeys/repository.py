@@ -8,9 +8,7 @@ from studio_comms.apikeys.models import ApiKey
 
 def find_active_by_prefix(session: Session, prefix: str) -> ApiKey | None:
     """The only cross-studio query: the key itself tells which studio is calling."""
-    return session.scalars(
-        select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None))
-    ).first()
+    return session.scalars(select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None))).first()
 
 
 class ApiKeysRepository:
@@ -20,9 +18,7 @@ class ApiKeysRepository:
 
     def list(self) -> list[ApiKey]:
         return list(
-            self.session.scalars(
-                select(ApiKey).where(ApiKey.studio_id == self.studio_id).order_by(ApiKey.id)
-            )
+            self.session.scalars(select(ApiKey).where(ApiKey.studio_id == self.studio_id).order_by(ApiKey.id))
         )
 
     def get(self, key_id: int) -> ApiKey | None:

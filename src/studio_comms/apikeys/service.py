@@ -25,9 +25,7 @@ def authenticate(session: Session, plaintext: str | None) -> Principal:
     key = find_active_by_prefix(session, prefix) if prefix else None
     if key is None or plaintext is None or not digest_matches(plaintext, key.key_digest):
         raise Unauthenticated()
-    return Principal(
-        studio_id=key.studio_id, key_id=key.id, key_name=key.name, scopes=frozenset(key.scopes)
-    )
+    return Principal(studio_id=key.studio_id, key_id=key.id, key_name=key.name, scopes=frozenset(key.scopes))
 
 
 def create_key(session: Session, studio_id: int, data: ApiKeyCreate, *, now: datetime) -> ApiKeyCreated:

@@ -142,8 +142,8 @@ class ApiContext(RequestContext):
         for attempt in (1, 2):
             try:
                 with self.runtime.database.session(write=True) as session:
-                    principal = self._authorize(session) if attempt == 1 else authenticate(
-                        session, self.api_key
+                    principal = (
+                        self._authorize(session) if attempt == 1 else authenticate(session, self.api_key)
                     )
                     claim = idempotency.claim(
                         session,
@@ -212,8 +212,10 @@ async def admin_context(
 ) -> AdminContext:
     expected = request.app.state.runtime.settings.admin_token
     given = credentials.credentials if credentials else ""
-    if expected is None or not expected.get_secret_value() or not hmac.compare_digest(
-        given.encode(), expected.get_secret_value().encode()
+    if (
+        expected is None
+        or not expected.get_secret_value()
+        or not hmac.compare_digest(given.encode(), expected.get_secret_value().encode())
     ):
-        raise AdminUnauthenticated()
+        raise AdminUnauthenticated(headers={"WWW-Authenticate": "Bearer"})
     return AdminContext(request)

@@ -12,12 +12,12 @@ from pydantic import BeforeValidator
 from studio_comms.core.schemas import ErrorResponse
 
 INT64_MAX = 2**63 - 1
-_CANONICAL_ID = re.compile(r"^[1-9][0-9]*$")
+CANONICAL_ID = re.compile(r"^[1-9][0-9]*$")
 
 
 def _canonical_id(value: object) -> object:
     """``1.0``, ``01`` and ``+1`` are not ids: one entity has one URL."""
-    if isinstance(value, str) and not _CANONICAL_ID.match(value):
+    if isinstance(value, str) and not CANONICAL_ID.match(value):
         raise ValueError("must be a positive integer without sign, leading zeros or fraction")
     return value
 
@@ -25,7 +25,9 @@ def _canonical_id(value: object) -> object:
 # Path ids: positive int64, as in the Sport Alliance spec; anything else is a 400 naming the id.
 _PathId = BeforeValidator(_canonical_id)
 CustomerId = Annotated[
-    int, Path(ge=1, le=INT64_MAX, description="The studio's customer id", json_schema_extra={"format": "int64"}), _PathId
+    int,
+    Path(ge=1, le=INT64_MAX, description="The studio's customer id", json_schema_extra={"format": "int64"}),
+    _PathId,
 ]
 StudioId = Annotated[int, Path(ge=1, le=INT64_MAX, json_schema_extra={"format": "int64"}), _PathId]
 KeyId = Annotated[int, Path(ge=1, le=INT64_MAX, json_schema_extra={"format": "int64"}), _PathId]
@@ -47,9 +49,7 @@ COMPATIBLE_ERRORS = (400, 401, 403, 404, 409, 429, 500)
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {
-        status: {"model": ErrorResponse, "description": _DESCRIPTIONS[status]} for status in statuses
-    }
+    return {status: {"model": ErrorResponse, "description": _DESCRIPTIONS[status]} for status in statuses}
 
 
 def without_framework_422(app: FastAPI) -> Callable[[], dict[str, Any]]:

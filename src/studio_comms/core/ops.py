@@ -18,6 +18,7 @@ from studio_comms.core.context import ApiContext, Reply, api_reader
 from studio_comms.core.errors import ServiceUnavailable
 from studio_comms.core.runtime import Runtime
 
+
 class HeadOnlyRoute(APIRoute):
     """Matches HEAD only: for other methods the catch-all path must not turn a 404 into a 405."""
 
@@ -53,9 +54,7 @@ async def readyz(request: Request) -> Response:
 
 
 @head_router.head("/v1/{path:path}")
-async def head_checks_key(
-    path: str, ctx: Annotated[ApiContext, Depends(api_reader(None))]
-) -> Response:
+async def head_checks_key(path: str, ctx: Annotated[ApiContext, Depends(api_reader(None))]) -> Response:
     """Sport Alliance: HEAD on any path only validates the key (200 or 401)."""
 
     def work(_session: Session, _principal: Principal) -> Reply:

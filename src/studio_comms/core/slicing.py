@@ -18,14 +18,22 @@ def parse_offset(offset: str | None) -> int | None:
     if offset is None or offset == "":
         return None
     if not offset.isdigit() or len(offset) > 19:
-        raise Invalid(reference="offset", message_key="FIELD_INVALID", field="offset",
-                      detail="pass back the offset of the previous slice")
+        raise Invalid(
+            reference="offset",
+            message_key="FIELD_INVALID",
+            field="offset",
+            detail="pass back the offset of the previous slice",
+        )
     return int(offset)
 
 
 def make_slice(
-    rows: Sequence[T], *, slice_size: int, previous_offset: str | None,
-    cursor: Callable[[T], int], convert: Callable[[T], R],
+    rows: Sequence[T],
+    *,
+    slice_size: int,
+    previous_offset: str | None,
+    cursor: Callable[[T], int],
+    convert: Callable[[T], R],
 ) -> tuple[list[R], str | None, bool]:
     """``rows`` holds up to ``slice_size + 1`` rows: the extra one only says there is more."""
     page = list(rows[:slice_size])

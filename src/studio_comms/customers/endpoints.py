@@ -20,8 +20,10 @@ Operator = Annotated[AdminContext, Depends(admin_context)]
 @router.put(
     "/{customerId}",
     response_model=CustomerRead,
-    responses={201: {"model": CustomerRead, "description": "Created"},
-               **error_responses(400, 401, 404, 413, 415)},
+    responses={
+        201: {"model": CustomerRead, "description": "Created"},
+        **error_responses(400, 401, 404, 413, 415),
+    },
 )
 async def put_customer(
     studioId: StudioId, customerId: CustomerId, body: CustomerUpsert, ctx: Operator

@@ -1,17 +1,29 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, EmailStr, Field
+from typing import Annotated
 
-from studio_comms.studios.schemas import LANGUAGE_PATTERN
+from pydantic import BaseModel, BeforeValidator, EmailStr, Field
+
+from studio_comms.studios.schemas import LANGUAGE_PATTERN, Name
+
+
+def _bare_address(value: object) -> object:
+    # email-validator accepts "Name <a@b>" and drops the name; we store what we were given.
+    if isinstance(value, str) and ("<" in value or ">" in value or " " in value.strip()):
+        raise ValueError("give the bare address, e.g. erika@example.org")
+    return value
+
+
+Email = Annotated[EmailStr, BeforeValidator(_bare_address)]
 
 # E.164, so that text messages can be sent to it later without guessing a country.
 PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
 
 
 class CustomerUpsert(BaseModel):
-    firstName: str = Field(min_length=1, max_length=200)
-    lastName: str = Field(min_length=1, max_length=200)
-    email: EmailStr | None = Field(default=None, max_length=320)
+    firstName: Name
+    lastName: Name
+    email: Email | None = Field(default=None, max_length=320)
     phoneNumber: str | None = Field(default=None, pattern=PHONE_PATTERN, description="E.164")
     language: str | None = Field(default=None, pattern=LANGUAGE_PATTERN)
 

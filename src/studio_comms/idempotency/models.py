@@ -16,9 +16,7 @@ class IdempotencyRecord(Base):
     __table_args__ = (UniqueConstraint("api_key_id", "idempotency_key"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
-    api_key_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("api_keys.id", ondelete="CASCADE")
-    )
+    api_key_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("api_keys.id", ondelete="CASCADE"))
     idempotency_key: Mapped[str] = mapped_column(String(255))
     # SHA-256 of method, path and canonical JSON body: "the same request".
     fingerprint: Mapped[str] = mapped_column(String(64))

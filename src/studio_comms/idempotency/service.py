@@ -54,15 +54,17 @@ def claim(
     ttl: timedelta,
     lease: timedelta,
 ) -> Claim:
+    # Expired records of this API key go now; the (api_key_id, key) index makes this cheap.
+    session.execute(
+        delete(IdempotencyRecord).where(
+            IdempotencyRecord.api_key_id == api_key_id, IdempotencyRecord.created_at <= now - ttl
+        )
+    )
     record = session.scalars(
         select(IdempotencyRecord)
         .where(IdempotencyRecord.api_key_id == api_key_id, IdempotencyRecord.idempotency_key == key)
         .with_for_update()
     ).first()
-    if record is not None and record.created_at <= now - ttl:
-        session.delete(record)
-        session.flush()
-        record = None
     if record is None:
         record = IdempotencyRecord(
             api_key_id=api_key_id,
@@ -97,10 +99,3 @@ def complete(session: Session, record_id: int, response: StoredResponse, *, now:
 def release(session: Session, record_id: int) -> None:
     """Forget a claim whose request failed, so that a retry with the same key runs again."""
     session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
-
-
-def purge_expired(session: Session, *, now: datetime, ttl: timedelta) -> int:
-    result = session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.created_at <= now - ttl)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -123,7 +123,11 @@ async def get_communication_permission(
     """
     return await ctx.run(
         lambda session, principal: service.get_permission(
-            session, principal.studio_id, customerId, messageCategory, communicationChannel,
+            session,
+            principal.studio_id,
+            customerId,
+            messageCategory,
+            communicationChannel,
             now=ctx.now,
         )
     )

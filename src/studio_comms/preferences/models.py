@@ -36,10 +36,10 @@ class ConsentLedgerEntry(Base):
 
     __tablename__ = "consent_ledger"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["studio_id", "customer_id"], ["customers.studio_id", "customers.customer_id"]
-        ),
+        ForeignKeyConstraint(["studio_id", "customer_id"], ["customers.studio_id", "customers.customer_id"]),
         Index("ix_consent_ledger_customer_newest", "studio_id", "customer_id", "id"),
+        # History slices page by id: ids must only ever grow.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)

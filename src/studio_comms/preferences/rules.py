@@ -94,6 +94,10 @@ class State:
         slot = (category, channel)
         return decide(self.offers.get(slot), self.choices.get(slot), self.blocks.get(channel))
 
+    def with_choices(self, recorded: Mapping[Slot, Choice]) -> State:
+        """The state after ``recorded`` choices were saved (no need to read them back)."""
+        return State(offers=self.offers, choices={**self.choices, **recorded}, blocks=self.blocks)
+
     def effective(self) -> list[tuple[MessageCategory, list[EffectiveChannel]]]:
         """One entry per offered category, channels in enum order (the GET answer)."""
         by_category: dict[MessageCategory, list[EffectiveChannel]] = {}
@@ -178,9 +182,7 @@ def plan_changes(state: State, requested: Sequence[RequestedCategory]) -> list[C
             if wanted.active is None or wanted.active == current.permitted:
                 continue
             if current.rule is Rule.BLOCKED:
-                raise ChannelSuppressed(
-                    reference=f"{path}.active", reason=current.block_reason, **names
-                )
+                raise ChannelSuppressed(reference=f"{path}.active", reason=current.block_reason, **names)
             if not offer.customer_overridable:
                 raise ChannelNotOverridable(reference=f"{path}.active", **names)
             changes.append(Change(entry.category, wanted.channel, current.permitted, wanted.active))

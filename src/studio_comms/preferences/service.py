@@ -16,6 +16,7 @@ from studio_comms.preferences.models import ConsentLedgerEntry
 from studio_comms.preferences.repository import PreferencesRepository
 from studio_comms.preferences.rules import (
     Change,
+    Choice,
     Decision,
     Offer,
     RequestedCategory,
@@ -56,24 +57,36 @@ def update_preferences(
     repository = PreferencesRepository(session, studio_id)
     state = repository.state(customer_id)
     changes = plan_changes(state, [_requested(entry) for entry in body])
-    for change in changes:
-        repository.record(customer_id, change, audit, now=now)
-    if changes:
-        session.flush()
-        state = repository.state(customer_id)
-    return _to_wire(state), changes
+    recorded = {
+        (change.category, change.channel): Choice(
+            change.active, repository.record(customer_id, change, audit, now=now)
+        )
+        for change in changes
+    }
+    session.flush()
+    return _to_wire(state.with_choices(recorded)), changes
 
 
-def decide(session: Session, studio_id: int, customer_id: int, category: MessageCategory,
-           channel: CommunicationChannel) -> Decision:
+def decide(
+    session: Session,
+    studio_id: int,
+    customer_id: int,
+    category: MessageCategory,
+    channel: CommunicationChannel,
+) -> Decision:
     """The one decision for (customer, category, channel); raises if the customer is unknown."""
     CustomersRepository(session, studio_id).require(customer_id)
     return PreferencesRepository(session, studio_id).state(customer_id).decide(category, channel)
 
 
 def get_permission(
-    session: Session, studio_id: int, customer_id: int, category: MessageCategory,
-    channel: CommunicationChannel, *, now: datetime,
+    session: Session,
+    studio_id: int,
+    customer_id: int,
+    category: MessageCategory,
+    channel: CommunicationChannel,
+    *,
+    now: datetime,
 ) -> CommunicationPermission:
     decision = decide(session, studio_id, customer_id, category, channel)
     return CommunicationPermission(
@@ -95,8 +108,11 @@ def get_history(
         customer_id, before_entry_id=parse_offset(offset), limit=slice_size + 1
     )
     result, next_offset, has_next = make_slice(
-        rows, slice_size=slice_size, previous_offset=offset,
-        cursor=lambda row: row.id, convert=_entry_to_wire,
+        rows,
+        slice_size=slice_size,
+        previous_offset=offset,
+        cursor=lambda row: row.id,
+        convert=_entry_to_wire,
     )
     return Slice[ConsentLedgerEntryRead](result=result, offset=next_offset, hasNext=has_next)
 

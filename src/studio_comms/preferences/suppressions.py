@@ -48,8 +48,13 @@ class SuppressionNotFound(NotFound):
 
 
 def set_suppression(
-    session: Session, studio_id: int, customer_id: int, channel: CommunicationChannel,
-    reason: SuppressionReason, *, now: datetime,
+    session: Session,
+    studio_id: int,
+    customer_id: int,
+    channel: CommunicationChannel,
+    reason: SuppressionReason,
+    *,
+    now: datetime,
 ) -> list[SuppressionRead]:
     require_studio(session, studio_id)
     CustomersRepository(session, studio_id).require(customer_id, lock=True)
@@ -101,13 +106,16 @@ async def get_suppressions(studioId: StudioId, customerId: CustomerId, ctx: Oper
     responses=error_responses(400, 401, 404, 413, 415),
 )
 async def put_suppression(
-    studioId: StudioId, customerId: CustomerId, channel: CommunicationChannel,
-    body: SuppressionWrite, ctx: Operator,
+    studioId: StudioId,
+    customerId: CustomerId,
+    channel: CommunicationChannel,
+    ctx: Operator,
+    body: SuppressionWrite | None = None,
 ) -> Response:
     """Block the channel for the customer; answers the customer's blocks."""
     return await ctx.run(
         lambda session: set_suppression(
-            session, studioId, customerId, channel, body.reason, now=ctx.now
+            session, studioId, customerId, channel, (body or SuppressionWrite()).reason, now=ctx.now
         )
     )
 

@@ -18,9 +18,7 @@ router = APIRouter(prefix="/admin/v1/studios", tags=["Operator"])
 Operator = Annotated[AdminContext, Depends(admin_context)]
 
 
-@router.post(
-    "", status_code=201, response_model=StudioRead, responses=error_responses(400, 401, 413, 415)
-)
+@router.post("", status_code=201, response_model=StudioRead, responses=error_responses(400, 401, 413, 415))
 async def create_studio(body: StudioCreate, ctx: Operator) -> Response:
     """Create a studio with the default communication settings."""
 

@@ -11,6 +11,8 @@ from studio_comms.db.types import BigIntId, UtcDateTime
 
 class Studio(Base):
     __tablename__ = "studios"
+    # Never hand a deleted studio's id to a new one (SQLite reuses the highest id otherwise).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from studio_comms.core.errors import Invalid
 from studio_comms.preferences.repository import PreferencesRepository
 from studio_comms.preferences.rules import check_structure
 from studio_comms.preferences.schemas import CommunicationPreference
@@ -61,9 +62,9 @@ def replace_settings(
     """
     require_studio(session, studio_id)
     check_structure(
-        [(entry.messageCategory, [w.communicationChannel for w in entry.channels or []])
-         for entry in body]
+        [(entry.messageCategory, [w.communicationChannel for w in entry.channels or []]) for entry in body]
     )
+    _require_both_flags(body)
     session.execute(delete(StudioChannelSetting).where(StudioChannelSetting.studio_id == studio_id))
     session.add_all(
         StudioChannelSetting(
@@ -79,6 +80,16 @@ def replace_settings(
     )
     session.flush()
     return get_settings(session, studio_id)
+
+
+def _require_both_flags(body: Sequence[CommunicationPreference]) -> None:
+    """A settings file that leaves out a flag must not silently switch a channel off."""
+    for i, entry in enumerate(body):
+        for j, wrapper in enumerate(entry.channels or []):
+            for flag in ("active", "customerOverridable"):
+                if getattr(wrapper, flag) is None:
+                    reference = f"[{i}].channels[{j}].{flag}"
+                    raise Invalid(reference=reference, message_key="FIELD_REQUIRED", field=reference)
 
 
 def _to_wire(studio: Studio) -> StudioRead:

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("time_zone", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_studios")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "api_keys",
@@ -46,6 +47,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
         sa.UniqueConstraint("prefix", name=op.f("uq_api_keys_prefix")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_api_keys_studio_id"), ["studio_id"], unique=False)
@@ -106,6 +108,7 @@ def upgrade() -> None:
             name=op.f("fk_consent_ledger_studio_id_customer_id_customers"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_consent_ledger")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("consent_ledger", schema=None) as batch_op:
         batch_op.create_index(
