@@ -2,14 +2,61 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from studio_comms.core.audit import Audit
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
+from studio_comms.customers.models import Customer
 from studio_comms.preferences.models import ConsentLedgerEntry, CustomerChannelChoice, Suppression
 from studio_comms.preferences.rules import Block, Change, Choice, Offer, Slot, State
 from studio_comms.studios.models import StudioChannelSetting
+
+# Prebuilt Core statements: the preference read is the hottest path, and building a select()
+# per request costs more than running it (measured, docs/benchmarks.md).
+_settings = StudioChannelSetting.__table__
+_choices = CustomerChannelChoice.__table__
+_blocks = Suppression.__table__
+_customers = Customer.__table__
+
+_OFFERS = select(
+    _settings.c.message_category,
+    _settings.c.communication_channel,
+    _settings.c.active,
+    _settings.c.customer_overridable,
+).where(_settings.c.studio_id == bindparam("studio_id"))
+
+# One round trip for "does the customer exist, what is offered, what did the customer choose":
+# a customer without any offered channel still yields one row, of NULLs.
+_OFFERS_WITH_CHOICES = (
+    select(
+        _settings.c.message_category,
+        _settings.c.communication_channel,
+        _settings.c.active,
+        _settings.c.customer_overridable,
+        _choices.c.active,
+        _choices.c.ledger_entry_id,
+    )
+    .select_from(_customers)
+    .outerjoin(_settings, _settings.c.studio_id == _customers.c.studio_id)
+    .outerjoin(
+        _choices,
+        and_(
+            _choices.c.studio_id == _customers.c.studio_id,
+            _choices.c.customer_id == _customers.c.customer_id,
+            _choices.c.message_category == _settings.c.message_category,
+            _choices.c.communication_channel == _settings.c.communication_channel,
+        ),
+    )
+    .where(
+        _customers.c.studio_id == bindparam("studio_id"),
+        _customers.c.customer_id == bindparam("customer_id"),
+    )
+)
+
+_BLOCKS = select(_blocks.c.communication_channel, _blocks.c.reason).where(
+    _blocks.c.studio_id == bindparam("studio_id"), _blocks.c.customer_id == bindparam("customer_id")
+)
 
 
 class PreferencesRepository:
@@ -20,44 +67,32 @@ class PreferencesRepository:
         self.studio_id = studio_id
 
     def offers(self) -> dict[Slot, Offer]:
-        rows = self.session.execute(
-            select(
-                StudioChannelSetting.message_category,
-                StudioChannelSetting.communication_channel,
-                StudioChannelSetting.active,
-                StudioChannelSetting.customer_overridable,
-            ).where(StudioChannelSetting.studio_id == self.studio_id)
-        )
+        rows = self.session.execute(_OFFERS, {"studio_id": self.studio_id})
         return {
-            (MessageCategory(cat), CommunicationChannel(ch)): Offer(active, overridable)
+            (MessageCategory(cat), CommunicationChannel(ch)): Offer(bool(active), bool(overridable))
             for cat, ch, active, overridable in rows
         }
 
-    def state(self, customer_id: int) -> State:
-        choices = self.session.execute(
-            select(
-                CustomerChannelChoice.message_category,
-                CustomerChannelChoice.communication_channel,
-                CustomerChannelChoice.active,
-                CustomerChannelChoice.ledger_entry_id,
-            ).where(
-                CustomerChannelChoice.studio_id == self.studio_id,
-                CustomerChannelChoice.customer_id == customer_id,
-            )
-        )
-        blocks = self.session.execute(
-            select(Suppression.communication_channel, Suppression.reason).where(
-                Suppression.studio_id == self.studio_id, Suppression.customer_id == customer_id
-            )
-        )
-        return State(
-            offers=self.offers(),
-            choices={
-                (MessageCategory(cat), CommunicationChannel(ch)): Choice(active, entry_id)
-                for cat, ch, active, entry_id in choices
-            },
-            blocks={CommunicationChannel(ch): Block(reason) for ch, reason in blocks},
-        )
+    def state(self, customer_id: int) -> State | None:
+        """The customer's offers, choices (for offered channels) and blocks; ``None``: no customer."""
+        params = {"studio_id": self.studio_id, "customer_id": customer_id}
+        rows = self.session.execute(_OFFERS_WITH_CHOICES, params).all()
+        if not rows:
+            return None
+        offers: dict[Slot, Offer] = {}
+        choices: dict[Slot, Choice] = {}
+        for category, channel, active, overridable, chosen, entry_id in rows:
+            if category is None:
+                continue  # the studio offers nothing at all
+            slot = (MessageCategory(category), CommunicationChannel(channel))
+            offers[slot] = Offer(bool(active), bool(overridable))
+            if chosen is not None:
+                choices[slot] = Choice(bool(chosen), entry_id)
+        blocks = {
+            CommunicationChannel(channel): Block(reason)
+            for channel, reason in self.session.execute(_BLOCKS, params)
+        }
+        return State(offers=offers, choices=choices, blocks=blocks)
 
     def record(self, customer_id: int, change: Change, audit: Audit, *, now: datetime) -> int:
         """Append the ledger entry for ``change`` and make it the customer's choice; returns its id."""

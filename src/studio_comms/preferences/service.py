@@ -11,6 +11,7 @@ from studio_comms.core.audit import Audit
 from studio_comms.core.schemas import Slice
 from studio_comms.core.slicing import make_slice, parse_offset
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
+from studio_comms.customers.errors import CustomerNotFound
 from studio_comms.customers.repository import CustomersRepository
 from studio_comms.preferences.models import ConsentLedgerEntry
 from studio_comms.preferences.repository import PreferencesRepository
@@ -34,8 +35,14 @@ from studio_comms.preferences.schemas import (
 
 
 def get_preferences(session: Session, studio_id: int, customer_id: int) -> list[CommunicationPreference]:
-    CustomersRepository(session, studio_id).require(customer_id)
-    return _to_wire(PreferencesRepository(session, studio_id).state(customer_id))
+    return _to_wire(_state(session, studio_id, customer_id))
+
+
+def _state(session: Session, studio_id: int, customer_id: int) -> State:
+    state = PreferencesRepository(session, studio_id).state(customer_id)
+    if state is None:
+        raise CustomerNotFound(customerId=customer_id)
+    return state
 
 
 def update_preferences(
@@ -55,7 +62,7 @@ def update_preferences(
     """
     CustomersRepository(session, studio_id).require(customer_id, lock=True)
     repository = PreferencesRepository(session, studio_id)
-    state = repository.state(customer_id)
+    state = _state(session, studio_id, customer_id)
     changes = plan_changes(state, [_requested(entry) for entry in body])
     recorded = {
         (change.category, change.channel): Choice(
@@ -75,8 +82,7 @@ def decide(
     channel: CommunicationChannel,
 ) -> Decision:
     """The one decision for (customer, category, channel); raises if the customer is unknown."""
-    CustomersRepository(session, studio_id).require(customer_id)
-    return PreferencesRepository(session, studio_id).state(customer_id).decide(category, channel)
+    return _state(session, studio_id, customer_id).decide(category, channel)
 
 
 def get_permission(
