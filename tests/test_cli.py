@@ -202,6 +202,7 @@ def test_studios_create_prints_the_studio_as_json(
         "name": "Fit Nord",
         "language": "en",
         "timeZone": "Europe/London",
+        "consentEnforcement": "REJECT",
     }
     fetched = committed_client.get(f"/admin/v1/studios/{body['studioId']}")
     assert fetched.status_code == 200

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from studio_comms import __version__
 from studio_comms.apikeys import endpoints as apikeys_endpoints
+from studio_comms.communications import endpoints as communications_endpoints
 from studio_comms.core import handlers
 from studio_comms.core.clock import utcnow
 from studio_comms.core.middleware import RequestGuardMiddleware
@@ -61,6 +62,7 @@ def create_app(
     app.include_router(ops_router)
     app.include_router(head_router)
     app.include_router(preferences_endpoints.router)
+    app.include_router(communications_endpoints.router)
     app.include_router(studios_endpoints.router)
     app.include_router(apikeys_endpoints.router)
     app.include_router(customers_endpoints.router)

@@ -231,7 +231,8 @@ def test_create_studio_answers_201_with_defaults(admin: TestClient) -> None:
     response = admin.post(STUDIOS, json={"name": "Fit Mitte"})
     assert response.status_code == 201, response.text
     body = response.json()
-    assert set(body) == {"studioId", "name", "language", "timeZone"}
+    assert set(body) == {"studioId", "name", "language", "timeZone", "consentEnforcement"}
+    assert body["consentEnforcement"] == "REJECT"
     assert isinstance(body["studioId"], int)
     assert body["studioId"] >= 1
     assert body["name"] == "Fit Mitte"
@@ -302,6 +303,7 @@ def test_get_studio(admin: TestClient, world: World) -> None:
         "name": "Studio A",
         "language": "de",
         "timeZone": "Europe/Berlin",
+        "consentEnforcement": "REJECT",
     }
 
 

@@ -24,7 +24,12 @@ from starlette.responses import Response
 from studio_comms.apikeys.service import authenticate
 from studio_comms.core.audit import Audit, ChangeSource
 from studio_comms.core.auth import Principal, Scope
-from studio_comms.core.errors import AdminUnauthenticated, MissingScope, Unauthenticated
+from studio_comms.core.errors import (
+    AdminUnauthenticated,
+    MissingScope,
+    RequestIdMismatch,
+    Unauthenticated,
+)
 from studio_comms.core.requestid import request_id_of
 from studio_comms.core.runtime import Runtime
 from studio_comms.idempotency import service as idempotency
@@ -90,6 +95,17 @@ class ApiContext(RequestContext):
         self.api_key = api_key
         self.required_scope = scope
         self.idempotency_key = idempotency_key if self.write else None
+
+    def adopt_request_id(self, request_id: str | None) -> str | None:
+        """A body's ``requestId`` is an alias of ``Idempotency-Key``; when both are sent they must agree.
+
+        Returns the id the change is stored under: the client's key, else our request id.
+        """
+        if request_id is not None:
+            if self.idempotency_key is not None and self.idempotency_key != request_id:
+                raise RequestIdMismatch(reference="requestId")
+            self.idempotency_key = request_id
+        return self.idempotency_key or self.request_id
 
     def audit(self, principal: Principal) -> Audit:
         client = self.request.client

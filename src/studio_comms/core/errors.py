@@ -43,6 +43,10 @@ class MalformedJson(Invalid):
     error_code = "MALFORMED_JSON"
 
 
+class RequestIdMismatch(Invalid):
+    error_code = "REQUEST_ID_MISMATCH"
+
+
 class Unauthenticated(AppError):
     status = 401
     error_code = "AUTHENTICATION_FAILED"

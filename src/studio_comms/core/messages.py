@@ -87,6 +87,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The customer has no block on {channel}.",
         "de": "Für den Kunden ist {channel} nicht gesperrt.",
     },
+    "THREAD_NOT_FOUND": {
+        "en": "Communication thread {threadId} not found.",
+        "de": "Kommunikationsverlauf {threadId} wurde nicht gefunden.",
+    },
+    "COMMUNICATION_NOT_PERMITTED": {
+        "en": "The customer's preferences do not permit {category} messages by {channel} (rule {rule}).",
+        "de": "Die Präferenzen des Kunden erlauben keine {category}-Nachrichten "
+        "per {channel} (Regel {rule}).",
+    },
+    "REQUEST_ID_MISMATCH": {
+        "en": "requestId and the Idempotency-Key header differ; send one of them, or both equal.",
+        "de": "requestId und der Header Idempotency-Key unterscheiden sich; "
+        "senden Sie nur einen oder beide gleich.",
+    },
     "DUPLICATE_CATEGORY": {
         "en": "Message category {category} appears more than once.",
         "de": "Die Nachrichtenkategorie {category} kommt mehrfach vor.",

@@ -13,6 +13,7 @@ from studio_comms.core.slicing import make_slice, parse_offset
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.errors import CustomerNotFound
 from studio_comms.customers.repository import CustomersRepository
+from studio_comms.outbox.service import EventType, enqueue
 from studio_comms.preferences.models import ConsentLedgerEntry
 from studio_comms.preferences.repository import PreferencesRepository
 from studio_comms.preferences.rules import (
@@ -56,6 +57,9 @@ def update_preferences(
 ) -> tuple[list[CommunicationPreference], list[Change]]:
     """Merge ``body`` into the customer's choices; one ledger entry per effective change.
 
+    An update that changes something also appends ``CUSTOMER_COMMUNICATION_PREFERENCES_UPDATED``
+    to the outbox, in the same transaction.
+
     The customer row is locked first, so concurrent updates of one customer run one after the
     other and every ledger entry's ``previousActive`` is the value the previous entry set.
     Returns the new effective state (what a following GET answers) and the changes applied.
@@ -70,6 +74,14 @@ def update_preferences(
         )
         for change in changes
     }
+    if changes:
+        enqueue(
+            session,
+            studio_id=studio_id,
+            now=now,
+            entity_id=customer_id,
+            event_type=EventType.CUSTOMER_COMMUNICATION_PREFERENCES_UPDATED,
+        )
     session.flush()
     return _to_wire(state.with_choices(recorded)), changes
 

@@ -21,6 +21,7 @@ from studio_comms.core.errors import NotFound
 from studio_comms.core.openapi import CustomerId, StudioId, error_responses
 from studio_comms.core.vocabulary import CommunicationChannel
 from studio_comms.customers.repository import CustomersRepository
+from studio_comms.outbox.service import EventType, enqueue
 from studio_comms.preferences.models import Suppression
 from studio_comms.preferences.repository import PreferencesRepository
 from studio_comms.studios.service import require_studio
@@ -59,16 +60,29 @@ def set_suppression(
     require_studio(session, studio_id)
     CustomersRepository(session, studio_id).require(customer_id, lock=True)
     PreferencesRepository(session, studio_id).set_block(customer_id, channel, reason.value, now=now)
+    _preferences_updated(session, studio_id, customer_id, now=now)
     return list_suppressions(session, studio_id, customer_id)
 
 
 def lift_suppression(
-    session: Session, studio_id: int, customer_id: int, channel: CommunicationChannel
+    session: Session, studio_id: int, customer_id: int, channel: CommunicationChannel, *, now: datetime
 ) -> None:
     require_studio(session, studio_id)
     CustomersRepository(session, studio_id).require(customer_id, lock=True)
     if not PreferencesRepository(session, studio_id).lift_block(customer_id, channel):
         raise SuppressionNotFound(channel=channel.value)
+    _preferences_updated(session, studio_id, customer_id, now=now)
+
+
+def _preferences_updated(session: Session, studio_id: int, customer_id: int, *, now: datetime) -> None:
+    # A block changes what GET answers, so partners hear of it as of any preference change.
+    enqueue(
+        session,
+        studio_id=studio_id,
+        now=now,
+        entity_id=customer_id,
+        event_type=EventType.CUSTOMER_COMMUNICATION_PREFERENCES_UPDATED,
+    )
 
 
 def list_suppressions(session: Session, studio_id: int, customer_id: int) -> list[SuppressionRead]:
@@ -125,7 +139,7 @@ async def delete_suppression(
     studioId: StudioId, customerId: CustomerId, channel: CommunicationChannel, ctx: Operator
 ) -> Response:
     def work(session: Session) -> Reply:
-        lift_suppression(session, studioId, customerId, channel)
+        lift_suppression(session, studioId, customerId, channel, now=ctx.now)
         return Reply(None, 204)
 
     return await ctx.run(work)

@@ -12,7 +12,7 @@ from studio_comms.core.context import AdminContext, Reply, admin_context
 from studio_comms.core.openapi import StudioId, error_responses
 from studio_comms.preferences.schemas import CommunicationPreference
 from studio_comms.studios import service
-from studio_comms.studios.schemas import StudioCreate, StudioRead
+from studio_comms.studios.schemas import StudioCreate, StudioRead, StudioUpdate
 
 router = APIRouter(prefix="/admin/v1/studios", tags=["Operator"])
 Operator = Annotated[AdminContext, Depends(admin_context)]
@@ -31,6 +31,12 @@ async def create_studio(body: StudioCreate, ctx: Operator) -> Response:
 @router.get("/{studioId}", response_model=StudioRead, responses=error_responses(400, 401, 404))
 async def get_studio(studioId: StudioId, ctx: Operator) -> Response:
     return await ctx.run(lambda session: service.get_studio(session, studioId))
+
+
+@router.patch("/{studioId}", response_model=StudioRead, responses=error_responses(400, 401, 404, 413, 415))
+async def update_studio(studioId: StudioId, body: StudioUpdate, ctx: Operator) -> Response:
+    """Change the fields given, e.g. `{"consentEnforcement": "RECORD"}`."""
+    return await ctx.run(lambda session: service.update_studio(session, studioId, body))
 
 
 @router.get(

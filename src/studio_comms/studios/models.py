@@ -18,6 +18,9 @@ class Studio(Base):
     name: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(8))
     time_zone: Mapped[str] = mapped_column(String(64))
+    # REJECT: refuse an OUTGOING communication the customer's preferences deny.
+    # RECORD: store it with a receipt saying so (for logging calls that already happened).
+    consent_enforcement: Mapped[str] = mapped_column(String(16), server_default="REJECT")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

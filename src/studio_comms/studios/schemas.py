@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 from zoneinfo import available_timezones
 
@@ -12,10 +13,18 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 _ZONES = frozenset(z for z in available_timezones() if z == "UTC" or ("/" in z and z != "Factory"))
 
 
+class ConsentEnforcement(StrEnum):
+    """REJECT: refuse OUTGOING communications the preferences deny. RECORD: store them, marked."""
+
+    REJECT = "REJECT"
+    RECORD = "RECORD"
+
+
 class StudioCreate(BaseModel):
     name: Name
     language: str = Field(default="de", pattern=LANGUAGE_PATTERN)
     timeZone: str = Field(default="Europe/Berlin", max_length=64)
+    consentEnforcement: ConsentEnforcement = ConsentEnforcement.REJECT
 
     @field_validator("timeZone")
     @classmethod
@@ -25,8 +34,23 @@ class StudioCreate(BaseModel):
         return value
 
 
+class StudioUpdate(BaseModel):
+    """Only the fields given change."""
+
+    name: Name | None = None
+    language: str | None = Field(default=None, pattern=LANGUAGE_PATTERN)
+    timeZone: str | None = Field(default=None, max_length=64)
+    consentEnforcement: ConsentEnforcement | None = None
+
+    @field_validator("timeZone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else StudioCreate._known_zone(value)
+
+
 class StudioRead(BaseModel):
     studioId: int
     name: str
     language: str
     timeZone: str
+    consentEnforcement: ConsentEnforcement

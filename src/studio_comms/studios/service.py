@@ -16,11 +16,17 @@ from studio_comms.preferences.service import offer_to_wire
 from studio_comms.studios.defaults import DEFAULT_SETTINGS
 from studio_comms.studios.errors import StudioNotFound
 from studio_comms.studios.models import Studio, StudioChannelSetting
-from studio_comms.studios.schemas import StudioCreate, StudioRead
+from studio_comms.studios.schemas import ConsentEnforcement, StudioCreate, StudioRead, StudioUpdate
 
 
 def create_studio(session: Session, data: StudioCreate, *, now: datetime) -> StudioRead:
-    studio = Studio(name=data.name, language=data.language, time_zone=data.timeZone, created_at=now)
+    studio = Studio(
+        name=data.name,
+        language=data.language,
+        time_zone=data.timeZone,
+        consent_enforcement=data.consentEnforcement.value,
+        created_at=now,
+    )
     session.add(studio)
     session.flush()
     session.add_all(
@@ -46,6 +52,20 @@ def require_studio(session: Session, studio_id: int) -> Studio:
 
 def get_studio(session: Session, studio_id: int) -> StudioRead:
     return _to_wire(require_studio(session, studio_id))
+
+
+def update_studio(session: Session, studio_id: int, data: StudioUpdate) -> StudioRead:
+    studio = require_studio(session, studio_id)
+    if data.name is not None:
+        studio.name = data.name
+    if data.language is not None:
+        studio.language = data.language
+    if data.timeZone is not None:
+        studio.time_zone = data.timeZone
+    if data.consentEnforcement is not None:
+        studio.consent_enforcement = data.consentEnforcement.value
+    session.flush()
+    return _to_wire(studio)
 
 
 def get_settings(session: Session, studio_id: int) -> list[CommunicationPreference]:
@@ -94,5 +114,9 @@ def _require_both_flags(body: Sequence[CommunicationPreference]) -> None:
 
 def _to_wire(studio: Studio) -> StudioRead:
     return StudioRead(
-        studioId=studio.id, name=studio.name, language=studio.language, timeZone=studio.time_zone
+        studioId=studio.id,
+        name=studio.name,
+        language=studio.language,
+        timeZone=studio.time_zone,
+        consentEnforcement=ConsentEnforcement(studio.consent_enforcement),
     )

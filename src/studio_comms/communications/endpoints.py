@@ -1,0 +1,135 @@
+"""The compatible thread operations and the timeline extensions (``/v1``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from studio_comms.communications import service, timeline
+from studio_comms.communications.schemas import (
+    CommunicationThreadRead,
+    CommunicationThreadRequest,
+    CommunicationThreadResponse,
+    CommunicationThreadStatus,
+    CommunicationThreadSummary,
+)
+from studio_comms.core.auth import Principal, Scope
+from studio_comms.core.context import ApiContext, api_reader, api_writer
+from studio_comms.core.openapi import COMPATIBLE_ERRORS, CustomerId, ThreadId, error_responses
+from studio_comms.core.schemas import Slice
+from studio_comms.core.slicing import DEFAULT_SLICE_SIZE, MAX_SLICE_SIZE
+
+router = APIRouter(prefix="/v1/communications", tags=["Customers Communication"])
+
+Writer = Annotated[ApiContext, Depends(api_writer(Scope.COMMUNICATION_WRITE))]
+Reader = Annotated[ApiContext, Depends(api_reader(Scope.COMMUNICATION_READ))]
+
+
+@router.post(
+    "/{customerId}/threads",
+    operation_id="createCommunicationInNewCommunicationThread",
+    summary="Create communication thread",
+    response_model=CommunicationThreadResponse,
+    responses=error_responses(*COMPATIBLE_ERRORS, 413, 415),
+)
+async def create_thread(customerId: CustomerId, body: CommunicationThreadRequest, ctx: Writer) -> Response:
+    """Required Scopes: `COMMUNICATION_WRITE`.
+
+    Creates a thread with its first communication (answers 200, as the original).
+    An OUTGOING communication is checked against the customer's preferences for its
+    `messageCategory` (extension; default `GENERAL`) and channel: when they do not permit it,
+    nothing is stored and the answer is 409 `COMMUNICATION_NOT_PERMITTED` (unless the studio's
+    consent enforcement is `RECORD`). Stored OUTGOING communications carry an `authorization`
+    receipt. `requestId` in the body is an alias of the `Idempotency-Key` header.
+    """
+    request_id = ctx.adopt_request_id(body.requestId)
+
+    def work(session: Session, principal: Principal) -> CommunicationThreadResponse:
+        return service.create_thread(
+            session, principal.studio_id, customerId, body, request_id=request_id, now=ctx.now
+        )
+
+    return await ctx.run(work)
+
+
+async def _append(
+    customerId: CustomerId, threadId: ThreadId, body: CommunicationThreadRequest, ctx: Writer
+) -> Response:
+    """Required Scopes: `COMMUNICATION_WRITE`.
+
+    Adds a communication to the thread and sets the thread's status from the body. A CLOSED
+    thread accepts new communications; the body's status becomes the thread's (a new message
+    re-opens a ticket). Consent is checked as for a new thread; the category defaults to the
+    thread's. A thread of another customer or studio is 404. `POST` on this path is accepted
+    too (the published use-case page and some clients send POST).
+    """
+    request_id = ctx.adopt_request_id(body.requestId)
+
+    def work(session: Session, principal: Principal) -> CommunicationThreadResponse:
+        return service.append_communication(
+            session, principal.studio_id, customerId, threadId, body, request_id=request_id, now=ctx.now
+        )
+
+    return await ctx.run(work)
+
+
+router.add_api_route(
+    "/{customerId}/threads/{threadId}",
+    _append,
+    methods=["PUT"],
+    operation_id="createCommunicationInExistingCommunicationThread",
+    summary="Update communication thread",
+    response_model=CommunicationThreadResponse,
+    responses=error_responses(*COMPATIBLE_ERRORS, 413, 415),
+)
+router.add_api_route(
+    "/{customerId}/threads/{threadId}",
+    _append,
+    methods=["POST"],
+    include_in_schema=False,
+    response_model=CommunicationThreadResponse,
+)
+
+
+@router.get(
+    "/{customerId}/threads",
+    operation_id="listCommunicationThreads",
+    summary="A customer's threads (extension)",
+    response_model=Slice[CommunicationThreadSummary],
+    responses=error_responses(400, 401, 403, 404, 429, 500),
+)
+async def list_threads(
+    customerId: CustomerId,
+    ctx: Reader,
+    communicationThreadStatus: Annotated[CommunicationThreadStatus | None, Query()] = None,
+    offset: Annotated[str | None, Query(max_length=19, description="From the previous slice")] = None,
+    sliceSize: Annotated[int, Query(ge=1, le=MAX_SLICE_SIZE)] = DEFAULT_SLICE_SIZE,
+) -> Response:
+    """Required Scopes: `COMMUNICATION_READ`. Newest thread first, in Sport Alliance slices."""
+    return await ctx.run(
+        lambda session, principal: timeline.list_threads(
+            session,
+            principal.studio_id,
+            customerId,
+            status=communicationThreadStatus,
+            offset=offset,
+            slice_size=sliceSize,
+        )
+    )
+
+
+@router.get(
+    "/{customerId}/threads/{threadId}",
+    operation_id="getCommunicationThread",
+    summary="A thread with its communications (extension)",
+    response_model=CommunicationThreadRead,
+    responses=error_responses(400, 401, 403, 404, 429, 500),
+)
+async def get_thread(customerId: CustomerId, threadId: ThreadId, ctx: Reader) -> Response:
+    """Required Scopes: `COMMUNICATION_READ`. Communications oldest first, each with its receipt."""
+    return await ctx.run(
+        lambda session, principal: timeline.get_thread(session, principal.studio_id, customerId, threadId)
+    )

@@ -1,0 +1,140 @@
+"""Wire models: the compatible thread request/response (official names) and the timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
+
+from studio_comms.core.datetimes import parse_instant
+from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
+from studio_comms.preferences.rules import Rule
+from studio_comms.studios.schemas import ConsentEnforcement
+
+
+class CommunicationThreadStatus(StrEnum):
+    CREATED = "CREATED"
+    ONGOING = "ONGOING"
+    CLOSED = "CLOSED"
+
+
+class CommunicationDirection(StrEnum):
+    INCOMING = "INCOMING"
+    OUTGOING = "OUTGOING"
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+def _instant(value: object) -> object:
+    return parse_instant(value) if isinstance(value, str) else value
+
+
+Subject = Annotated[str, StringConstraints(max_length=255), AfterValidator(_not_blank)]
+Content = Annotated[str, StringConstraints(max_length=100_000), AfterValidator(_not_blank)]
+ShortText = Annotated[str, StringConstraints(max_length=255)]
+TicketLink = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_http_url)]
+Instant = Annotated[datetime, BeforeValidator(_instant)]
+
+
+class CommunicationThreadRequest(BaseModel):
+    """A communication to store in a new or an existing thread."""
+
+    communicationThreadStatus: CommunicationThreadStatus
+    ticketNumber: ShortText | None = None
+    subject: Subject
+    content: Content
+    communicationDirection: CommunicationDirection
+    ticketLink: TicketLink | None = None
+    communicationChannel: CommunicationChannel
+    agent: ShortText | None = None
+    communicationDateTime: Instant | None = Field(
+        default=None,
+        description="When it happened (default: now). ISO-8601 with Z or an offset, optional "
+        "fraction and optional zone suffix, e.g. 2022-06-22T08:00:00.000+02:00[Europe/Berlin].",
+    )
+    messageCategory: MessageCategory | None = Field(
+        default=None,
+        description="Extension: the category an OUTGOING communication is checked against "
+        "(default: the thread's category, else GENERAL).",
+    )
+    requestId: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = Field(
+        default=None, description="Extension: alias of the Idempotency-Key header."
+    )
+
+
+class AuthorizationReceipt(BaseModel):
+    """Why an OUTGOING communication was allowed (or, in RECORD mode, that it was not)."""
+
+    permitted: bool
+    reason: Rule
+    messageCategory: MessageCategory
+    communicationChannel: CommunicationChannel
+    ledgerEntryId: int | None = None
+    blockReason: str | None = None
+    enforcement: ConsentEnforcement
+    decidedAt: datetime
+
+
+class CommunicationThreadResponse(BaseModel):
+    customerId: int
+    communicationId: int
+    threadId: int
+    communicationThreadStatus: CommunicationThreadStatus
+    ticketNumber: str | None = None
+    subject: str
+    content: str
+    communicationDirection: CommunicationDirection
+    ticketLink: str | None = None
+    communicationChannel: CommunicationChannel
+    agent: str | None = None
+    # Extensions:
+    messageCategory: MessageCategory | None = None
+    communicationDateTime: datetime | None = None
+    requestId: str | None = None
+    authorization: AuthorizationReceipt | None = None
+
+
+class CommunicationRead(BaseModel):
+    """One communication of a thread, in the timeline."""
+
+    communicationId: int
+    communicationThreadStatus: CommunicationThreadStatus
+    subject: str
+    content: str
+    communicationDirection: CommunicationDirection
+    communicationChannel: CommunicationChannel
+    messageCategory: MessageCategory
+    ticketNumber: str | None = None
+    ticketLink: str | None = None
+    agent: str | None = None
+    communicationDateTime: datetime
+    requestId: str | None = None
+    authorization: AuthorizationReceipt | None = None
+
+
+class CommunicationThreadSummary(BaseModel):
+    threadId: int
+    customerId: int
+    communicationThreadStatus: CommunicationThreadStatus
+    subject: str
+    messageCategory: MessageCategory | None = None
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class CommunicationThreadRead(CommunicationThreadSummary):
+    communications: list[CommunicationRead]

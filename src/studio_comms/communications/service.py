@@ -1,0 +1,193 @@
+"""Threads and communications: store, check consent, record the receipt, append the events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from studio_comms.communications.errors import CommunicationNotPermitted, ThreadNotFound
+from studio_comms.communications.models import Communication, CommunicationThread
+from studio_comms.communications.repository import ThreadsRepository
+from studio_comms.communications.schemas import (
+    AuthorizationReceipt,
+    CommunicationDirection,
+    CommunicationThreadRequest,
+    CommunicationThreadResponse,
+)
+from studio_comms.communications.wire import to_response
+from studio_comms.core.vocabulary import MessageCategory
+from studio_comms.customers.repository import CustomersRepository
+from studio_comms.outbox.service import EventType, enqueue
+from studio_comms.preferences import service as preferences
+from studio_comms.studios.schemas import ConsentEnforcement
+from studio_comms.studios.service import require_studio
+
+
+def create_thread(
+    session: Session,
+    studio_id: int,
+    customer_id: int,
+    data: CommunicationThreadRequest,
+    *,
+    request_id: str | None,
+    now: datetime,
+) -> CommunicationThreadResponse:
+    """A new thread with its first communication. Nothing is stored when consent refuses it."""
+    CustomersRepository(session, studio_id).require(customer_id)
+    category = data.messageCategory or MessageCategory.GENERAL
+    receipt = _authorize(session, studio_id, customer_id, data, category, now=now)
+    repository = ThreadsRepository(session, studio_id)
+    thread = CommunicationThread(
+        studio_id=studio_id,
+        customer_id=customer_id,
+        status=data.communicationThreadStatus.value,
+        subject=data.subject,
+        message_category=data.messageCategory.value if data.messageCategory else None,
+        created_at=now,
+        updated_at=now,
+    )
+    repository.add(thread)
+    communication = _store(repository, thread, data, category, receipt, request_id=request_id, now=now)
+    enqueue(
+        session,
+        studio_id=studio_id,
+        event_type=EventType.COMMUNICATION_THREAD_CREATED,
+        entity_id=customer_id,
+        now=now,
+        content={
+            "threadId": thread.id,
+            "communicationThreadStatus": thread.status,
+            "messageCategory": thread.message_category,
+        },
+    )
+    _communication_created(session, communication, now=now)
+    return to_response(communication)
+
+
+def append_communication(
+    session: Session,
+    studio_id: int,
+    customer_id: int,
+    thread_id: int,
+    data: CommunicationThreadRequest,
+    *,
+    request_id: str | None,
+    now: datetime,
+) -> CommunicationThreadResponse:
+    """Add a communication and set the thread's status from it.
+
+    A CLOSED thread takes new communications: the body's status becomes the thread's (a new
+    message re-opens a ticket, as ticket systems do). The thread row is locked, so concurrent
+    appends to one thread see each other's status changes.
+    """
+    CustomersRepository(session, studio_id).require(customer_id)
+    repository = ThreadsRepository(session, studio_id)
+    thread = repository.get(customer_id, thread_id, lock=True)
+    if thread is None:
+        raise ThreadNotFound(threadId=thread_id)
+    category = data.messageCategory or MessageCategory(thread.message_category or "GENERAL")
+    receipt = _authorize(session, studio_id, customer_id, data, category, now=now)
+    previous_status = thread.status
+    thread.status = data.communicationThreadStatus.value
+    thread.updated_at = now
+    communication = _store(repository, thread, data, category, receipt, request_id=request_id, now=now)
+    _communication_created(session, communication, now=now)
+    if previous_status != thread.status:
+        enqueue(
+            session,
+            studio_id=studio_id,
+            event_type=EventType.COMMUNICATION_THREAD_STATUS_CHANGED,
+            entity_id=customer_id,
+            now=now,
+            content={"threadId": thread.id, "previousStatus": previous_status, "status": thread.status},
+        )
+    return to_response(communication)
+
+
+def _authorize(
+    session: Session,
+    studio_id: int,
+    customer_id: int,
+    data: CommunicationThreadRequest,
+    category: MessageCategory,
+    *,
+    now: datetime,
+) -> AuthorizationReceipt | None:
+    """INCOMING: no check. OUTGOING: the one decision; refused unless the studio only records."""
+    if data.communicationDirection is CommunicationDirection.INCOMING:
+        return None
+    decision = preferences.decide(session, studio_id, customer_id, category, data.communicationChannel)
+    enforcement = ConsentEnforcement(require_studio(session, studio_id).consent_enforcement)
+    if not decision.permitted and enforcement is ConsentEnforcement.REJECT:
+        raise CommunicationNotPermitted(
+            reference="communicationChannel",
+            category=category.value,
+            channel=data.communicationChannel.value,
+            rule=decision.rule.value,
+        )
+    return AuthorizationReceipt(
+        permitted=decision.permitted,
+        reason=decision.rule,
+        messageCategory=category,
+        communicationChannel=data.communicationChannel,
+        ledgerEntryId=decision.ledger_entry_id,
+        blockReason=decision.block_reason,
+        enforcement=enforcement,
+        decidedAt=now,
+    )
+
+
+def _store(
+    repository: ThreadsRepository,
+    thread: CommunicationThread,
+    data: CommunicationThreadRequest,
+    category: MessageCategory,
+    receipt: AuthorizationReceipt | None,
+    *,
+    request_id: str | None,
+    now: datetime,
+) -> Communication:
+    communication = Communication(
+        thread_id=thread.id,
+        studio_id=thread.studio_id,
+        customer_id=thread.customer_id,
+        thread_status=data.communicationThreadStatus.value,
+        direction=data.communicationDirection.value,
+        channel=data.communicationChannel.value,
+        message_category=category.value,
+        subject=data.subject,
+        content=data.content,
+        ticket_number=data.ticketNumber,
+        ticket_link=data.ticketLink,
+        agent=data.agent,
+        communicated_at=data.communicationDateTime or now,
+        created_at=now,
+        request_id=request_id,
+    )
+    if receipt is not None:
+        communication.authorization_permitted = receipt.permitted
+        communication.authorization_rule = receipt.reason.value
+        communication.authorization_ledger_entry_id = receipt.ledgerEntryId
+        communication.authorization_block_reason = receipt.blockReason
+        communication.authorization_enforcement = receipt.enforcement.value
+        communication.authorized_at = receipt.decidedAt
+    repository.add_communication(communication)
+    return communication
+
+
+def _communication_created(session: Session, communication: Communication, *, now: datetime) -> None:
+    enqueue(
+        session,
+        studio_id=communication.studio_id,
+        event_type=EventType.COMMUNICATION_CREATED,
+        entity_id=communication.customer_id,
+        now=now,
+        content={
+            "threadId": communication.thread_id,
+            "communicationId": communication.id,
+            "direction": communication.direction,
+            "channel": communication.channel,
+            "category": communication.message_category,
+        },
+    )
