@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from sqlalchemy import Engine, delete, select
 
 from studio_comms.apikeys.models import ApiKey
+from studio_comms.communications.models import Communication, CommunicationThread
 from studio_comms.customers.models import Customer
 from studio_comms.idempotency.models import IdempotencyRecord
+from studio_comms.outbox.models import OutboxItem
 from studio_comms.preferences.models import ConsentLedgerEntry, CustomerChannelChoice, Suppression
 from studio_comms.studios.models import Studio, StudioChannelSetting
 
@@ -20,6 +22,9 @@ def purge_studios(engine: Engine, studio_ids: Iterable[int]) -> None:
         key_ids = select(ApiKey.id).where(ApiKey.studio_id.in_(ids))
         connection.execute(delete(IdempotencyRecord).where(IdempotencyRecord.api_key_id.in_(key_ids)))
         for table in (
+            OutboxItem,
+            Communication,
+            CommunicationThread,
             ConsentLedgerEntry,
             CustomerChannelChoice,
             Suppression,

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from studio_comms.cli import app as cli
 from studio_comms.main import create_app
 from studio_comms.settings import Settings
+from tests.cleanup import purge_studios
 from tests.conftest import ADMIN_TOKEN
 
 PREFS = "/v1/communications/{}/communication-preferences"
@@ -26,32 +27,13 @@ CUSTOMER = "/admin/v1/studios/{}/customers/{}"
 SETTINGS = "/admin/v1/studios/{}/communication-settings"
 UNKNOWN_STUDIO = 2**62
 
-# Children first: every row that points at a studio, directly or through a customer or key.
-_PURGE = (
-    "DELETE FROM consent_ledger WHERE studio_id = :studio",
-    "DELETE FROM customer_channel_choices WHERE studio_id = :studio",
-    "DELETE FROM suppressions WHERE studio_id = :studio",
-    "DELETE FROM idempotency_records WHERE api_key_id IN (SELECT id FROM api_keys WHERE studio_id = :studio)",
-    "DELETE FROM api_keys WHERE studio_id = :studio",
-    "DELETE FROM customers WHERE studio_id = :studio",
-    "DELETE FROM studio_channel_settings WHERE studio_id = :studio",
-    "DELETE FROM studios WHERE id = :studio",
-)
-
-
-def purge_studio(engine: Engine, studio_id: int) -> None:
-    with engine.begin() as connection:
-        for statement in _PURGE:
-            connection.execute(text(statement), {"studio": studio_id})
-
 
 @pytest.fixture
 def created_studios(engine: Engine) -> Iterator[list[int]]:
     """Studios a test created through the CLI; purged afterwards, whatever the outcome."""
     studios: list[int] = []
     yield studios
-    for studio_id in studios:
-        purge_studio(engine, studio_id)
+    purge_studios(engine, studios)
     with engine.connect() as connection:
         for studio_id in studios:
             left = connection.execute(
@@ -169,7 +151,7 @@ def test_demo_seeds_again_when_its_studio_is_gone(
     first = invoke(runner, "demo")
     assert_clean_exit(first, 0)
     old = json.loads((var_dir / "demo.json").read_text())
-    purge_studio(engine, int(old["studioId"]))
+    purge_studios(engine, [int(old["studioId"])])
 
     second = invoke(runner, "demo")
     assert_clean_exit(second, 0)

@@ -10,6 +10,11 @@ from fastapi.testclient import TestClient
 COMPATIBLE = {
     ("get", "/v1/communications/{customerId}/communication-preferences"): "getCommunicationPreferences",
     ("put", "/v1/communications/{customerId}/communication-preferences"): "updateCommunicationPreferences",
+    ("post", "/v1/communications/{customerId}/threads"): "createCommunicationInNewCommunicationThread",
+    (
+        "put",
+        "/v1/communications/{customerId}/threads/{threadId}",
+    ): "createCommunicationInExistingCommunicationThread",
 }
 
 
@@ -101,3 +106,31 @@ def test_every_route_documents_its_errors_as_error_response_and_none_says_422(sp
                 schema = response["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/ErrorResponse"}, (method, path)
     assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+def test_thread_schemas_keep_the_official_fields_and_required_lists(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    request = schemas["CommunicationThreadRequest"]
+    assert sorted(request["required"]) == sorted(
+        ["communicationThreadStatus", "subject", "content", "communicationDirection", "communicationChannel"]
+    )
+    assert {"ticketNumber", "ticketLink", "agent", "communicationDateTime"} <= set(request["properties"])
+    response = schemas["CommunicationThreadResponse"]
+    assert sorted(response["required"]) == sorted(
+        [
+            "customerId",
+            "communicationId",
+            "threadId",
+            "communicationThreadStatus",
+            "subject",
+            "content",
+            "communicationDirection",
+            "communicationChannel",
+        ]
+    )
+    assert schemas["CommunicationThreadStatus"]["enum"] == ["CREATED", "ONGOING", "CLOSED"]
+    assert schemas["CommunicationDirection"]["enum"] == ["INCOMING", "OUTGOING"]
+    thread_ops = spec["paths"]["/v1/communications/{customerId}/threads/{threadId}"]
+    assert "post" not in thread_ops  # the POST alias works but is not advertised
+    ok = thread_ops["put"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": "#/components/schemas/CommunicationThreadResponse"}
