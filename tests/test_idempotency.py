@@ -95,6 +95,7 @@ def test_key_still_in_use_is_409_until_its_lease_runs_out(
     busy = api.put(PREFS, json=OPT_IN, headers={"Idempotency-Key": "k5"})
     assert busy.status_code == 409
     assert busy.json()["errorCode"] == "IDEMPOTENCY_KEY_IN_USE"
+    assert busy.headers["Retry-After"] == "1"
     assert entries(api) == 0
     clock.now += timedelta(seconds=61)  # the first request died: its claim is taken over
     taken_over = api.put(PREFS, json=OPT_IN, headers={"Idempotency-Key": "k5"})

@@ -84,7 +84,7 @@ def claim(
         record.created_at = now
         session.flush()
         return Claim(record_id=record.id)
-    raise IdempotencyKeyInUse(reference="Idempotency-Key")
+    raise IdempotencyKeyInUse(reference="Idempotency-Key", headers={"Retry-After": "1"})
 
 
 def complete(session: Session, record_id: int, response: StoredResponse, *, now: datetime) -> None:
