@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from anyio import CapacityLimiter
 from fastapi import FastAPI
 
 from studio_comms import __version__
@@ -40,7 +41,7 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
     settings = settings or Settings()
-    database = database or Database(make_engine(settings.database_url))
+    database = database or Database(make_engine(settings.database_url, pool_size=settings.db_pool_size))
     app = FastAPI(
         title="studio-comms",
         version=__version__,
@@ -55,6 +56,7 @@ def create_app(
             settings.rate_limit, settings.redis_url, key_prefix=settings.rate_limit_key_prefix
         ),
         clock=clock,
+        db_threads=CapacityLimiter(settings.db_pool_size),
     )
     app.openapi = without_framework_422(app)  # type: ignore[method-assign]
     handlers.install(app)

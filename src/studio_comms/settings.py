@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 
+    # Database connections, and so requests doing database work at the same time. More threads
+    # than connections only wait; more than a few per core only fight over the GIL.
+    db_pool_size: int = Field(default=8, ge=1, le=200)
     # Sport Alliance default: 1000 requests per minute, counted per key and endpoint.
     rate_limit: str = "1000/minute"
     # Namespace of the counters in Redis, so several deployments can share one server.

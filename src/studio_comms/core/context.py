@@ -18,7 +18,6 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from studio_comms.apikeys.service import authenticate
@@ -120,7 +119,7 @@ class ApiContext(RequestContext):
 
     async def run(self, work: Callable[[Session, Principal], Any]) -> Response:
         body = await self.request.body() if self.idempotency_key else b""
-        stored, replayed = await run_in_threadpool(self._run, work, body)
+        stored, replayed = await self.runtime.in_db_thread(self._run, work, body)
         return _respond(stored, replayed=replayed)
 
     def _authorize(self, session: Session) -> Principal:
@@ -181,7 +180,7 @@ class ApiContext(RequestContext):
 
 class AdminContext(RequestContext):
     async def run(self, work: Callable[[Session], Any]) -> Response:
-        return _respond(await run_in_threadpool(self._unit_of_work, work))
+        return _respond(await self.runtime.in_db_thread(self._unit_of_work, work))
 
 
 def api_reader(scope: Scope | None) -> Callable[..., Any]:

@@ -9,7 +9,6 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from sqlalchemy import text
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.routing import Match
 from starlette.types import Scope
 
@@ -47,7 +46,7 @@ async def readyz(request: Request) -> Response:
             session.execute(text("SELECT 1"))
 
     try:
-        await run_in_threadpool(ping)
+        await runtime.in_db_thread(ping)
     except Exception as error:
         raise ServiceUnavailable() from error
     return Response(_OK, media_type="application/json")

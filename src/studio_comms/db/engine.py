@@ -20,12 +20,14 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, pool_size: int = 8, **kwargs: Any) -> Engine:
+    """The request path never holds more than ``pool_size`` connections (``core.context``), so
+    connections are reused instead of opened per request; the overflow serves health checks."""
     url = normalize_url(url)
+    kwargs.setdefault("pool_size", pool_size)
+    kwargs.setdefault("max_overflow", 4)
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
@@ -34,6 +36,10 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    else:
+        # An in-memory database lives in one connection (SingletonThreadPool): no pool to size.
+        kwargs.pop("pool_size", None)
+        kwargs.pop("max_overflow", None)
     kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
     engine = create_engine(url, **kwargs)
 
