@@ -25,30 +25,33 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import hashlib
 import importlib.metadata
 import json
 import math
 import os
 import platform
 import re
-import resource
 import secrets
 import shlex
 import shutil
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
+T = TypeVar("T")
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 DOCS = REPO / "docs" / "benchmarks.md"
@@ -84,6 +87,14 @@ class BenchError(RuntimeError):
 
 class Deadline(BaseException):
     """The whole run took longer than --max-seconds."""
+
+
+class Terminated(BaseException):
+    """SIGTERM/SIGHUP: unwind through every cleanup, then exit 128 + signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"terminated by signal {signum}")
+        self.signum = signum
 
 
 def log(message: str) -> None:
@@ -136,12 +147,6 @@ def core_busy_ticks(core: str) -> int:
             values = [int(v) for v in line.split()[1:]]
             return sum(values) - values[3] - values[4]
     return 0
-
-
-def children_cpu_seconds() -> float:
-    """CPU of this process's waited-for children (wrk) so far."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 class Server:
@@ -336,6 +341,8 @@ class Measurement:
     noise_pct: float = 0.0
     # PostgreSQL connections opened during the measured window (pool churn), None for SQLite.
     pg_new_conns: int | None = None
+    # consent_ledger rows written per request (PUT: effective changes; about 1.0 = every PUT wrote).
+    writes_per_req: float | None = None
 
 
 @dataclass
@@ -346,6 +353,61 @@ class Target:
     path: str = "/"
     method: str | None = None  # None: plain GET of path; "GET"/"PUT": the Lua preferences script
     api_key: str = ""
+
+
+def process_ticks() -> dict[int, tuple[int, int, int]]:
+    """pid -> (ppid, pgrp, utime+stime) of every live process."""
+    table = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            fields = proc_stat(int(entry.name))
+            if fields:
+                table[int(entry.name)] = (int(fields[1]), int(fields[2]), int(fields[11]) + int(fields[12]))
+    return table
+
+
+class CpuWindow:
+    """CPU accounting around one load window: the server's process group, the PostgreSQL backends of
+    the bench database, and "foreign" CPU: what every other live process used during the window (the
+    load generator and this harness excluded), in % of one core. Processes that ended inside the
+    window are not seen: PostgreSQL backends closed by pool churn are missing from the DB CPU."""
+
+    def __init__(self, bench: Bench, server: Server, dbname: str | None) -> None:
+        self.pg = bench.pg if dbname else None
+        self.dbname = dbname
+        self.server = server
+        self.server_s = self.db_s = self.foreign_pct = 0.0
+        self.new_conns: int | None = None
+
+    def __enter__(self) -> CpuWindow:
+        self._db_before: dict[int, int] = {}
+        if self.pg and self.dbname:
+            self._db_before = self.pg.backend_ticks(self.dbname)
+            self._sessions_before = self.pg.sessions(self.dbname)
+        self._procs = process_ticks()
+        self._server = self.server.cpu_ticks()
+        self._start = time.monotonic()
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is not None:
+            return
+        wall = time.monotonic() - self._start
+        self.server_s = (self.server.cpu_ticks() - self._server) / CLK_TCK
+        procs = process_ticks()
+        ours = {os.getpid()}
+        db_after: dict[int, int] = {}
+        if self.pg and self.dbname:
+            db_after = self.pg.backend_ticks(self.dbname)
+            self.db_s = sum(now - self._db_before.get(pid, 0) for pid, now in db_after.items()) / CLK_TCK
+            self.new_conns = self.pg.sessions(self.dbname) - self._sessions_before
+            ours |= set(db_after) | set(self._db_before)
+        foreign = 0
+        for pid, (ppid, pgrp, ticks) in procs.items():
+            if pid in ours or ppid == os.getpid() or pgrp == self.server.pid:
+                continue
+            foreign += ticks - self._procs.get(pid, (0, 0, 0))[2]
+        self.foreign_pct = max(0.0, foreign / CLK_TCK / wall * 100)
 
 
 class Bench:
@@ -366,7 +428,7 @@ class Bench:
             f"-d{seconds:g}s",
             "--latency",
             "--timeout",
-            "5s",
+            f"{args.request_timeout:g}s",
         ]
         if target.method:
             cmd += ["-s", str(LUA), target.base_url, "--", target.method, target.api_key, str(args.customers)]
@@ -406,15 +468,44 @@ class Bench:
             log(f"  machine busy ({shown}), waiting for quiet")
             time.sleep(4.0)
 
-    def measure(self, name: str, server: Server, target: Target, dbname: str | None) -> Measurement:
-        """Closed-loop wrk after a warm-up; re-measured (best of --noise-retries + 1) when other
+    def measure(
+        self,
+        name: str,
+        server: Server,
+        target: Target,
+        dbname: str | None,
+        *,
+        prepare: Callable[[], None] | None = None,
+        writes: Callable[[], int] | None = None,
+    ) -> Measurement:
+        """Closed-loop wrk after a warm-up; re-measured (quietest of --noise-retries + 1) when other
         processes took more than --max-noise % of a core during the window."""
         args = self.args
-        best: Measurement | None = None
-        for attempt in range(args.noise_retries + 1):
-            self.wait_for_quiet()
+
+        def attempt() -> Measurement:
+            if prepare:
+                prepare()
             self.wrk(target, args.warmup)
-            m = self._measure_once(server, target, dbname)
+            if prepare:
+                prepare()
+            writes_before = writes() if writes else 0
+            with CpuWindow(self, server, dbname) as window:
+                try:
+                    result = self.wrk(target, args.duration)
+                except BenchError as error:
+                    raise BenchError(f"{error}\n--- {server.name} log ---\n{server.log_tail()}") from error
+            n = result.requests
+            m = Measurement(
+                rps=result.rps,
+                p50_ms=result.p50_ms,
+                p99_ms=result.p99_ms,
+                cpu_ms_per_req=window.server_s * 1000 / n,
+                db_cpu_ms_per_req=window.db_s * 1000 / n if window.new_conns is not None else None,
+                requests=n,
+                noise_pct=window.foreign_pct,
+                pg_new_conns=window.new_conns,
+                writes_per_req=(writes() - writes_before) / n if writes else None,
+            )
             log(
                 f"  {name:<9} {m.rps:9.1f} req/s  p50 {m.p50_ms:7.2f} ms  p99 {m.p99_ms:7.2f} ms  "
                 f"cpu {m.cpu_ms_per_req:.3f} ms/req  foreign cpu {m.noise_pct:3.0f} %"
@@ -423,62 +514,64 @@ class Bench:
                     if m.db_cpu_ms_per_req is not None
                     else ""
                 )
+                + (f"  ledger rows/req {m.writes_per_req:.2f}" if m.writes_per_req is not None else "")
             )
-            if best is None or m.noise_pct < best.noise_pct:
-                best = m
-            if m.noise_pct <= args.max_noise:
+            return m
+
+        return self._quietest(name, attempt, lambda m: m.noise_pct)
+
+    def open_loop(
+        self,
+        name: str,
+        server: Server,
+        target: Target,
+        rate: float,
+        dbname: str | None,
+        *,
+        prepare: Callable[[], None] | None = None,
+    ) -> dict[str, Any]:
+        """Fixed-rate load; the same noise rule as :meth:`measure`."""
+        args = self.args
+
+        def attempt() -> dict[str, Any]:
+            if prepare:
+                prepare()
+            with CpuWindow(self, server, dbname) as window:
+                result = self._wrk2(target, rate) if self.wrk2 else self._python_open_loop(target, rate)
+            if result["non_2xx"] or result["errors"] or result["unfinished"]:
+                raise BenchError(
+                    f"open-loop {name}: non-2xx/errors/unfinished requests: {result}\n"
+                    f"--- {server.name} log ---\n{server.log_tail()}"
+                )
+            result["foreign_cpu_pct"] = window.foreign_pct
+            # The window includes the generator's 1 s warm-up (wrk2: its calibration).
+            sent = rate * (args.duration + (10 if self.wrk2 else 1))
+            result["cpu_ms_per_req"] = window.server_s * 1000 / max(1.0, sent)
+            log(
+                f"  {name:<9} @ {rate:7.1f}/s (achieved {result['achieved_rate']:7.1f}/s)  "
+                f"p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms  "
+                f"cpu {result['cpu_ms_per_req']:.3f} ms/req  "
+                f"generator lag max {result['max_generator_lag_ms']:.1f} ms  "
+                f"foreign cpu {window.foreign_pct:3.0f} %"
+            )
+            return result
+
+        return self._quietest(name, attempt, lambda r: float(r["foreign_cpu_pct"]))
+
+    def _quietest(self, name: str, attempt: Callable[[], T], noise: Callable[[T], float]) -> T:
+        args = self.args
+        best: T | None = None
+        for number in range(args.noise_retries + 1):
+            self.wait_for_quiet()
+            result = attempt()
+            if best is None or noise(result) < noise(best):
+                best = result
+            if noise(result) <= args.max_noise:
                 break
-            if attempt < args.noise_retries:
-                log(f"  {name}: {m.noise_pct:.0f} % foreign CPU during the window, measuring again")
+            if number < args.noise_retries:
+                log(f"  {name}: {noise(result):.0f} % foreign CPU during the window, measuring again")
         assert best is not None
         return best
-
-    def _measure_once(self, server: Server, target: Target, dbname: str | None) -> Measurement:
-        args = self.args
-        pg = self.pg if dbname else None
-        db_before = pg.backend_ticks(dbname) if pg and dbname else {}
-        sessions_before = pg.sessions(dbname) if pg and dbname else 0
-        cores = (args.server_cpu, args.client_cpu)
-        busy_before = sum(core_busy_ticks(c) for c in cores)
-        children_before = children_cpu_seconds()
-        before = server.cpu_ticks()
-        try:
-            result = self.wrk(target, args.duration)
-        except BenchError as error:
-            raise BenchError(f"{error}\n--- {server.name} log ---\n{server.log_tail()}") from error
-        server_s = (server.cpu_ticks() - before) / CLK_TCK
-        busy_s = (sum(core_busy_ticks(c) for c in cores) - busy_before) / CLK_TCK
-        wrk_s = children_cpu_seconds() - children_before
-        db_s = 0.0
-        db_ms = new_conns = None
-        if pg and dbname:
-            db_after = pg.backend_ticks(dbname)
-            db_s = sum(now - db_before.get(pid, 0) for pid, now in db_after.items()) / CLK_TCK
-            db_ms = db_s * 1000 / result.requests
-            new_conns = pg.sessions(dbname) - sessions_before
-        return Measurement(
-            rps=result.rps,
-            p50_ms=result.p50_ms,
-            p99_ms=result.p99_ms,
-            cpu_ms_per_req=server_s * 1000 / result.requests,
-            db_cpu_ms_per_req=db_ms,
-            requests=result.requests,
-            # Busy time of both cores not spent by the server, its PostgreSQL backends or wrk.
-            noise_pct=max(0.0, (busy_s - server_s - db_s - wrk_s) / result.seconds * 100),
-            pg_new_conns=new_conns,
-        )
-
-    def open_loop(self, name: str, target: Target, rate: float) -> dict[str, Any]:
-        self.wait_for_quiet()
-        result = self._wrk2(target, rate) if self.wrk2 else self._python_open_loop(target, rate)
-        if result["non_2xx"] or result["errors"] or result["unfinished"]:
-            raise BenchError(f"open-loop {name}: non-2xx/errors/unfinished requests: {result}")
-        log(
-            f"  {name:<9} @ {rate:7.1f}/s (achieved {result['achieved_rate']:7.1f}/s)  "
-            f"p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms  "
-            f"generator lag max {result['max_generator_lag_ms']:.1f} ms"
-        )
-        return result
 
     def _wrk2(self, target: Target, rate: float) -> dict[str, Any]:
         """wrk2 -R: constant throughput, latency corrected for coordinated omission.
@@ -490,7 +583,8 @@ class Bench:
         seconds = args.duration + 10
         cmd = [
             "taskset", "-c", args.client_cpu, self.wrk2, f"-t{args.threads}", f"-c{args.connections}",
-            f"-d{seconds:g}s", f"-R{max(1, round(rate))}", "--latency", "--timeout", "5s",
+            f"-d{seconds:g}s", f"-R{max(1, round(rate))}", "--latency",
+            "--timeout", f"{args.request_timeout:g}s",
         ]  # fmt: skip
         if target.method:
             cmd += ["-s", str(LUA), target.base_url, "--", target.method, target.api_key, str(args.customers)]
@@ -540,6 +634,10 @@ class Bench:
             f"{args.duration:g}",
             "--warmup",
             "1",
+            "--timeout",
+            f"{args.request_timeout:g}",
+            "--connections",
+            str(args.open_loop_connections),
         ]
         shown = [("KEY" if i > 0 and cmd[i - 1] == "--api-key" else part) for i, part in enumerate(cmd)]
         try:
@@ -626,6 +724,41 @@ def service_argv(launcher: str, port: int, db_url: str, env: dict[str, str]) -> 
     if done.returncode != 0:
         raise BenchError(f"migrations failed:\n{done.stderr}")
     return uvicorn_argv(["--factory", "studio_comms.main:create_app"], port)
+
+
+def reset_preferences(base_url: str, api_key: str, customers: int) -> None:
+    """NEWSLETTER/EMAIL off for every customer, so the first PUT of a fresh wrk (which turns it on)
+    and every flip after it is a real change."""
+    headers = {"X-API-KEY": api_key, "Content-Type": "application/json"}
+    body = PUT_BODY.format("false")
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30.0) as client:
+        for customer in range(1, customers + 1):
+            response = client.put(PREFS_PATH.format(customer), content=body)
+            if response.status_code != 200:
+                raise BenchError(f"reset PUT customer {customer}: HTTP {response.status_code}")
+
+
+def ledger_counter(db_url: str) -> Callable[[], int]:
+    """Counts consent_ledger rows: each effective preference change writes one, so the delta over a
+    PUT measurement shows whether the PUTs really wrote."""
+    query = "SELECT count(*) FROM consent_ledger"
+    if db_url.startswith("sqlite:///"):
+        path = db_url.removeprefix("sqlite:///")
+
+        def count_sqlite() -> int:
+            with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn:
+                return int(conn.execute(query).fetchone()[0])
+
+        return count_sqlite
+
+    def count_postgres() -> int:
+        import psycopg
+
+        with psycopg.connect(db_url, connect_timeout=5) as conn:
+            row = conn.execute(query).fetchone()
+            return int(row[0]) if row else 0
+
+    return count_postgres
 
 
 def bare_body() -> bytes:
@@ -726,9 +859,14 @@ def run_database(bench: Bench, db: str, run_no: int, tmp: Path) -> RunResult:
         get = Target(base, method="GET", api_key=api_key)
         put = Target(base, method="PUT", api_key=api_key)
         out.throughput["GET"] = bench.measure("GET", server, get, dbname)
-        out.throughput["PUT"] = bench.measure("PUT", server, put, dbname)
-        out.latency["GET"] = bench.open_loop("GET", get, out.throughput["GET"].rps / 2)
-        out.latency["PUT"] = bench.open_loop("PUT", put, out.throughput["PUT"].rps / 2)
+        reset = partial(reset_preferences, base, api_key, args.customers)
+        out.throughput["PUT"] = bench.measure(
+            "PUT", server, put, dbname, prepare=reset, writes=ledger_counter(db_url)
+        )
+        out.latency["GET"] = bench.open_loop("GET", server, get, out.throughput["GET"].rps / 2, dbname)
+        out.latency["PUT"] = bench.open_loop(
+            "PUT", server, put, out.throughput["PUT"].rps / 2, dbname, prepare=reset
+        )
         server.stop()
 
     # Transport ceiling: the bare ASGI app, same uvicorn settings, same pinning, its own process.
@@ -747,7 +885,9 @@ def run_database(bench: Bench, db: str, run_no: int, tmp: Path) -> RunResult:
         bare.start()
         bare.wait_ready(base)
         out.throughput["transport"] = bench.measure("transport", bare, Target(base, "/"), None)
-        out.latency["floor"] = bench.open_loop("floor", Target(base, "/"), out.throughput["GET"].rps / 2)
+        out.latency["floor"] = bench.open_loop(
+            "floor", bare, Target(base, "/"), out.throughput["GET"].rps / 2, None
+        )
     finally:
         bare.stop()
     return out
@@ -792,6 +932,9 @@ def summarize(results: dict[str, list[RunResult]]) -> dict[str, Any]:
                 "vs_framework": median(vs_fw),
                 "vs_transport": median(vs_tr),
                 "noise": median([m.noise_pct for m in ms]),
+                "writes": median([m.writes_per_req for m in ms])
+                if ms[0].writes_per_req is not None
+                else None,
                 "pg_conns": median([m.pg_new_conns for m in ms]) if ms[0].pg_new_conns is not None else None,
             }
         lat = {}
@@ -803,6 +946,10 @@ def summarize(results: dict[str, list[RunResult]]) -> dict[str, Any]:
                 "p50": median([x["p50_ms"] for x in rs]),
                 "p99": median([x["p99_ms"] for x in rs]),
                 "p99_runs": [x["p99_ms"] for x in rs],
+                "cpu": median([x["cpu_ms_per_req"] for x in rs]),
+                # A run whose server fell behind the offered rate: its latency is queueing.
+                "overloaded": sum(x["achieved_rate"] < 0.95 * x["requested_rate"] for x in rs),
+                "runs": len(rs),
                 "lag": max(x["max_generator_lag_ms"] for x in rs),
             }
         summary[db] = {"throughput": rows, "latency": lat}
@@ -837,11 +984,15 @@ def throughput_table(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def writes_line(summary: dict[str, Any]) -> str:
+    return ", ".join(f"{db} {fmt(data['throughput']['PUT']['writes'], 2)}" for db, data in summary.items())
+
+
 def latency_table(summary: dict[str, Any]) -> str:
     lines = [
-        "| database | endpoint | rate (½ peak) req/s | achieved req/s | p50 ms | p99 ms | p99 per run "
-        "| target p99 < 20 ms |",
-        "|---|---|---:|---:|---:|---:|---|---|",
+        "| database | endpoint | rate (½ peak) req/s | achieved req/s | server CPU ms/req | p50 ms | p99 ms "
+        "| p99 per run | runs that fell behind | target p99 < 20 ms |",
+        "|---|---|---:|---:|---:|---:|---:|---|---:|---|",
     ]
     for db, data in summary.items():
         for ep in ("GET", "PUT", "floor"):
@@ -855,7 +1006,8 @@ def latency_table(summary: dict[str, Any]) -> str:
             runs = " / ".join(f"{v:.1f}" for v in row["p99_runs"])
             lines.append(
                 f"| {db} | {label} | {fmt(row['rate'], 0)} | {fmt(row['achieved'], 0)} "
-                f"| {fmt(row['p50'], 2)} | {fmt(row['p99'], 2)} | {runs} | {target} |"
+                f"| {fmt(row['cpu'], 3)} | {fmt(row['p50'], 2)} | {fmt(row['p99'], 2)} | {runs} "
+                f"| {row['overloaded']} of {row['runs']} | {target} |"
             )
     return "\n".join(lines)
 
@@ -874,6 +1026,18 @@ def version_of(dist: str) -> str:
         return importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
         return "not installed"
+
+
+def source_state() -> tuple[str, str]:
+    """(short HEAD commit, digest of src/ and pyproject.toml as on disk): the code being measured."""
+    head = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    digest = hashlib.sha256()
+    for path in sorted([REPO / "pyproject.toml", *(REPO / "src").rglob("*.py")]):
+        with contextlib.suppress(OSError):
+            digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return head or "unknown", digest.hexdigest()[:12]
 
 
 def machine_info(pg: Postgres | None) -> dict[str, str]:
@@ -934,8 +1098,9 @@ def render(
     latency_tool: str,
 ) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    warning = f"\n{info['warning']}\n" if "warning" in info else ""
     return f"""## {now} — commit {info["commit"]}
-
+{warning}
 - Command: `{command}`
 - Machine: {info["nproc"]} CPUs (`nproc`), {info["cpu"]}, Linux {info["kernel"]}; Python {info["python"]}; \
 PostgreSQL {info["postgres"]} (unpinned, shares both cores)
@@ -945,20 +1110,26 @@ PostgreSQL {info["postgres"]} (unpinned, shares both cores)
 - Load: `taskset -c {args.client_cpu} wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s \
 --latency` after a {args.warmup:g} s warm-up, {args.customers} customers, PUT flipping NEWSLETTER/EMAIL; \
 medians of {args.runs} run(s). CPU ms/req: utime+stime of the server process (and for PostgreSQL, of \
-its backends serving the bench database) over the measured window, divided by requests.
+its backends serving the bench database; backends that exited inside the window are not seen) over the \
+measured window, divided by requests.
 
 ### Throughput (closed loop, wrk)
 
 {throughput_table(summary)}
 
-"foreign CPU": busy time of CPUs {args.server_cpu} and {args.client_cpu} not spent by the server, its \
-PostgreSQL backends or wrk (other processes on this shared machine, kernel networking), in % of one core; \
+"foreign CPU": CPU used during the window by other processes on this shared machine (everything but \
+the server, the PostgreSQL backends of the bench database and the load generator), in % of one core; \
 a measurement above {args.max_noise:g} % is repeated up to {args.noise_retries} times and the quietest kept. \
 "PG conns opened": new PostgreSQL connections during the measured window (`pg_stat_database.sessions`).
+PUT effective writes (consent-ledger rows per PUT; 1.00 = every PUT changed a preference): \
+{writes_line(summary)}.
 
 ### Latency at half the measured peak (open loop: {latency_tool})
 
 {latency_table(summary)}
+
+"runs that fell behind": runs whose achieved rate stayed under 95 % of the offered rate (the server could \
+not keep up, so the latency is queueing). The generator floor is the latency the generator itself adds.
 
 Targets: GET ≥ 50 % and PUT ≥ 30 % of the framework ceiling; p99 < 20 ms at half the measured peak.
 """
@@ -1000,6 +1171,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds before each (default 2)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=15.0,
+        help="seconds after which a request counts as failed (default 15, above SQLite's 10 s busy timeout)",
+    )
     parser.add_argument("--customers", type=int, default=100, help="customers seeded and spread over")
     parser.add_argument(
         "--postgres-url",
@@ -1027,6 +1204,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quiet-wait", type=float, default=60.0, help="seconds to wait for quiet (60)")
     parser.add_argument(
         "--noise-retries", type=int, default=2, help="re-measurements of a noisy window (default 2)"
+    )
+    parser.add_argument(
+        "--open-loop-connections",
+        type=int,
+        default=256,
+        help="most connections the Python open-loop generator opens (default 256)",
     )
     parser.add_argument("--server-cpu", default="0", help="core for the server (default 0)")
     parser.add_argument("--client-cpu", default="1", help="core for wrk / the generator (default 1)")
@@ -1093,7 +1276,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     def on_signal(signum: int, _frame: Any) -> None:
-        raise SystemExit(128 + signum)
+        raise Terminated(signum)
 
     def on_alarm(_signum: int, _frame: Any) -> None:
         raise Deadline(f"benchmark exceeded --max-seconds={args.max_seconds}")
@@ -1118,6 +1301,8 @@ def main(argv: list[str] | None = None) -> int:
             "studio_comms.main:create_app --no-access-log --log-level warning"
         )
         log(f"server: {server_cmd}; open loop: {latency_tool}; limit {args.max_seconds}s")
+        info = machine_info(pg)
+        source_before = source_state()
         results: dict[str, list[RunResult]] = {db: [] for db in args.databases}
         with tempfile.TemporaryDirectory(prefix="sc-bench-") as tmp:
             for run_no in range(1, args.runs + 1):
@@ -1125,7 +1310,15 @@ def main(argv: list[str] | None = None) -> int:
                     log(f"=== run {run_no}/{args.runs}: {db}")
                     results[db].append(run_database(bench, db, run_no, Path(tmp)))
         summary = summarize(results)
-        info = machine_info(pg)
+        source_after = source_state()
+        if source_after != source_before:
+            # Another engineer edited the service while it was measured: say so next to the numbers.
+            info["warning"] = (
+                f"⚠️ The code changed during this run (HEAD {source_before[0]} → {source_after[0]}, "
+                f"src/ digest {source_before[1]} → {source_after[1]}): the runs measured different "
+                "versions, read the per-run columns with that in mind."
+            )
+            log(info["warning"])
         section = render(summary, info, args, command, server_cmd, latency_tool)
         print(section)
         if args.json:
@@ -1158,6 +1351,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         log("interrupted")
         return 130
+    except Terminated as stop:
+        log(str(stop))
+        return 128 + stop.signum
     finally:
         signal.alarm(0)
         if pg is not None:
