@@ -18,6 +18,7 @@ from studio_comms.apikeys.service import create_key
 from studio_comms.core.auth import Scope, prefix_of
 from studio_comms.customers.schemas import CustomerUpsert
 from studio_comms.customers.service import upsert_customer
+from studio_comms.db.rawsql import of_session
 from studio_comms.db.session import Database
 from studio_comms.studios.models import Studio
 from studio_comms.studios.schemas import StudioCreate
@@ -64,7 +65,7 @@ def _still_valid(database: Database, state: dict[str, object]) -> bool:
     if prefix is None:
         return False
     with database.transaction(write=False) as session:
-        key = find_active_by_prefix(session, prefix)
+        key = find_active_by_prefix(of_session(session), prefix)
         return (
             key is not None
             and key.studio_id == state.get("studioId")

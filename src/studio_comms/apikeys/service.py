@@ -17,12 +17,13 @@ from studio_comms.core.auth import (
     prefix_of,
 )
 from studio_comms.core.errors import Unauthenticated
+from studio_comms.db.rawsql import RawConnection
 from studio_comms.studios.service import require_studio
 
 
-def authenticate(session: Session, plaintext: str | None) -> Principal:
+def authenticate(connection: RawConnection, plaintext: str | None) -> Principal:
     prefix = prefix_of(plaintext) if plaintext else None
-    key = find_active_by_prefix(session, prefix) if prefix else None
+    key = find_active_by_prefix(connection, prefix) if prefix else None
     if key is None or plaintext is None or not digest_matches(plaintext, key.key_digest):
         raise Unauthenticated()
     return Principal(studio_id=key.studio_id, key_id=key.id, key_name=key.name, scopes=frozenset(key.scopes))

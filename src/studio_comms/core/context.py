@@ -31,6 +31,7 @@ from studio_comms.core.errors import (
 )
 from studio_comms.core.requestid import request_id_of
 from studio_comms.core.runtime import Runtime
+from studio_comms.db.rawsql import RawConnection, of_session
 from studio_comms.idempotency import service as idempotency
 from studio_comms.idempotency.service import StoredResponse
 
@@ -117,13 +118,21 @@ class ApiContext(RequestContext):
             user_agent=(self.request.headers.get("user-agent") or "")[:512] or None,
         )
 
+    async def run_read(self, work: Callable[[RawConnection, Principal], Any]) -> Response:
+        """For the hottest reads: plain SQL on a pooled connection, no ORM session (db.rawsql)."""
+        return _respond(await self.runtime.in_db_thread(self._read, work))
+
+    def _read(self, work: Callable[[RawConnection, Principal], Any]) -> StoredResponse:
+        with self.runtime.database.read_only() as connection:
+            return _stored(work(connection, self._authorize(connection)))
+
     async def run(self, work: Callable[[Session, Principal], Any]) -> Response:
         body = await self.request.body() if self.idempotency_key else b""
         stored, replayed = await self.runtime.in_db_thread(self._run, work, body)
         return _respond(stored, replayed=replayed)
 
-    def _authorize(self, session: Session) -> Principal:
-        principal = authenticate(session, self.api_key)
+    def _authorize(self, connection: RawConnection) -> Principal:
+        principal = authenticate(connection, self.api_key)
         if self.required_scope is not None and self.required_scope not in principal.scopes:
             raise MissingScope(scope=self.required_scope.value)
         route = self.request.scope.get("route")
@@ -133,7 +142,9 @@ class ApiContext(RequestContext):
 
     def _run(self, work: Callable[[Session, Principal], Any], body: bytes) -> tuple[StoredResponse, bool]:
         if self.idempotency_key is None:
-            return self._unit_of_work(lambda session: work(session, self._authorize(session))), False
+            return self._unit_of_work(
+                lambda session: work(session, self._authorize(of_session(session)))
+            ), False
         principal, claim = self._claim(body)
         if claim.replay is not None:
             return claim.replay, True
@@ -157,8 +168,11 @@ class ApiContext(RequestContext):
         for attempt in (1, 2):
             try:
                 with self.runtime.database.session(write=True) as session:
+                    connection = of_session(session)
                     principal = (
-                        self._authorize(session) if attempt == 1 else authenticate(session, self.api_key)
+                        self._authorize(connection)
+                        if attempt == 1
+                        else authenticate(connection, self.api_key)
                     )
                     claim = idempotency.claim(
                         session,

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 from starlette.routing import Match
 from starlette.types import Scope
 
@@ -16,6 +15,7 @@ from studio_comms.core.auth import Principal
 from studio_comms.core.context import ApiContext, Reply, api_reader
 from studio_comms.core.errors import ServiceUnavailable
 from studio_comms.core.runtime import Runtime
+from studio_comms.db.rawsql import RawConnection
 
 
 class HeadOnlyRoute(APIRoute):
@@ -56,10 +56,10 @@ async def readyz(request: Request) -> Response:
 async def head_checks_key(path: str, ctx: Annotated[ApiContext, Depends(api_reader(None))]) -> Response:
     """Sport Alliance: HEAD on any path only validates the key (200 or 401)."""
 
-    def work(_session: Session, _principal: Principal) -> Reply:
+    def work(_connection: RawConnection, _principal: Principal) -> Reply:
         return Reply(None, 200)
 
-    return await ctx.run(work)
+    return await ctx.run_read(work)
 
 
 bench_router = APIRouter(include_in_schema=False)

@@ -40,8 +40,8 @@ async def get_communication_preferences(customerId: CustomerId, ctx: Reader) -> 
     The customer's effective preferences: one entry per message category the studio offers, each
     channel with its effective `active` and whether the customer may change it.
     """
-    return await ctx.run(
-        lambda session, principal: service.get_preferences(session, principal.studio_id, customerId)
+    return await ctx.run_read(
+        lambda connection, principal: service.get_preferences(connection, principal.studio_id, customerId)
     )
 
 
@@ -121,9 +121,9 @@ async def get_communication_permission(
     `STUDIO_ENFORCED`, `CUSTOMER_CHOICE`, `STUDIO_DEFAULT`) and the consent ledger entry behind a
     customer's choice.
     """
-    return await ctx.run(
-        lambda session, principal: service.get_permission(
-            session,
+    return await ctx.run_read(
+        lambda connection, principal: service.get_permission(
+            connection,
             principal.studio_id,
             customerId,
             messageCategory,

@@ -2,22 +2,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from studio_comms.core.audit import Audit
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
-from studio_comms.customers.models import Customer
+from studio_comms.db.rawsql import RawConnection, Sql
 from studio_comms.preferences.models import ConsentLedgerEntry, CustomerChannelChoice, Suppression
 from studio_comms.preferences.rules import Block, Change, Choice, Offer, Slot, State
 from studio_comms.studios.models import StudioChannelSetting
 
-# Prebuilt Core statements: the preference read is the hottest path, and building a select()
-# per request costs more than running it (measured, docs/benchmarks.md).
+# Prebuilt: building a select() per call costs more than running it (docs/benchmarks.md).
 _settings = StudioChannelSetting.__table__
-_choices = CustomerChannelChoice.__table__
-_blocks = Suppression.__table__
-_customers = Customer.__table__
 
 _OFFERS = select(
     _settings.c.message_category,
@@ -26,37 +22,48 @@ _OFFERS = select(
     _settings.c.customer_overridable,
 ).where(_settings.c.studio_id == bindparam("studio_id"))
 
-# One round trip for "does the customer exist, what is offered, what did the customer choose":
-# a customer without any offered channel still yields one row, of NULLs.
-_OFFERS_WITH_CHOICES = (
-    select(
-        _settings.c.message_category,
-        _settings.c.communication_channel,
-        _settings.c.active,
-        _settings.c.customer_overridable,
-        _choices.c.active,
-        _choices.c.ledger_entry_id,
-    )
-    .select_from(_customers)
-    .outerjoin(_settings, _settings.c.studio_id == _customers.c.studio_id)
-    .outerjoin(
-        _choices,
-        and_(
-            _choices.c.studio_id == _customers.c.studio_id,
-            _choices.c.customer_id == _customers.c.customer_id,
-            _choices.c.message_category == _settings.c.message_category,
-            _choices.c.communication_channel == _settings.c.communication_channel,
-        ),
-    )
-    .where(
-        _customers.c.studio_id == bindparam("studio_id"),
-        _customers.c.customer_id == bindparam("customer_id"),
-    )
+# One round trip for "does the customer exist, what is offered, what did the customer choose"
+# (a customer without any offered channel still yields one row, of NULLs), then the blocks.
+# Plain SQL: every preference read and write runs it (db.rawsql has the numbers).
+_OFFERS_WITH_CHOICES = Sql(
+    """
+    SELECT s.message_category, s.communication_channel, s.active, s.customer_overridable,
+           c.active, c.ledger_entry_id
+    FROM customers cu
+    LEFT JOIN studio_channel_settings s ON s.studio_id = cu.studio_id
+    LEFT JOIN customer_channel_choices c
+      ON c.studio_id = cu.studio_id AND c.customer_id = cu.customer_id
+     AND c.message_category = s.message_category AND c.communication_channel = s.communication_channel
+    WHERE cu.studio_id = :studio_id AND cu.customer_id = :customer_id
+    """
+)
+_BLOCKS = Sql(
+    """
+    SELECT communication_channel, reason FROM suppressions
+    WHERE studio_id = :studio_id AND customer_id = :customer_id
+    """
 )
 
-_BLOCKS = select(_blocks.c.communication_channel, _blocks.c.reason).where(
-    _blocks.c.studio_id == bindparam("studio_id"), _blocks.c.customer_id == bindparam("customer_id")
-)
+
+def load_state(connection: RawConnection, studio_id: int, customer_id: int) -> State | None:
+    """The customer's offers, choices (for offered channels) and blocks; ``None``: no customer."""
+    params = {"studio_id": studio_id, "customer_id": customer_id}
+    rows = connection.rows(_OFFERS_WITH_CHOICES, **params)
+    if not rows:
+        return None
+    offers: dict[Slot, Offer] = {}
+    choices: dict[Slot, Choice] = {}
+    for category, channel, active, overridable, chosen, entry_id in rows:
+        if category is None:
+            continue  # the studio offers nothing at all
+        slot = (MessageCategory(category), CommunicationChannel(channel))
+        offers[slot] = Offer(bool(active), bool(overridable))
+        if chosen is not None:
+            choices[slot] = Choice(bool(chosen), entry_id)
+    blocks = {
+        CommunicationChannel(channel): Block(reason) for channel, reason in connection.rows(_BLOCKS, **params)
+    }
+    return State(offers=offers, choices=choices, blocks=blocks)
 
 
 class PreferencesRepository:
@@ -72,27 +79,6 @@ class PreferencesRepository:
             (MessageCategory(cat), CommunicationChannel(ch)): Offer(bool(active), bool(overridable))
             for cat, ch, active, overridable in rows
         }
-
-    def state(self, customer_id: int) -> State | None:
-        """The customer's offers, choices (for offered channels) and blocks; ``None``: no customer."""
-        params = {"studio_id": self.studio_id, "customer_id": customer_id}
-        rows = self.session.execute(_OFFERS_WITH_CHOICES, params).all()
-        if not rows:
-            return None
-        offers: dict[Slot, Offer] = {}
-        choices: dict[Slot, Choice] = {}
-        for category, channel, active, overridable, chosen, entry_id in rows:
-            if category is None:
-                continue  # the studio offers nothing at all
-            slot = (MessageCategory(category), CommunicationChannel(channel))
-            offers[slot] = Offer(bool(active), bool(overridable))
-            if chosen is not None:
-                choices[slot] = Choice(bool(chosen), entry_id)
-        blocks = {
-            CommunicationChannel(channel): Block(reason)
-            for channel, reason in self.session.execute(_BLOCKS, params)
-        }
-        return State(offers=offers, choices=choices, blocks=blocks)
 
     def record(self, customer_id: int, change: Change, audit: Audit, *, now: datetime) -> int:
         """Append the ledger entry for ``change`` and make it the customer's choice; returns its id."""

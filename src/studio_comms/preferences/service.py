@@ -13,9 +13,10 @@ from studio_comms.core.slicing import make_slice, parse_offset
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.errors import CustomerNotFound
 from studio_comms.customers.repository import CustomersRepository
+from studio_comms.db.rawsql import RawConnection, of_session
 from studio_comms.outbox.service import EventType, enqueue
 from studio_comms.preferences.models import ConsentLedgerEntry
-from studio_comms.preferences.repository import PreferencesRepository
+from studio_comms.preferences.repository import PreferencesRepository, load_state
 from studio_comms.preferences.rules import (
     Change,
     Choice,
@@ -35,12 +36,14 @@ from studio_comms.preferences.schemas import (
 )
 
 
-def get_preferences(session: Session, studio_id: int, customer_id: int) -> list[CommunicationPreference]:
-    return _to_wire(_state(session, studio_id, customer_id))
+def get_preferences(
+    connection: RawConnection, studio_id: int, customer_id: int
+) -> list[CommunicationPreference]:
+    return _to_wire(_state(connection, studio_id, customer_id))
 
 
-def _state(session: Session, studio_id: int, customer_id: int) -> State:
-    state = PreferencesRepository(session, studio_id).state(customer_id)
+def _state(connection: RawConnection, studio_id: int, customer_id: int) -> State:
+    state = load_state(connection, studio_id, customer_id)
     if state is None:
         raise CustomerNotFound(customerId=customer_id)
     return state
@@ -66,7 +69,7 @@ def update_preferences(
     """
     CustomersRepository(session, studio_id).require(customer_id, lock=True)
     repository = PreferencesRepository(session, studio_id)
-    state = _state(session, studio_id, customer_id)
+    state = _state(of_session(session), studio_id, customer_id)
     changes = plan_changes(state, [_requested(entry) for entry in body])
     recorded = {
         (change.category, change.channel): Choice(
@@ -94,11 +97,11 @@ def decide(
     channel: CommunicationChannel,
 ) -> Decision:
     """The one decision for (customer, category, channel); raises if the customer is unknown."""
-    return _state(session, studio_id, customer_id).decide(category, channel)
+    return _state(of_session(session), studio_id, customer_id).decide(category, channel)
 
 
 def get_permission(
-    session: Session,
+    connection: RawConnection,
     studio_id: int,
     customer_id: int,
     category: MessageCategory,
@@ -106,7 +109,7 @@ def get_permission(
     *,
     now: datetime,
 ) -> CommunicationPermission:
-    decision = decide(session, studio_id, customer_id, category, channel)
+    decision = _state(connection, studio_id, customer_id).decide(category, channel)
     return CommunicationPermission(
         permitted=decision.permitted,
         reason=decision.rule,
