@@ -1,0 +1,49 @@
+"""The plain-SQL read path: one statement text for both drivers, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from studio_comms.db.rawsql import Sql, of_session
+from studio_comms.db.session import Database
+from tests.cleanup import purge_studios
+from tests.conftest import FixedClock
+from tests.factories import make_studio
+
+
+def test_named_placeholders_become_pyformat_for_psycopg_only() -> None:
+    sql = Sql("SELECT a FROM t WHERE b = :b AND c LIKE 'x%' AND d = :d::text")
+    assert sql.for_dialect("sqlite") == "SELECT a FROM t WHERE b = :b AND c LIKE 'x%' AND d = :d::text"
+    assert sql.for_dialect("postgresql") == (
+        "SELECT a FROM t WHERE b = %(b)s AND c LIKE 'x%%' AND d = %(d)s::text"
+    )
+
+
+def test_plain_sql_sees_the_sessions_uncommitted_rows(db: Database, clock: FixedClock) -> None:
+    with db.session() as session:
+        studio_id = make_studio(session, now=clock.now, name="not yet committed")
+        rows = of_session(session).rows(Sql("SELECT name FROM studios WHERE id = :id"), id=studio_id)
+        assert rows == [("not yet committed",)]
+        session.rollback()
+
+
+def test_read_only_connections_read_committed_rows_and_write_nothing(
+    engine: Engine, clock: FixedClock
+) -> None:
+    database = Database(engine)
+    with database.transaction() as session:
+        studio_id = make_studio(session, now=clock.now, name="committed for read_only")
+    try:
+        with database.read_only() as connection:
+            rows = connection.rows(Sql("SELECT name FROM studios WHERE id = :id"), id=studio_id)
+            assert rows == [("committed for read_only",)]
+            connection.rows(
+                Sql("UPDATE studios SET name = 'changed' WHERE id = :id RETURNING id"), id=studio_id
+            )
+        with database.read_only() as connection:
+            # read_only ends with a rollback: a write slipped into a read path leaves no trace
+            assert connection.rows(Sql("SELECT name FROM studios WHERE id = :id"), id=studio_id) == [
+                ("committed for read_only",)
+            ]
+    finally:
+        purge_studios(engine, [studio_id])
