@@ -27,16 +27,16 @@ class Database:
 
     @contextmanager
     def read_only(self) -> Iterator[RawConnection]:
-        """A read transaction on a pooled driver connection, without the ORM (hot reads only)."""
+        """Reads on a pooled driver connection, without the ORM (the hot reads only).
+
+        On SQLite each statement reads its own snapshot (no BEGIN: it cost more than the queries);
+        callers read with one statement what must be consistent. Returning the connection to the
+        pool rolls back whatever PostgreSQL's implicit transaction holds.
+        """
         pooled = self.engine.raw_connection()
         try:
-            if self.engine.dialect.name == "sqlite":
-                # Our connect hook switched pysqlite's implicit transactions off: begin explicitly,
-                # so that all reads of the request see one snapshot.
-                pooled.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
             yield RawConnection(pooled.driver_connection, self.engine.dialect.name)
         finally:
-            pooled.rollback()  # nothing was written; this ends the snapshot
             pooled.close()
 
     @contextmanager
