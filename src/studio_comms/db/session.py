@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -21,9 +22,23 @@ class Database:
         self._write = sessionmaker(
             engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"}), expire_on_commit=False
         )
+        # SQLite has one writer at a time. Writers of this process queue on this lock, in order;
+        # left to SQLite's busy handler they would poll with sleeps of up to 100 ms (measured: PUT
+        # p99 of seconds under 16 concurrent writers). Other processes still meet the busy timeout.
+        self._writer_turn = threading.Lock() if engine.dialect.name == "sqlite" else None
 
-    def session(self, *, write: bool = True) -> Session:
-        return (self._write if write else self._read)()
+    @contextmanager
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """A session for one unit of work; closing it ends (rolls back) whatever was not committed."""
+        turn = self._writer_turn if write else None
+        if turn is not None:
+            turn.acquire()
+        try:
+            with (self._write if write else self._read)() as session:
+                yield session
+        finally:
+            if turn is not None:
+                turn.release()
 
     @contextmanager
     def read_only(self) -> Iterator[RawConnection]:
@@ -61,8 +76,10 @@ class ConnectionBoundDatabase(Database):
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
 
-    def session(self, *, write: bool = True) -> Session:
-        return self._bound()
+    @contextmanager
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        with self._bound() as session:
+            yield session
 
     @contextmanager
     def read_only(self) -> Iterator[RawConnection]:
