@@ -6,6 +6,7 @@ from sqlalchemy import Engine
 
 from studio_comms.db.rawsql import Sql, of_session
 from studio_comms.db.session import Database
+from studio_comms.studios.models import Studio
 from tests.cleanup import purge_studios
 from tests.conftest import FixedClock
 from tests.factories import make_studio
@@ -38,3 +39,14 @@ def test_read_only_connections_read_committed_rows(engine: Engine, clock: FixedC
                 assert rows == [("committed for read_only",)]
     finally:
         purge_studios(engine, [studio_id])
+
+
+def test_plain_sql_sees_pending_orm_changes_too(db: Database, clock: FixedClock) -> None:
+    with db.session() as session:
+        studio_id = make_studio(session, now=clock.now, name="before")
+        studio = session.get(Studio, studio_id)
+        assert studio is not None
+        studio.name = "pending, not flushed"
+        rows = of_session(session).rows(Sql("SELECT name FROM studios WHERE id = :id"), id=studio_id)
+        assert rows == [("pending, not flushed",)]
+        session.rollback()

@@ -45,6 +45,10 @@ class RawConnection:
 
 
 def of_session(session: Session) -> RawConnection:
-    """The session's own connection and transaction (so plain SQL sees its uncommitted rows)."""
+    """The session's own connection and transaction (so plain SQL sees its uncommitted rows).
+
+    Pending ORM changes are flushed first: plain SQL does not trigger SQLAlchemy's autoflush.
+    """
+    session.flush()
     connection = session.connection()
     return RawConnection(connection.connection.driver_connection, connection.dialect.name)
