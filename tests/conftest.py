@@ -25,6 +25,7 @@ from studio_comms.db.migrate import upgrade
 from studio_comms.db.session import ConnectionBoundDatabase, Database
 from studio_comms.main import create_app
 from studio_comms.settings import Settings
+from tests.cleanup import purge_studios
 from tests.factories import World, make_world
 
 ADMIN_TOKEN = "test-admin-token"
@@ -131,3 +132,14 @@ def api(client: TestClient, world: World) -> TestClient:
     """A client with studio A's all-scope key."""
     client.headers["X-API-KEY"] = world.key_a
     return client
+
+
+@pytest.fixture
+def live(engine: Engine, settings: Settings, clock: FixedClock) -> Iterator[tuple[FastAPI, World]]:
+    """Committed studios A and B and an app on real connections, for concurrency tests; purged after."""
+    database = Database(engine)
+    live_world = make_world(database, now=clock.now)
+    try:
+        yield create_app(settings, database=database, clock=clock), live_world
+    finally:
+        purge_studios(engine, [live_world.studio_a, live_world.studio_b])

@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from itertools import pairwise
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine, select
 
 from studio_comms.db.session import Database
-from studio_comms.main import create_app
 from studio_comms.preferences.models import ConsentLedgerEntry, CustomerChannelChoice
-from studio_comms.settings import Settings
-from tests.cleanup import purge_studios
-from tests.conftest import FixedClock
-from tests.factories import World, make_world
+from tests.factories import World
 
 PREFS = "/v1/communications/1/communication-preferences"
-
-
-@pytest.fixture
-def live(engine: Engine, settings: Settings, clock: FixedClock) -> Iterator[tuple[FastAPI, World]]:
-    database = Database(engine)
-    world = make_world(database, now=clock.now)
-    try:
-        yield create_app(settings, database=database, clock=clock), world
-    finally:
-        purge_studios(engine, [world.studio_a, world.studio_b])
 
 
 async def _put_all(

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from studio_comms.db.session import Database
+from tests.assertions import assert_error
 from tests.factories import World
 
 STUDIOS = "/admin/v1/studios"
@@ -23,17 +24,6 @@ ALL_SCOPES = [
     "WEBHOOKS_MANAGE",
 ]
 OPT_IN = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}]
-
-
-def assert_error(response: Any, status: int, code: str, reference: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["errorCode"] == code, body
-    assert isinstance(body["errorMessage"], str)
-    assert body["errorMessage"]
-    if reference is not None:
-        assert body.get("reference") == reference, body
-    return body
 
 
 def new_studio_with_customer(admin: TestClient) -> int:

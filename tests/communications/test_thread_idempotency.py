@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -13,12 +12,8 @@ from sqlalchemy import Engine, func, select
 
 from studio_comms.communications.models import CommunicationThread
 from studio_comms.db.session import Database
-from studio_comms.main import create_app
-from studio_comms.settings import Settings
-from tests.cleanup import purge_studios
 from tests.communications.helpers import THREADS, request
-from tests.conftest import FixedClock
-from tests.factories import World, make_world
+from tests.factories import World
 
 
 def test_request_id_in_the_body_replays_like_the_header(api: TestClient) -> None:
@@ -51,16 +46,6 @@ def test_same_request_id_with_another_body_is_409(api: TestClient) -> None:
     response = api.post(THREADS.format(1), json=request(requestId="dup", subject="other"))
     assert response.status_code == 409
     assert response.json()["errorCode"] == "IDEMPOTENCY_KEY_REUSED"
-
-
-@pytest.fixture
-def live(engine: Engine, settings: Settings, clock: FixedClock) -> Iterator[tuple[FastAPI, World]]:
-    database = Database(engine)
-    world = make_world(database, now=clock.now)
-    try:
-        yield create_app(settings, database=database, clock=clock), world
-    finally:
-        purge_studios(engine, [world.studio_a, world.studio_b])
 
 
 @pytest.mark.parametrize("alias", ["header", "body"])

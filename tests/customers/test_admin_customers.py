@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.assertions import assert_error
 from tests.factories import World
 
 CUSTOMER = "/admin/v1/studios/{}/customers/{}"
@@ -21,17 +22,6 @@ ERIKA = {
     "phoneNumber": "+4915112345678",
     "language": "de",
 }
-
-
-def assert_error(response: Any, status: int, code: str, reference: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["errorCode"] == code, body
-    assert isinstance(body["errorMessage"], str)
-    assert body["errorMessage"]
-    if reference is not None:
-        assert body.get("reference") == reference, body
-    return body
 
 
 # --- customers ------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from studio_comms.preferences.schemas import CommunicationPreference
 from studio_comms.preferences.service import offer_to_wire
 from studio_comms.settings import Settings
 from studio_comms.studios.models import Studio
+from tests.assertions import assert_error
 from tests.conftest import ADMIN_TOKEN, FixedClock
 from tests.factories import World
 
@@ -66,17 +67,6 @@ DEFAULT_SETTINGS = [
         ],
     },
 ]
-
-
-def assert_error(response: Any, status: int, code: str, reference: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["errorCode"] == code, body
-    assert isinstance(body["errorMessage"], str)
-    assert body["errorMessage"]
-    if reference is not None:
-        assert body.get("reference") == reference, body
-    return body
 
 
 def create_studio(admin: TestClient, **fields: Any) -> dict[str, Any]:
