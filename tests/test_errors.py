@@ -151,3 +151,17 @@ def test_unexpected_failure_is_500_error_response(api: TestClient, monkeypatch: 
     response = api.get(PREFS)
     body = assert_error(response, 500, "INTERNAL_ERROR")
     assert "boom" not in body["errorMessage"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'[{"messageCategory": "\xff\xfe"}]', b"[" * 100_000 + b"]" * 100_000],
+    ids=["invalid-utf8", "nested-past-recursion-limit"],
+)
+def test_bodies_the_parser_cannot_read_are_malformed_json_not_internal_errors(
+    api: TestClient, body: bytes
+) -> None:
+    before = api.get(PREFS).json()
+    response = api.put(PREFS, content=body, headers={"Content-Type": "application/json"})
+    assert_error(response, 400, "MALFORMED_JSON")
+    assert api.get(PREFS).json() == before

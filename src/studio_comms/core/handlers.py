@@ -15,9 +15,16 @@ from starlette.responses import Response
 from studio_comms.core.errors import (
     AppError,
     ConcurrentModification,
+    Conflict,
+    Forbidden,
+    MalformedJson,
     MethodNotAllowed,
+    PayloadTooLarge,
+    RateLimited,
     RouteNotFound,
     ServiceUnavailable,
+    Unauthenticated,
+    UnsupportedMediaType,
 )
 from studio_comms.core.messages import pick_language, render
 from studio_comms.core.requestid import request_id_of
@@ -61,17 +68,30 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return _respond(request, invalid_from_errors(list(exc.errors())))
 
 
+# Starlette/FastAPI raise HTTPException for what they refuse before our code runs. FastAPI's 400 is
+# "the body could not be parsed" (invalid UTF-8, JSON nested past the recursion limit, ...).
+_FRAMEWORK_ERRORS: dict[int, type[AppError]] = {
+    400: MalformedJson,
+    401: Unauthenticated,
+    403: Forbidden,
+    409: Conflict,
+    413: PayloadTooLarge,
+    415: UnsupportedMediaType,
+    429: RateLimited,
+}
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    error: AppError
     if exc.status_code == 404:
-        return _respond(request, RouteNotFound(path=request.url.path))
-    if exc.status_code == 405:
+        error = RouteNotFound(path=request.url.path)
+    elif exc.status_code == 405:
         error = MethodNotAllowed(method=request.method)
-        error.headers.update(exc.headers or {})
-        return _respond(request, error)
-    generic = AppError()
-    generic.status = exc.status_code  # type: ignore[misc]
-    return _respond(request, generic)
+    else:
+        error = _FRAMEWORK_ERRORS.get(exc.status_code, AppError)()
+    error.headers.update(exc.headers or {})
+    return _respond(request, error)
 
 
 async def _database_error(request: Request, exc: Exception) -> Response:
