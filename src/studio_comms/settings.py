@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from limits import parse as parse_rate
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -44,11 +45,5 @@ class Settings(BaseSettings):
     @field_validator("rate_limit")
     @classmethod
     def _parsable_rate(cls, value: str) -> str:
-        from limits import parse
-
-        parse(value)  # raises ValueError with a clear message for "lots/hour"
+        parse_rate(value)  # raises ValueError with a clear message for "lots/hour"
         return value
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")

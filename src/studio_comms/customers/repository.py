@@ -31,7 +31,7 @@ class CustomersRepository:
         if self.session.execute(query).first() is None:
             raise CustomerNotFound(customerId=customer_id)
 
-    def add(self, customer: Customer) -> None:
+    def save(self, customer: Customer) -> None:
         assert customer.studio_id == self.studio_id
         self.session.add(customer)
         self.session.flush()

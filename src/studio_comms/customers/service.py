@@ -21,14 +21,13 @@ def upsert_customer(
     created = customer is None
     if customer is None:
         customer = Customer(studio_id=studio_id, customer_id=customer_id, created_at=now)
-        session.add(customer)
     customer.first_name = data.firstName
     customer.last_name = data.lastName
     customer.email = str(data.email) if data.email else None
     customer.phone_number = data.phoneNumber
     customer.language = data.language
     customer.updated_at = now
-    session.flush()
+    repository.save(customer)
     return _to_wire(customer), created
 
 
