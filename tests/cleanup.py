@@ -13,6 +13,7 @@ from studio_comms.idempotency.models import IdempotencyRecord
 from studio_comms.outbox.models import OutboxItem
 from studio_comms.preferences.models import ConsentLedgerEntry, CustomerChannelChoice, Suppression
 from studio_comms.studios.models import Studio, StudioChannelSetting
+from studio_comms.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 
 def purge_studios(engine: Engine, studio_ids: Iterable[int]) -> None:
@@ -21,6 +22,10 @@ def purge_studios(engine: Engine, studio_ids: Iterable[int]) -> None:
     with engine.begin() as connection:
         key_ids = select(ApiKey.id).where(ApiKey.studio_id.in_(ids))
         connection.execute(delete(IdempotencyRecord).where(IdempotencyRecord.api_key_id.in_(key_ids)))
+        delivery_ids = select(WebhookDelivery.id).where(WebhookDelivery.studio_id.in_(ids))
+        connection.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(delivery_ids)))
+        connection.execute(delete(WebhookDelivery).where(WebhookDelivery.studio_id.in_(ids)))
+        connection.execute(delete(WebhookSubscription).where(WebhookSubscription.studio_id.in_(ids)))
         for table in (
             OutboxItem,
             Communication,

@@ -1,4 +1,4 @@
-"""The ``studio-comms`` command: serve, migrate, demo and the operator commands.
+"""The ``studio-comms`` command: serve, worker, migrate, demo and the operator commands.
 
 Each command is an entry point: it opens one transaction and commits it once.
 """
@@ -21,6 +21,7 @@ from rich.progress import Progress
 
 from studio_comms.apikeys.schemas import ApiKeyCreate
 from studio_comms.apikeys.service import create_key
+from studio_comms.cli_worker import configure_logging, outbox_app, worker
 from studio_comms.core.auth import Scope
 from studio_comms.core.clock import utcnow
 from studio_comms.core.errors import AppError
@@ -32,6 +33,7 @@ from studio_comms.db.engine import make_engine
 from studio_comms.db.migrate import upgrade
 from studio_comms.db.session import Database
 from studio_comms.demo import ensure_demo
+from studio_comms.main import create_app
 from studio_comms.preferences.schemas import CommunicationPreference
 from studio_comms.settings import Settings
 from studio_comms.studios.schemas import StudioCreate
@@ -46,6 +48,8 @@ app.add_typer(studios_app, name="studios")
 app.add_typer(keys_app, name="keys")
 app.add_typer(customers_app, name="customers")
 app.add_typer(settings_app, name="settings")
+app.add_typer(outbox_app, name="outbox")
+app.command()(worker)
 console = Console()
 StudioOption = Annotated[int, typer.Option("--studio", min=1, help="Studio id")]
 
@@ -79,14 +83,12 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Default: STUDIO_COMMS_PORT or 8000")] = None,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Run no outbox worker here")] = False,
 ) -> None:
-    """Apply migrations, then serve the API."""
+    """Apply migrations, then serve the API, with an outbox worker unless ``--no-worker``."""
     settings = Settings()
     upgrade(settings.database_url)
-    # The outbox worker arrives with the webhooks issue; until then there is nothing to run.
-    _ = no_worker
+    configure_logging()
     uvicorn.run(
-        "studio_comms.main:create_app",
-        factory=True,
+        create_app(settings, embedded_worker=not no_worker),
         host=host or settings.host,
         port=port or settings.port,
         access_log=False,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 
+import anyio.to_thread
 from anyio import CapacityLimiter
 from fastapi import FastAPI
 
 from studio_comms import __version__
 from studio_comms.apikeys import endpoints as apikeys_endpoints
+from studio_comms.background import EmbeddedWorker, build_worker
 from studio_comms.communications import endpoints as communications_endpoints
 from studio_comms.core import handlers
 from studio_comms.core.clock import utcnow
@@ -26,6 +29,7 @@ from studio_comms.preferences import endpoints as preferences_endpoints
 from studio_comms.preferences import suppressions
 from studio_comms.settings import Settings
 from studio_comms.studios import endpoints as studios_endpoints
+from studio_comms.webhooks import endpoints as webhooks_endpoints
 
 DESCRIPTION = """\
 Customer communication for fitness studios. The `Customers Communication` operations are
@@ -39,10 +43,25 @@ def create_app(
     *,
     database: Database | None = None,
     clock: Callable[[], datetime] = utcnow,
+    embedded_worker: bool = False,
 ) -> FastAPI:
+    """``embedded_worker``: run an outbox worker on a thread of this process while it serves."""
     settings = settings or Settings()
     database = database or Database(make_engine(settings.database_url, pool_size=settings.db_pool_size))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        worker = EmbeddedWorker(build_worker(settings, database, clock=clock)) if embedded_worker else None
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await anyio.to_thread.run_sync(worker.stop)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="studio-comms",
         version=__version__,
         description=DESCRIPTION,
@@ -69,6 +88,7 @@ def create_app(
     app.include_router(apikeys_endpoints.router)
     app.include_router(customers_endpoints.router)
     app.include_router(suppressions.router)
+    app.include_router(webhooks_endpoints.router)
     if settings.enable_bench_routes:
         app.include_router(bench_router)
     return app

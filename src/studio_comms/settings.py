@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from limits import parse as parse_rate
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "studio-comms.db"
 
@@ -35,11 +36,47 @@ class Settings(BaseSettings):
     enable_bench_routes: bool = False
     var_dir: Path = Path("var")
 
+    # Webhooks. Subscriptions must be https to public addresses unless this is true (development,
+    # tests: a receiver on loopback).
+    webhook_allow_private_networks: bool = False
+    # Seconds to wait before each retry; the delivery is dead after the last one fails (~1 day).
+    # NoDecode: the environment's value is comma-separated, not JSON.
+    webhook_retry_schedule: Annotated[tuple[int, ...], NoDecode] = (5, 300, 1800, 7200, 18000, 36000, 36000)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # A subscription whose deliveries have all failed for this long is disabled.
+    webhook_disable_after_seconds: int = Field(default=5 * 24 * 3600, ge=60)
+
+    # The outbox worker. The lease must outlast the longest handler (a webhook's timeout): a
+    # worker that dies holding items releases them when their lease expires.
+    worker_lease_seconds: int = Field(default=30, ge=1)
+    worker_poll_seconds: float = Field(default=0.5, gt=0, le=1.0)
+    worker_batch_size: int = Field(default=32, ge=1, le=1000)
+    # Items of a batch run side by side, so one slow endpoint does not hold up the others.
+    worker_concurrency: int = Field(default=8, ge=1, le=64)
+
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str) -> str:
         if not value.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
             raise ValueError("database_url must be sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
+        return value
+
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _schedule_from_csv(cls, value: object) -> object:
+        # The environment gives "5,300,1800"; a tuple or list passes through.
+        if isinstance(value, str):
+            try:
+                return tuple(int(part) for part in value.split(",") if part.strip())
+            except ValueError:
+                raise ValueError("webhook_retry_schedule: comma-separated seconds, e.g. 5,300,1800") from None
+        return value
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _schedule_positive(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(seconds < 0 for seconds in value):
+            raise ValueError("webhook_retry_schedule: seconds must not be negative")
         return value
 
     @field_validator("rate_limit")

@@ -87,6 +87,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The customer has no block on {channel}.",
         "de": "Für den Kunden ist {channel} nicht gesperrt.",
     },
+    "WEBHOOK_NOT_FOUND": {
+        "en": "Webhook {webhookId} not found.",
+        "de": "Webhook {webhookId} wurde nicht gefunden.",
+    },
+    "DELIVERY_NOT_FOUND": {
+        "en": "Delivery {deliveryId} not found.",
+        "de": "Zustellung {deliveryId} wurde nicht gefunden.",
+    },
+    "WEBHOOK_URL_NOT_ALLOWED": {
+        "en": "This URL cannot receive webhooks: {detail}.",
+        "de": "Diese URL kann keine Webhooks empfangen: {detail}.",
+    },
+    "WEBHOOK_DISABLED": {
+        "en": "Webhook {webhookId} is disabled; set its status to ACTIVE first.",
+        "de": "Webhook {webhookId} ist deaktiviert; setzen Sie zuerst den Status ACTIVE.",
+    },
+    "DELIVERY_PENDING": {
+        "en": "Delivery {deliveryId} is still pending; it can be sent again once it has finished.",
+        "de": "Zustellung {deliveryId} ist noch ausstehend; erneut senden geht erst nach ihrem Abschluss.",
+    },
     "THREAD_NOT_FOUND": {
         "en": "Communication thread {threadId} not found.",
         "de": "Kommunikationsverlauf {threadId} wurde nicht gefunden.",

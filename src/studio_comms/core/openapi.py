@@ -32,6 +32,8 @@ CustomerId = Annotated[
 StudioId = Annotated[int, Path(ge=1, le=INT64_MAX, json_schema_extra={"format": "int64"}), _PathId]
 ThreadId = Annotated[int, Path(ge=1, le=INT64_MAX, json_schema_extra={"format": "int64"}), _PathId]
 KeyId = Annotated[int, Path(ge=1, le=INT64_MAX, json_schema_extra={"format": "int64"}), _PathId]
+WebhookId = Annotated[int, Path(ge=1, le=INT64_MAX, json_schema_extra={"format": "int64"}), _PathId]
+DeliveryId = Annotated[int, Path(ge=1, le=INT64_MAX, json_schema_extra={"format": "int64"}), _PathId]
 
 _DESCRIPTIONS = {
     400: "Validation failed (see `reference`)",

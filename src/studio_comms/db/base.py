@@ -27,3 +27,4 @@ def import_all_models() -> None:
     from studio_comms.outbox import models as _outbox  # noqa: F401
     from studio_comms.preferences import models as _preferences  # noqa: F401
     from studio_comms.studios import models as _studios  # noqa: F401
+    from studio_comms.webhooks import models as _webhooks  # noqa: F401

@@ -14,7 +14,7 @@ class OutboxItem(Base):
     """A side effect to carry out after its transaction committed (DESIGN §4 rule 2).
 
     Written in the same transaction as the change that caused it, so a committed change always
-    has its items and a rolled-back one has none. Workers (webhooks issue) claim pending items.
+    has its items and a rolled-back one has none. Workers (``outbox.worker``) claim pending items.
     """
 
     __tablename__ = "outbox"
@@ -34,5 +34,10 @@ class OutboxItem(Base):
     available_at: Mapped[datetime] = mapped_column(UtcDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The worker holding the lease: only it may record the outcome (a late finisher whose lease
+    # expired and was taken over must not overwrite the new holder's result).
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Set when the item is finished, successfully or not; ``dead_at`` too when it gave up.
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    dead_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

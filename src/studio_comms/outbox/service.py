@@ -10,8 +10,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from studio_comms.outbox.models import OutboxItem
+from studio_comms.outbox.wakeup import notify
 
+# An event that happened; the worker fans it out to the matching webhook subscriptions.
 EVENT_KIND = "event"
+# One webhook delivery (entity_id: the delivery's id) to send.
+WEBHOOK_KIND = "webhook"
 
 
 class EventType(StrEnum):
@@ -21,6 +25,12 @@ class EventType(StrEnum):
     COMMUNICATION_THREAD_CREATED = "COMMUNICATION_THREAD_CREATED"
     COMMUNICATION_CREATED = "COMMUNICATION_CREATED"
     COMMUNICATION_THREAD_STATUS_CHANGED = "COMMUNICATION_THREAD_STATUS_CHANGED"
+    # Sent to one subscription on request (POST /v1/webhooks/{id}/test); entityId is the webhook id.
+    PING = "PING"
+
+
+# What a subscription can ask for (PING goes only to the subscription that asked for it).
+SUBSCRIBABLE_EVENT_TYPES = tuple(event for event in EventType if event is not EventType.PING)
 
 
 def enqueue(
@@ -44,4 +54,26 @@ def enqueue(
         attempts=0,
     )
     session.add(item)
+    notify(session)
+    return item
+
+
+def enqueue_delivery(
+    session: Session, *, studio_id: int, delivery_id: int, event_type: str, now: datetime
+) -> OutboxItem:
+    """Queue one webhook delivery; its row (``webhooks``) holds what to send."""
+    item = OutboxItem(
+        kind=WEBHOOK_KIND,
+        studio_id=studio_id,
+        # The outbox row's own id; the event's uuid (webhook-id) is on the delivery.
+        event_uuid=str(uuid.uuid4()),
+        event_type=event_type,
+        entity_id=delivery_id,
+        content=None,
+        occurred_at=now,
+        available_at=now,
+        attempts=0,
+    )
+    session.add(item)
+    notify(session)
     return item

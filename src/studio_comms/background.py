@@ -1,0 +1,66 @@
+"""The outbox worker wired with its handlers: standalone (``studio-comms worker``) or in ``serve``."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from studio_comms.core.clock import utcnow
+from studio_comms.db.session import Database
+from studio_comms.outbox.service import EVENT_KIND, WEBHOOK_KIND
+from studio_comms.outbox.wakeup import waker_for
+from studio_comms.outbox.worker import Handler, Worker, WorkerConfig
+from studio_comms.settings import Settings
+from studio_comms.webhooks.handlers import Deliver, FanOut
+from studio_comms.webhooks.sender import Sender
+
+log = logging.getLogger("studio_comms.worker")
+
+
+def build_worker(
+    settings: Settings, database: Database, *, clock: Callable[[], datetime] = utcnow, listen: bool = True
+) -> Worker:
+    sender = Sender(
+        timeout=settings.webhook_timeout_seconds, allow_private=settings.webhook_allow_private_networks
+    )
+    handlers: dict[str, Handler] = {
+        EVENT_KIND: FanOut(),
+        WEBHOOK_KIND: Deliver(
+            database, sender, disable_after=timedelta(seconds=settings.webhook_disable_after_seconds)
+        ),
+    }
+    config = WorkerConfig(
+        retry_schedule=settings.webhook_retry_schedule,
+        lease_seconds=settings.worker_lease_seconds,
+        poll_seconds=settings.worker_poll_seconds,
+        batch_size=settings.worker_batch_size,
+        concurrency=settings.worker_concurrency,
+    )
+    waker = waker_for(settings.database_url) if listen else None
+    return Worker(database, handlers, config, clock=clock, waker=waker)
+
+
+class EmbeddedWorker:
+    """A worker on a thread of the API process (``serve`` without ``--no-worker``)."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="outbox-worker", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.worker.run(self._stop)
+        except Exception:
+            log.exception("the embedded outbox worker stopped with an error")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finishes the items in flight (up to ``timeout``), as ``studio-comms worker`` on SIGTERM."""
+        self._stop.set()
+        self._thread.join(timeout)
+        self.worker.close()

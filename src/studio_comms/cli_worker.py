@@ -1,0 +1,87 @@
+"""``studio-comms worker`` and ``studio-comms outbox …``: running and inspecting the outbox."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from studio_comms.background import build_worker
+from studio_comms.core.clock import utcnow
+from studio_comms.db.engine import make_engine
+from studio_comms.db.migrate import upgrade
+from studio_comms.db.session import Database
+from studio_comms.outbox import stats as outbox_stats
+from studio_comms.outbox.service import WEBHOOK_KIND
+from studio_comms.settings import Settings
+from studio_comms.webhooks.deliveries import reopen
+
+outbox_app = typer.Typer(help="The outbox: queued side effects (webhooks).", no_args_is_help=True)
+console = Console()
+
+
+def configure_logging() -> None:
+    """Worker lag and failures go to stderr (uvicorn configures only its own loggers)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def worker() -> None:
+    """Run an outbox worker until SIGTERM or SIGINT; items in flight are finished first."""
+    settings = Settings()
+    upgrade(settings.database_url)
+    configure_logging()
+    engine = make_engine(settings.database_url, pool_size=settings.worker_concurrency + 2)
+    running = build_worker(settings, Database(engine))
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        logging.getLogger("studio_comms.worker").info("%s received: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        running.run(stop)
+    finally:
+        running.close()
+        engine.dispose()
+
+
+@outbox_app.command("stats")
+def stats() -> None:
+    """Pending, leased, dead and done items per kind, and how long the oldest due one waits."""
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with Database(engine).transaction(write=False) as session:
+            rows = outbox_stats.stats(session, now=utcnow())
+    finally:
+        engine.dispose()
+    table = Table("kind", "pending", "leased", "dead", "done", "oldest due (s)")
+    for row in rows:
+        oldest = "-" if row.oldest_due_seconds is None else f"{row.oldest_due_seconds:.1f}"
+        table.add_row(row.kind, str(row.pending), str(row.leased), str(row.dead), str(row.done), oldest)
+    console.print(table)
+
+
+@outbox_app.command("retry-dead")
+def retry_dead(
+    kind: Annotated[str | None, typer.Option(help="Only items of this kind (event, webhook)")] = None,
+) -> None:
+    """Make dead items due again, with a fresh retry schedule."""
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    now = utcnow()
+    try:
+        with Database(engine).transaction() as session:
+            revived = outbox_stats.retry_dead(session, now=now, kind=kind)
+            reopen(session, [entity for item_kind, entity in revived if item_kind == WEBHOOK_KIND], now=now)
+    finally:
+        engine.dispose()
+    console.print(f"{len(revived)} dead items are due again.")

@@ -1,0 +1,78 @@
+"""What the queue holds, for operators (``studio-comms outbox stats`` / ``retry-dead``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from studio_comms.outbox.models import OutboxItem
+
+
+@dataclass(frozen=True, slots=True)
+class KindStats:
+    kind: str
+    pending: int
+    leased: int
+    dead: int
+    done: int
+    # Of the oldest item that is due and not leased: how far the workers are behind.
+    oldest_due_seconds: float | None
+
+
+def stats(session: Session, *, now: datetime) -> list[KindStats]:
+    open_ = OutboxItem.completed_at.is_(None)
+    leased = and_(open_, OutboxItem.lease_expires_at.is_not(None), OutboxItem.lease_expires_at > now)
+    pending = and_(open_, or_(OutboxItem.lease_expires_at.is_(None), OutboxItem.lease_expires_at <= now))
+    due = and_(pending, OutboxItem.available_at <= now)
+
+    def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.sum(case((condition, 1), else_=0))
+
+    rows = session.execute(
+        select(
+            OutboxItem.kind,
+            count(pending),
+            count(leased),
+            count(OutboxItem.dead_at.is_not(None)),
+            count(and_(OutboxItem.completed_at.is_not(None), OutboxItem.dead_at.is_(None))),
+            func.min(case((due, OutboxItem.available_at), else_=None)),
+        )
+        .group_by(OutboxItem.kind)
+        .order_by(OutboxItem.kind)
+    ).all()
+    result = []
+    for kind, n_pending, n_leased, n_dead, n_done, oldest in rows:
+        if oldest is not None and isinstance(oldest, str):
+            oldest = datetime.fromisoformat(oldest)  # SQLite's MIN() returns the stored text
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=now.tzinfo)
+        result.append(
+            KindStats(
+                kind=kind,
+                pending=int(n_pending or 0),
+                leased=int(n_leased or 0),
+                dead=int(n_dead or 0),
+                done=int(n_done or 0),
+                oldest_due_seconds=(now - oldest).total_seconds() if oldest is not None else None,
+            )
+        )
+    return result
+
+
+def retry_dead(session: Session, *, now: datetime, kind: str | None = None) -> list[tuple[str, int]]:
+    """Make dead items due again with a fresh schedule; returns their (kind, entity_id)."""
+    conditions: list[ColumnElement[bool]] = [OutboxItem.dead_at.is_not(None)]
+    if kind is not None:
+        conditions.append(OutboxItem.kind == kind)
+    revived = session.execute(
+        update(OutboxItem)
+        .where(*conditions)
+        .values(dead_at=None, completed_at=None, attempts=0, available_at=now, last_error=None)
+        .returning(OutboxItem.kind, OutboxItem.entity_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return [(row.kind, row.entity_id) for row in revived]

@@ -1,0 +1,242 @@
+"""The outbox worker: claims due items with a lease and runs each one's handler.
+
+A handler does its outside work (an HTTP request) holding no transaction, then hands back a
+function that records the result; the worker runs it in the item's own transaction, under the
+item's lease, and commits (DESIGN §4 rule 1: one outbox item is an entry point). Any failure is
+recorded as a row: attempts, last error and the next attempt's time, or dead after the last.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from studio_comms.core.clock import utcnow
+from studio_comms.db.session import Database
+from studio_comms.outbox import backoff, queue
+from studio_comms.outbox.queue import ClaimedItem
+from studio_comms.outbox.wakeup import Waker
+
+log = logging.getLogger("studio_comms.worker")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptInfo:
+    now: datetime
+    # When the item is tried again if this attempt fails; None: this is the last attempt.
+    retry_at: datetime | None
+
+
+Recorder = Callable[[Session], Outcome]
+
+
+class Handler(Protocol):
+    def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder: ...
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    retry_schedule: tuple[int, ...]
+    lease_seconds: int = 30
+    poll_seconds: float = 0.5
+    batch_size: int = 32
+    concurrency: int = 8
+
+
+class Worker:
+    def __init__(
+        self,
+        database: Database,
+        handlers: Mapping[str, Handler],
+        config: WorkerConfig,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        waker: Waker | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.database = database
+        self.handlers = handlers
+        self.config = config
+        self.clock = clock
+        self.waker = waker
+        self.rng = rng or random.Random()  # noqa: S311 - jitter
+        self.owner = f"{uuid.uuid4().hex[:12]}"
+        self.stats = _Stats()
+
+    # -- one item ---------------------------------------------------------------------------
+
+    def claim(self, limit: int) -> list[ClaimedItem]:
+        now = self.clock()
+        with self.database.transaction() as session:
+            items = queue.claim(
+                session,
+                owner=self.owner,
+                now=now,
+                lease_until=now + timedelta(seconds=self.config.lease_seconds),
+                limit=limit,
+            )
+        if items:
+            self.stats.lag(max((now - item.available_at).total_seconds() for item in items))
+        return items
+
+    def process(self, item: ClaimedItem) -> None:
+        now = self.clock()
+        attempt = AttemptInfo(now, backoff.retry_at(self.config.retry_schedule, item.attempts, now, self.rng))
+        try:
+            handler = self.handlers.get(item.kind)
+            if handler is None:
+                raise LookupError(f"no handler for outbox items of kind {item.kind!r}")
+            record = handler.perform(item, attempt)
+            with self.database.transaction() as session:
+                held = queue.hold(session, item.id, self.owner)
+                if held is None:
+                    log.warning("outbox item %s: lease lost before its result was recorded", item.id)
+                    return
+                outcome = record(session)
+                if outcome.ok:
+                    queue.complete(held, self.clock())
+                else:
+                    queue.fail(held, outcome.error or "failed", retry_at=attempt.retry_at, now=self.clock())
+            self._report(item, attempt, outcome)
+        except Exception as error:
+            log.exception("outbox item %s (%s) failed on attempt %s", item.id, item.kind, item.attempts)
+            self._record_crash(item, attempt, f"{type(error).__name__}: {error}")
+
+    def _record_crash(self, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
+        try:
+            with self.database.transaction() as session:
+                held = queue.hold(session, item.id, self.owner)
+                if held is not None:
+                    queue.fail(held, error, retry_at=attempt.retry_at, now=self.clock())
+        except Exception:
+            # The lease expires and another attempt follows: nothing is lost, only delayed.
+            log.exception("outbox item %s: could not record its failure", item.id)
+        self._report(item, attempt, Outcome(error))
+
+    def _report(self, item: ClaimedItem, attempt: AttemptInfo, outcome: Outcome) -> None:
+        self.stats.count(outcome.ok, dead=attempt.retry_at is None)
+        if outcome.ok:
+            return
+        if attempt.retry_at is None:
+            log.error(
+                "outbox item %s (%s %s) is dead after %s attempts: %s",
+                item.id, item.kind, item.event_type, item.attempts, outcome.error,
+            )  # fmt: skip
+        else:
+            log.warning(
+                "outbox item %s (%s %s) attempt %s failed: %s; next attempt at %s",
+                item.id, item.kind, item.event_type, item.attempts, outcome.error,
+                attempt.retry_at.isoformat(timespec="seconds"),
+            )  # fmt: skip
+
+    def close(self) -> None:
+        if self.waker is not None:
+            self.waker.close()
+        for handler in self.handlers.values():
+            close = getattr(handler, "close", None)
+            if close is not None:
+                close()
+
+    # -- loops ------------------------------------------------------------------------------
+
+    def drain(self, *, limit: int = 100_000) -> int:
+        """Process due items one by one in this thread until none is due; returns how many."""
+        processed = 0
+        while processed < limit:
+            items = self.claim(min(self.config.batch_size, limit - processed))
+            if not items:
+                return processed
+            for item in items:
+                self.process(item)
+            processed += len(items)
+        return processed
+
+    def run(self, stop: threading.Event) -> None:
+        """Until ``stop`` is set; then finishes the items in flight (SIGTERM) and returns."""
+        log.info("outbox worker %s started (concurrency %s)", self.owner, self.config.concurrency)
+        in_flight: set[Future[None]] = set()
+        with ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="outbox") as pool:
+            while not stop.is_set():
+                free = self.config.concurrency - len(in_flight)
+                items = self._claim_safely(min(free, self.config.batch_size)) if free else []
+                in_flight |= {pool.submit(self.process, item) for item in items}
+                if not items or len(in_flight) >= self.config.concurrency:
+                    self._idle(in_flight, stop)
+                in_flight = {future for future in in_flight if not future.done()}
+                self.stats.maybe_log()
+            if in_flight:
+                log.info("outbox worker %s: finishing %s items in flight", self.owner, len(in_flight))
+            wait(in_flight)
+        self.stats.maybe_log(force=True)
+        log.info("outbox worker %s stopped", self.owner)
+
+    def _claim_safely(self, limit: int) -> list[ClaimedItem]:
+        try:
+            return self.claim(limit)
+        except Exception:
+            log.exception("outbox worker %s: claiming failed; retrying", self.owner)
+            return []
+
+    def _idle(self, in_flight: set[Future[None]], stop: threading.Event) -> None:
+        if in_flight:
+            wait(in_flight, timeout=self.config.poll_seconds, return_when=FIRST_COMPLETED)
+        elif self.waker is not None:
+            self.waker.wait(self.config.poll_seconds)
+        else:
+            stop.wait(self.config.poll_seconds)
+
+
+class _Stats:
+    """Counts for the periodic log line: throughput, failures and the worst lag seen."""
+
+    INTERVAL = 10.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.done = self.failed = self.dead = 0
+        self.max_lag = 0.0
+        self._since = time.monotonic()
+
+    def lag(self, seconds: float) -> None:
+        with self._lock:
+            self.max_lag = max(self.max_lag, seconds)
+
+    def count(self, ok: bool, *, dead: bool) -> None:
+        with self._lock:
+            if ok:
+                self.done += 1
+            else:
+                self.failed += 1
+                self.dead += dead
+
+    def maybe_log(self, *, force: bool = False) -> None:
+        elapsed = time.monotonic() - self._since
+        if not force and elapsed < self.INTERVAL:
+            return
+        if self.done or self.failed or force:
+            log.info(
+                "outbox: %s done, %s failed (%s dead) in %.0f s; max lag %.1f s",
+                self.done, self.failed, self.dead, elapsed, self.max_lag,
+            )  # fmt: skip
+        self.done = self.failed = self.dead = 0
+        self.max_lag = 0.0
+        self._since = time.monotonic()

@@ -1,0 +1,1 @@
+"""Webhook subscriptions and signed, retried deliveries of the outbox's events."""

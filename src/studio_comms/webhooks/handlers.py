@@ -1,0 +1,165 @@
+"""Outbox handlers: fan an event out to subscriptions, send one delivery."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from studio_comms.core.clock import utcnow
+from studio_comms.db.session import Database
+from studio_comms.outbox.queue import ClaimedItem
+from studio_comms.outbox.worker import AttemptInfo, Outcome, Recorder
+from studio_comms.webhooks import deliveries, signing
+from studio_comms.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from studio_comms.webhooks.schemas import DeliveryState, WebhookStatus
+from studio_comms.webhooks.sender import Attempt, Sender
+
+log = logging.getLogger("studio_comms.webhooks")
+
+
+class FanOut:
+    """``event`` items: all work is in the database, so it all happens while recording."""
+
+    def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder:
+        def record(session: Session) -> Outcome:
+            deliveries.fan_out(session, item, now=attempt.now)
+            return Outcome()
+
+        return record
+
+
+class Deliver:
+    """``webhook`` items: one signed POST, sent while no transaction is open."""
+
+    def __init__(
+        self,
+        database: Database,
+        sender: Sender,
+        *,
+        disable_after: timedelta,
+        wall_clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.database = database
+        self.sender = sender
+        self.disable_after = disable_after
+        # The signature's timestamp is when the request leaves, by the real clock: receivers
+        # compare it with theirs. (Scheduling uses the worker's clock, which tests may fix.)
+        self.wall_clock = wall_clock
+
+    def close(self) -> None:
+        self.sender.close()
+
+    def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder:
+        with self.database.session(write=False) as session:
+            delivery = session.get(WebhookDelivery, item.entity_id)
+            subscription = session.get(WebhookSubscription, delivery.subscription_id) if delivery else None
+        if delivery is None or subscription is None:
+            log.warning("webhook delivery %s no longer exists; nothing to send", item.entity_id)
+            return lambda session: Outcome()
+        if subscription.deleted_at is not None or subscription.status != WebhookStatus.ACTIVE.value:
+            why = "deleted" if subscription.deleted_at is not None else "disabled"
+            return lambda session: self._cancel(session, delivery.id, f"subscription {why}", attempt.now)
+        body = signing.envelope(
+            entity_id=delivery.entity_id,
+            event_uuid=delivery.event_uuid,
+            event_type=delivery.event_type,
+            occurred_at=delivery.occurred_at,
+            content=delivery.content,
+        )
+        headers = signing.headers(
+            api_key=subscription.api_key,
+            signing_secret=subscription.signing_secret,
+            event_uuid=delivery.event_uuid,
+            body=body,
+            sent_at=self.wall_clock(),
+        )
+        result = self.sender.post(subscription.url, body, headers)
+        return lambda session: self._record(session, delivery.id, subscription.id, attempt, result)
+
+    def _cancel(self, session: Session, delivery_id: int, reason: str, now: datetime) -> Outcome:
+        delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+        if delivery is not None:
+            delivery.state = DeliveryState.CANCELLED.value
+            delivery.last_error = reason
+            delivery.next_attempt_at = None
+            delivery.finished_at = now
+        return Outcome()
+
+    def _record(
+        self, session: Session, delivery_id: int, subscription_id: int, attempt: AttemptInfo, result: Attempt
+    ) -> Outcome:
+        delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+        if delivery is None:
+            return Outcome()
+        delivery.attempts += 1
+        session.add(
+            WebhookAttempt(
+                delivery_id=delivery.id,
+                attempt=delivery.attempts,
+                attempted_at=attempt.now,
+                status_code=result.status_code,
+                duration_ms=result.duration_ms,
+                error=result.error,
+            )
+        )
+        delivery.last_status_code = result.status_code
+        delivery.last_duration_ms = result.duration_ms
+        delivery.last_error = result.error
+        if result.succeeded:
+            delivery.state = DeliveryState.SUCCEEDED.value
+            delivery.next_attempt_at = None
+            delivery.finished_at = attempt.now
+            _healthy(session, subscription_id)
+            return Outcome()
+        if attempt.retry_at is None:
+            delivery.state = DeliveryState.DEAD.value
+            delivery.next_attempt_at = None
+            delivery.finished_at = attempt.now
+        else:
+            delivery.next_attempt_at = attempt.retry_at
+        self._failing(session, subscription_id, attempt.now)
+        return Outcome(result.error)
+
+    def _failing(self, session: Session, subscription_id: int, now: datetime) -> None:
+        """Start the failure window, or disable the subscription when it has lasted long enough.
+
+        Conditional single-statement updates: concurrent attempts of the same subscription
+        never read-modify-write its row.
+        """
+        table = WebhookSubscription
+        session.execute(
+            update(table)
+            .where(table.id == subscription_id, table.failing_since.is_(None))
+            .values(failing_since=now)
+            .execution_options(synchronize_session=False)
+        )
+        disabled = session.execute(
+            update(table)
+            .where(
+                table.id == subscription_id,
+                table.status == WebhookStatus.ACTIVE.value,
+                table.failing_since <= now - self.disable_after,
+            )
+            .values(status=WebhookStatus.DISABLED.value, disabled_at=now)
+            .returning(table.id, table.studio_id, table.url)
+            .execution_options(synchronize_session=False)
+        ).one_or_none()
+        if disabled is not None:
+            log.error(
+                "webhook %s of studio %s (%s) disabled: every delivery failed for %s",
+                disabled.id, disabled.studio_id, disabled.url, self.disable_after,
+            )  # fmt: skip
+
+
+def _healthy(session: Session, subscription_id: int) -> None:
+    table = WebhookSubscription
+    session.execute(
+        update(table)
+        .where(table.id == subscription_id, table.failing_since.is_not(None))
+        .values(failing_since=None)
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,103 @@
+"""A real HTTP receiver on loopback for webhook tests: records what arrives, answers as told."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def uuid(self) -> str:
+        return str(self.json["uuid"])
+
+
+@dataclass
+class Receiver:
+    url: str
+    requests: list[Received] = field(default_factory=list)
+    # Answer the next ``failures`` requests with ``failure_status`` (then 200).
+    failures: int = 0
+    failure_status: int = 500
+    always_fail: bool = False
+    delay_seconds: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self) -> int:
+        with self.lock:
+            if self.always_fail:
+                return self.failure_status
+            if self.failures > 0:
+                self.failures -= 1
+                return self.failure_status
+            return 200
+
+    def successes(self) -> list[Received]:
+        with self.lock:
+            return [request for request in self.requests if request.headers.get("x-test-answer") == "200"]
+
+    def uuids(self) -> list[str]:
+        with self.lock:
+            return [request.uuid for request in self.requests]
+
+    def wait_for(self, count: int, timeout: float = 20.0) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.requests) >= count:
+                    return list(self.requests)
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} requests, got {len(self.requests)} in {timeout} s")
+
+
+def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length).decode()
+            if receiver.delay_seconds:
+                time.sleep(receiver.delay_seconds)
+            status = receiver.answer()
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            headers["x-test-answer"] = str(status)
+            with receiver.lock:
+                receiver.requests.append(Received(self.path, headers, body))
+            self.send_response(status)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+@contextmanager
+def running_receiver() -> Iterator[Receiver]:
+    receiver = Receiver(url="")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
+    server.daemon_threads = True
+    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
