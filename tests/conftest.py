@@ -40,6 +40,16 @@ def postgres_admin_url() -> str:
     return os.environ.get("STUDIO_COMMS_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``postgres_only`` tests run in the PostgreSQL run of ``make test`` (row locks, several workers)."""
+    if backend() == "postgres":
+        return
+    skip = pytest.mark.skip(reason="PostgreSQL only: runs in the PostgreSQL run of make test")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if backend() == "sqlite":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -36,6 +37,8 @@ class Receiver:
     failure_status: int = 500
     always_fail: bool = False
     delay_seconds: float = 0.0
+    # Requests whose handling began (answered or not yet).
+    started: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self) -> int:
@@ -70,6 +73,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length).decode()
+            with receiver.lock:
+                receiver.started += 1
             if receiver.delay_seconds:
                 time.sleep(receiver.delay_seconds)
             status = receiver.answer()
@@ -89,11 +94,16 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_receiver() -> Iterator[Receiver]:
+def running_receiver(tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
+    """On 127.0.0.1; with ``tls``, an https receiver addressed as ``localhost``."""
     receiver = Receiver(url="")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
     server.daemon_threads = True
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    port = server.server_address[1]
+    receiver.url = f"http://127.0.0.1:{port}/hooks"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        receiver.url = f"https://localhost:{port}/hooks"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -23,7 +23,9 @@ def build_worker(
     settings: Settings, database: Database, *, clock: Callable[[], datetime] = utcnow, listen: bool = True
 ) -> Worker:
     sender = Sender(
-        timeout=settings.webhook_timeout_seconds, allow_private=settings.webhook_allow_private_networks
+        timeout=settings.webhook_timeout_seconds,
+        allow_private=settings.webhook_allow_private_networks,
+        ca_bundle=settings.webhook_ca_bundle,
     )
     handlers: dict[str, Handler] = {
         EVENT_KIND: FanOut(),

@@ -29,6 +29,8 @@ console = Console()
 def configure_logging() -> None:
     """Worker lag and failures go to stderr (uvicorn configures only its own loggers)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # A line per webhook request would drown the worker's own summary and failure lines.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def worker() -> None:

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # NoDecode: the environment's value is comma-separated, not JSON.
     webhook_retry_schedule: Annotated[tuple[int, ...], NoDecode] = (5, 300, 1800, 7200, 18000, 36000, 36000)
     webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Certificates of receivers are checked against the system's CAs, or this bundle (a private CA).
+    webhook_ca_bundle: Path | None = None
     # A subscription whose deliveries have all failed for this long is disabled.
     webhook_disable_after_seconds: int = Field(default=5 * 24 * 3600, ge=60)
 

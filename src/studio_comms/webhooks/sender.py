@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -24,11 +26,14 @@ class Attempt:
 class Sender:
     """A pooled HTTP client; safe to share between the worker's threads."""
 
-    def __init__(self, *, timeout: float, allow_private: bool) -> None:
+    def __init__(self, *, timeout: float, allow_private: bool, ca_bundle: Path | None = None) -> None:
         self.allow_private = allow_private
         # No redirects (a 3xx could point anywhere, past the URL check), no proxies from the
         # environment, and the timeout applies to connecting, sending and waiting for the answer.
-        self._client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+        verify: ssl.SSLContext | bool = (
+            ssl.create_default_context(cafile=str(ca_bundle)) if ca_bundle else True
+        )
+        self._client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=verify)
         self._timeout = timeout
 
     def close(self) -> None:

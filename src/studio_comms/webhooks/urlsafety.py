@@ -82,4 +82,6 @@ def check(url: str, *, allow_private: bool) -> Target:
         for address in addresses:
             if not is_public(address):
                 raise UnsafeUrl(f"{host} resolves to {address}, which is not a public address")
-    return Target(url=url, scheme=scheme, host=host, port=port, address=addresses[0])
+    # IPv4 first: a receiver with a broken IPv6 route is more common than the reverse.
+    preferred = sorted(addresses, key=lambda address: address.version)[0]
+    return Target(url=url, scheme=scheme, host=host, port=port, address=preferred)

@@ -1,0 +1,107 @@
+"""``studio-comms worker`` processes for the crash and scale-out tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from studio_comms.db.session import Database
+from studio_comms.outbox.models import OutboxItem
+from studio_comms.outbox.service import EventType, enqueue
+from studio_comms.webhooks import service
+from studio_comms.webhooks.schemas import WebhookCreate
+
+STUDIO_COMMS = Path(sys.executable).parent / "studio-comms"
+
+
+@dataclass
+class WorkerProcess:
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def terminate(self, timeout: float = 20.0) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout)
+
+    def done_count(self) -> int:
+        """Items this worker finished successfully, from its log lines."""
+        return sum(int(n) for n in re.findall(r"outbox: (\d+) done", self.output()))
+
+
+def start_worker(database_url: str, tmp_path: Path, name: str, **settings: str) -> WorkerProcess:
+    env = {
+        **os.environ,
+        "STUDIO_COMMS_DATABASE_URL": database_url,
+        "STUDIO_COMMS_WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
+        "STUDIO_COMMS_WORKER_LEASE_SECONDS": "3",
+        "STUDIO_COMMS_WORKER_POLL_SECONDS": "0.1",
+        "STUDIO_COMMS_VAR_DIR": str(tmp_path / "var"),
+        **{f"STUDIO_COMMS_{key.upper()}": value for key, value in settings.items()},
+    }
+    log = tmp_path / f"{name}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [str(STUDIO_COMMS), "worker"], env=env, cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT
+        )
+    return WorkerProcess(process, log)
+
+
+def subscribe_committed(engine: Engine, studio_id: int, url: str) -> dict[str, str]:
+    with Database(engine).transaction() as session:
+        created = service.create(session, studio_id, WebhookCreate(url=url), now=datetime.now(UTC))
+    return {"apiKey": created.apiKey, "signingSecret": created.signingSecret}
+
+
+def enqueue_committed(engine: Engine, studio_id: int, count: int) -> list[str]:
+    """``count`` committed events (customer ids 1..count); returns their uuids."""
+    with Database(engine).transaction() as session:
+        items = [
+            enqueue(
+                session,
+                studio_id=studio_id,
+                event_type=EventType.CUSTOMER_COMMUNICATION_PREFERENCES_UPDATED,
+                entity_id=number,
+                now=datetime.now(UTC),
+            )
+            for number in range(1, count + 1)
+        ]
+    return [item.event_uuid for item in items]
+
+
+def open_items(engine: Engine, studio_id: int) -> int:
+    with Database(engine).session(write=False) as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxItem)
+                .where(OutboxItem.studio_id == studio_id, OutboxItem.completed_at.is_(None))
+            )
+            or 0
+        )
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"not within {timeout} s: {what}")

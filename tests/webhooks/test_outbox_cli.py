@@ -1,0 +1,57 @@
+"""``studio-comms outbox stats`` and ``retry-dead`` on committed rows."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from studio_comms.background import build_worker
+from studio_comms.cli import app as cli
+from studio_comms.db.session import Database
+from studio_comms.settings import Settings
+from tests.conftest import FixedClock
+from tests.factories import World
+from tests.webhooks.processes import enqueue_committed, subscribe_committed
+
+
+def _row(output: str, kind: str) -> list[str]:
+    [line] = [line for line in output.splitlines() if f" {kind} " in line]
+    return [cell.strip() for cell in line.split("│")[1:6]]
+
+
+def test_stats_show_dead_items_and_retry_dead_revives_them(
+    live: tuple[FastAPI, World],
+    engine: Engine,
+    database_url: str,
+    settings: Settings,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, world = live
+    subscribe_committed(engine, world.studio_a, "http://127.0.0.1:9/down")
+    enqueue_committed(engine, world.studio_a, 1)
+    # No retries: the first failure is final.
+    worker = build_worker(
+        settings.model_copy(update={"webhook_retry_schedule": ()}), Database(engine), listen=False
+    )
+    try:
+        assert worker.drain() == 2
+    finally:
+        worker.close()
+    monkeypatch.setenv("STUDIO_COMMS_DATABASE_URL", database_url)
+    runner = CliRunner()
+
+    stats = runner.invoke(cli, ["outbox", "stats"], terminal_width=200)
+    assert stats.exit_code == 0, stats.output
+    assert _row(stats.output, "webhook") == ["webhook", "0", "0", "1", "0"]
+    assert _row(stats.output, "event") == ["event", "0", "0", "0", "1"]
+
+    revived = runner.invoke(cli, ["outbox", "retry-dead", "--kind", "webhook"])
+    assert revived.exit_code == 0, revived.output
+    assert "1 dead items are due again." in revived.output
+    assert _row(runner.invoke(cli, ["outbox", "stats"], terminal_width=200).output, "webhook") == [
+        "webhook", "1", "0", "0", "0",
+    ]  # fmt: skip
+    assert "0 dead items" in runner.invoke(cli, ["outbox", "retry-dead"]).output

@@ -1,0 +1,146 @@
+"""Real worker processes on committed data: crashes lose nothing, several workers share the work."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine, select
+
+from studio_comms.db.session import Database
+from studio_comms.outbox.models import OutboxItem
+from tests.factories import World
+from tests.receiver import Receiver
+from tests.webhooks.processes import (
+    WorkerProcess,
+    enqueue_committed,
+    open_items,
+    start_worker,
+    subscribe_committed,
+    wait_until,
+)
+
+
+@pytest.fixture
+def workers() -> Iterator[list[WorkerProcess]]:
+    started: list[WorkerProcess] = []
+    yield started
+    for worker in started:
+        if worker.process.poll() is None:
+            worker.kill()
+
+
+def test_a_worker_killed_mid_batch_loses_no_event(
+    live: tuple[FastAPI, World],
+    engine: Engine,
+    database_url: str,
+    receiver: Receiver,
+    tmp_path: Path,
+    workers: list[WorkerProcess],
+) -> None:
+    _, world = live
+    subscribe_committed(engine, world.studio_a, receiver.url)
+    expected = set(enqueue_committed(engine, world.studio_a, 30))
+    receiver.delay_seconds = 0.3  # slow enough that the kill lands with requests in flight
+
+    first = start_worker(database_url, tmp_path, "first")
+    workers.append(first)
+    wait_until(lambda: receiver.started >= 3, 30, "the first worker sends")
+    first.kill()
+    assert len(receiver.successes()) < len(expected), "killed too late to prove anything"
+
+    workers.append(second := start_worker(database_url, tmp_path, "second"))
+    wait_until(lambda: set(receiver.uuids()) >= expected, 60, "every event arrives after the restart")
+    wait_until(lambda: open_items(engine, world.studio_a) == 0, 30, "every outbox item is finished")
+    assert second.terminate() == 0
+    assert {request.uuid for request in receiver.successes()} == expected
+    # At least once: only what the killed worker had in flight may arrive twice.
+    repeats = sum(count - 1 for count in Counter(receiver.uuids()).values())
+    assert repeats <= 8  # the worker's concurrency
+    with Database(engine).session(write=False) as session:
+        assert session.scalars(select(OutboxItem).where(OutboxItem.dead_at.is_not(None))).all() == []
+
+
+@pytest.mark.postgres_only
+def test_two_workers_deliver_a_thousand_events_exactly_once(
+    live: tuple[FastAPI, World],
+    engine: Engine,
+    database_url: str,
+    receiver: Receiver,
+    tmp_path: Path,
+    workers: list[WorkerProcess],
+) -> None:
+    _, world = live
+    subscribe_committed(engine, world.studio_a, receiver.url)
+    workers.extend(start_worker(database_url, tmp_path, name) for name in ("one", "two"))
+    expected = enqueue_committed(engine, world.studio_a, 1000)
+
+    wait_until(lambda: len(receiver.requests) >= 1000, 120, "1,000 deliveries")
+    wait_until(lambda: open_items(engine, world.studio_a) == 0, 30, "every outbox item is finished")
+    assert [worker.terminate() for worker in workers] == [0, 0]
+
+    uuids = receiver.uuids()
+    assert len(uuids) == 1000, "an event was delivered twice"
+    assert set(uuids) == set(expected)
+    assert all(request.headers["x-test-answer"] == "200" for request in receiver.requests)
+    done = [worker.done_count() for worker in workers]
+    assert sum(done) == 2000  # an event item and a delivery item per event
+    assert min(done) > 0, f"one worker did all the work: {done}"
+
+
+def test_sigterm_finishes_the_items_in_flight(
+    live: tuple[FastAPI, World],
+    engine: Engine,
+    database_url: str,
+    receiver: Receiver,
+    tmp_path: Path,
+    workers: list[WorkerProcess],
+) -> None:
+    _, world = live
+    subscribe_committed(engine, world.studio_a, receiver.url)
+    enqueue_committed(engine, world.studio_a, 3)
+    receiver.delay_seconds = 1.0
+    workers.append(worker := start_worker(database_url, tmp_path, "worker"))
+    wait_until(lambda: receiver.started >= 1, 30, "a request in flight")
+
+    assert worker.terminate(timeout=15) == 0
+    in_flight = receiver.started
+    assert len(receiver.requests) == in_flight  # every started request was answered...
+    with Database(engine).session(write=False) as session:
+        items = session.scalars(
+            select(OutboxItem).where(OutboxItem.studio_id == world.studio_a, OutboxItem.kind == "webhook")
+        ).all()
+    # ...and recorded: no delivery left leased by the stopped worker.
+    assert sum(item.completed_at is not None for item in items) == in_flight
+    assert all(item.lease_owner is None for item in items)
+    assert "stopping" in worker.output()
+
+
+@pytest.mark.postgres_only
+def test_listen_notify_wakes_an_idle_worker_at_once(
+    live: tuple[FastAPI, World],
+    engine: Engine,
+    database_url: str,
+    receiver: Receiver,
+    tmp_path: Path,
+    workers: list[WorkerProcess],
+) -> None:
+    import time
+
+    _, world = live
+    subscribe_committed(engine, world.studio_a, receiver.url)
+    # Polling once a second: without a notification an event waits 0.5 s on average.
+    workers.append(start_worker(database_url, tmp_path, "worker", worker_poll_seconds="1.0"))
+    enqueue_committed(engine, world.studio_a, 1)
+    receiver.wait_for(1)
+    latencies = []
+    for sent in range(2, 7):
+        time.sleep(1.2)  # idle again
+        started = time.monotonic()
+        enqueue_committed(engine, world.studio_a, 1)
+        receiver.wait_for(sent)
+        latencies.append(time.monotonic() - started)
+    assert max(latencies) < 0.4, latencies
