@@ -34,12 +34,34 @@ class Settings(BaseSettings):
     # The constant-JSON route used by `make bench` as the framework ceiling.
     enable_bench_routes: bool = False
     var_dir: Path = Path("var")
+    # Where members reach the preference center and unsubscribe links (default: http://HOST:PORT).
+    public_url: str | None = None
+    # Signs member links. Unset: generated once and kept in VAR_DIR/link-secret (mode 0600).
+    link_secret: SecretStr | None = None
+
+    @property
+    def public_base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str) -> str:
         if not value.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
             raise ValueError("database_url must be sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("public_url must be an absolute http:// or https:// URL")
+        return value
+
+    @field_validator("link_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("link_secret must be at least 32 characters")
         return value
 
     @field_validator("rate_limit")
