@@ -49,7 +49,7 @@ def test_the_page_sets_a_strict_csp_and_loads_nothing_from_elsewhere(api: TestCl
     assert "style-src 'self'" in csp
     assert "form-action 'self'" in csp
     assert "frame-ancestors 'none'" in csp
-    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["referrer-policy"] == "same-origin"
     assert response.headers["cache-control"] == "no-store"
     assert "<script" not in response.text
     assert 'href="http' not in response.text  # nothing from another origin

@@ -22,11 +22,12 @@ _environment = Environment(
 _CSS = (_HERE / "static" / "prefcenter.css").read_bytes()
 
 # No script at all, styles and forms only from us, never framed; the token in the URL must not
-# leak to other sites through Referer, nor the page into shared caches.
+# leak to other sites through Referer, nor the page into shared caches. ("no-referrer" would also
+# make browsers send "Origin: null" on our own form posts, which the origin check must refuse.)
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
