@@ -116,3 +116,19 @@ def test_other_blocks_do_not_revoke_links(api: TestClient, admin: TestClient, wo
     assert page.status_code == 200
     assert "(blocked: you replied STOP)" in page.text
     assert "NEWSLETTER:TEXT_MESSAGE" not in checked(page.text)
+
+
+def test_an_unexpected_failure_is_a_friendly_500_page(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studio_comms.web import pages
+
+    path = preference_link(api)
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(pages, "load_view", broken)
+    response = api.get(path, headers={"Accept-Language": "en"})
+    _friendly(response, 500, "Something went wrong")
+    assert "database on fire" not in response.text

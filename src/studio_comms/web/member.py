@@ -68,17 +68,17 @@ def apply_changes(
 ) -> list[Change]:
     """Write ``wanted`` as one merge, all or nothing; raises the preference errors of the API."""
     require_live_link(session, claims)
-    by_category: dict[Slot, bool] = dict(wanted)
+    categories = dict.fromkeys(category for category, _ in wanted)
     body = [
         CommunicationPreference(
             messageCategory=category,
             channels=[
                 CommunicationChannelWrapper(communicationChannel=channel, active=active)
-                for (slot_category, channel), active in by_category.items()
-                if slot_category == category
+                for (of_category, channel), active in wanted.items()
+                if of_category == category
             ],
         )
-        for category in dict.fromkeys(category for category, _ in by_category)
+        for category in categories
     ]
     _, changes = update_preferences(session, claims.studio_id, claims.customer_id, body, audit=audit, now=now)
     return changes
