@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_POSTGRES_URL ?= $(or $(STUDIO_COMMS_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432/test)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres lint bench clean
+.PHONY: install run test test-sqlite test-postgres lint bench clean chromium
 
 install: $(STAMP)
 
@@ -22,11 +22,15 @@ run: install
 
 test: test-sqlite test-postgres
 
-test-sqlite: install
+# The browser tests drive Debian's Chromium (a test tool's own browser download does not work here).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+
+test-sqlite: install chromium
 	STUDIO_COMMS_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_ARGS)
 
 # Runs when PostgreSQL answers; under CI=true it must answer.
-test-postgres: install
+test-postgres: install chromium
 	@if [ "$$CI" = "true" ] || $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(TEST_POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		STUDIO_COMMS_TEST_DB=postgres STUDIO_COMMS_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest $(PYTEST_ARGS); \
 	else \
@@ -41,6 +45,7 @@ lint: install
 bench: install
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -29,6 +29,8 @@ from tests.cleanup import purge_studios
 from tests.factories import World, make_world
 
 ADMIN_TOKEN = "test-admin-token"
+LINK_SECRET = "test-link-secret-0123456789abcdefghijklmnop"
+PUBLIC_URL = "https://members.example.org"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
@@ -110,7 +112,12 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, admin_token=ADMIN_TOKEN)  # type: ignore[arg-type]
+    return Settings(
+        database_url=database_url,
+        admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
+        link_secret=LINK_SECRET,  # type: ignore[arg-type]
+        public_url=PUBLIC_URL,
+    )
 
 
 @pytest.fixture

@@ -145,6 +145,30 @@ def test_demo_seeds_once_and_prints_a_working_key(
     assert erika.json()["email"] == "erika@example.org"
 
 
+def test_demo_prints_a_working_preference_center_link(
+    runner: CliRunner, var_dir: Path, created_studios: list[int], database_url: str
+) -> None:
+    result = invoke(runner, "demo")
+    created_studios.append(int(json.loads((var_dir / "demo.json").read_text())["studioId"]))
+    assert_clean_exit(result, 0)
+    prefix = "Preference center for demo customer 1: "
+    lines = [line for line in result.stdout.splitlines() if line.startswith(prefix)]
+    assert len(lines) == 1
+    url = lines[0].removeprefix(prefix)
+    assert url.startswith("http://127.0.0.1:8000/preferences/")
+    # No STUDIO_COMMS_LINK_SECRET: one was generated, private, and signs the next run's links too.
+    assert stat.S_IMODE((var_dir / "link-secret").stat().st_mode) == 0o600
+    app = create_app(Settings(database_url=database_url, var_dir=var_dir))
+    try:
+        with TestClient(app) as client:
+            page = client.get(url.removeprefix("http://127.0.0.1:8000"))
+    finally:
+        app.state.runtime.database.engine.dispose()
+    assert page.status_code == 200, page.text
+    assert "Demo Studio" in page.text
+    assert '<html lang="de">' in page.text  # Erika speaks German
+
+
 def test_demo_seeds_again_when_its_studio_is_gone(
     runner: CliRunner, var_dir: Path, created_studios: list[int], engine: Engine
 ) -> None:

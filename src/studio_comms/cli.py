@@ -32,7 +32,7 @@ from studio_comms.customers.service import upsert_customer
 from studio_comms.db.engine import make_engine
 from studio_comms.db.migrate import upgrade
 from studio_comms.db.session import Database
-from studio_comms.demo import ensure_demo
+from studio_comms.demo import ensure_demo, preference_center_url
 from studio_comms.main import create_app
 from studio_comms.preferences.schemas import CommunicationPreference
 from studio_comms.settings import Settings
@@ -103,10 +103,12 @@ def demo() -> None:
     upgrade(settings.database_url)
     with _database(settings) as database:
         result = ensure_demo(database, settings.var_dir / "demo.json", now=utcnow())
+        url = preference_center_url(database, settings, result, now=utcnow())
     if result.created:
         console.print(f"Seeded demo studio {result.studio_id} with customers 1-5.")
-    # Plain print: scripts and people grep for exactly this line.
+    # Plain print: scripts and people grep for exactly these lines.
     print(f"Demo API key: {result.api_key}", flush=True)
+    print(f"Preference center for demo customer 1: {url}", flush=True)
 
 
 @studios_app.command("create")

@@ -20,9 +20,13 @@ from studio_comms.customers.schemas import CustomerUpsert
 from studio_comms.customers.service import upsert_customer
 from studio_comms.db.rawsql import of_session
 from studio_comms.db.session import Database
+from studio_comms.settings import Settings
 from studio_comms.studios.models import Studio
 from studio_comms.studios.schemas import StudioCreate
 from studio_comms.studios.service import create_studio
+from studio_comms.web.links import issue_preference_link
+from studio_comms.web.schemas import PreferenceLinkCreate
+from studio_comms.web.secret import LazySigner
 
 DEMO_CUSTOMERS = (
     (1, "Erika", "Mustermann", "erika@example.org", "+4915112345671", "de"),
@@ -57,6 +61,22 @@ def ensure_demo(database: Database, state_file: Path, *, now: datetime) -> Demo:
         ).apiKey
     _save(state_file, {"studioId": studio_id, "apiKey": api_key})
     return Demo(studio_id=studio_id, api_key=api_key, created=True)
+
+
+def preference_center_url(database: Database, settings: Settings, demo: Demo, *, now: datetime) -> str:
+    """A fresh 30-day preference-center link for demo customer 1."""
+    signer = LazySigner(settings).get()
+    with database.transaction(write=False) as session:
+        link = issue_preference_link(
+            session,
+            signer,
+            demo.studio_id,
+            1,
+            PreferenceLinkCreate(),
+            base_url=settings.public_base_url,
+            now=now,
+        )
+    return link.url
 
 
 def _still_valid(database: Database, state: dict[str, object]) -> bool:

@@ -29,6 +29,9 @@ from studio_comms.preferences import endpoints as preferences_endpoints
 from studio_comms.preferences import suppressions
 from studio_comms.settings import Settings
 from studio_comms.studios import endpoints as studios_endpoints
+from studio_comms.web import endpoints as web_endpoints
+from studio_comms.web import pages, render, unsubscribe
+from studio_comms.web.secret import LazySigner
 from studio_comms.webhooks import endpoints as webhooks_endpoints
 
 DESCRIPTION = """\
@@ -77,6 +80,7 @@ def create_app(
         clock=clock,
         db_threads=CapacityLimiter(settings.db_pool_size),
     )
+    app.state.link_signer = LazySigner(settings)
     app.openapi = without_framework_422(app)  # type: ignore[method-assign]
     handlers.install(app)
     app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
@@ -89,6 +93,10 @@ def create_app(
     app.include_router(customers_endpoints.router)
     app.include_router(suppressions.router)
     app.include_router(webhooks_endpoints.router)
+    app.include_router(web_endpoints.router)
+    app.include_router(pages.router)
+    app.include_router(unsubscribe.router)
+    app.include_router(render.assets)
     if settings.enable_bench_routes:
         app.include_router(bench_router)
     return app

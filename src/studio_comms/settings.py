@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     # The constant-JSON route used by `make bench` as the framework ceiling.
     enable_bench_routes: bool = False
     var_dir: Path = Path("var")
+    # Where members reach the preference center and unsubscribe links (default: http://HOST:PORT).
+    public_url: str | None = None
+    # Signs member links. Unset: generated once and kept in VAR_DIR/link-secret (mode 0600).
+    link_secret: SecretStr | None = None
+
+    @property
+    def public_base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     # Webhooks. Subscriptions must be https to public addresses unless this is true (development,
     # tests: a receiver on loopback).
@@ -79,6 +87,20 @@ class Settings(BaseSettings):
     def _schedule_positive(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         if any(seconds < 0 for seconds in value):
             raise ValueError("webhook_retry_schedule: seconds must not be negative")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("public_url must be an absolute http:// or https:// URL")
+        return value
+
+    @field_validator("link_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("link_secret must be at least 32 characters")
         return value
 
     @field_validator("rate_limit")

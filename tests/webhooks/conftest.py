@@ -13,18 +13,15 @@ from studio_comms.background import build_worker
 from studio_comms.db.session import Database
 from studio_comms.outbox.worker import Worker
 from studio_comms.settings import Settings
-from tests.conftest import ADMIN_TOKEN, FixedClock
+from tests.conftest import FixedClock
 from tests.receiver import Receiver, running_receiver
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(settings: Settings) -> Settings:
     # The receiver listens on loopback: private networks must be allowed for these tests.
-    return Settings(
-        database_url=database_url,
-        admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
-        webhook_allow_private_networks=True,
-        webhook_timeout_seconds=1.0,
+    return settings.model_copy(
+        update={"webhook_allow_private_networks": True, "webhook_timeout_seconds": 1.0}
     )
 
 

@@ -16,7 +16,7 @@ from studio_comms.outbox.worker import Worker
 from studio_comms.settings import Settings
 from studio_comms.webhooks.models import WebhookSubscription
 from tests.assertions import assert_error
-from tests.conftest import ADMIN_TOKEN, FixedClock
+from tests.conftest import FixedClock
 from tests.factories import World
 from tests.receiver import Receiver
 from tests.webhooks.conftest import set_preference, subscribe
@@ -49,8 +49,9 @@ REFUSED = [
 
 
 @pytest.fixture
-def strict_settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, admin_token=ADMIN_TOKEN)  # type: ignore[arg-type]
+def strict_settings(settings: Settings) -> Settings:
+    """The production default: no private networks."""
+    return settings.model_copy(update={"webhook_allow_private_networks": False})
 
 
 @pytest.fixture

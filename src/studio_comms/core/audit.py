@@ -20,3 +20,5 @@ class Audit:
     request_id: str | None = None
     ip_address: str | None = None
     user_agent: str | None = None
+    # The version of the texts a member saw when changing preferences on our pages (consent proof).
+    text_version: str | None = None

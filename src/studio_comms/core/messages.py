@@ -141,6 +141,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{channel} is blocked for this customer ({reason}) and cannot be activated.",
         "de": "{channel} ist für diesen Kunden gesperrt ({reason}) und kann nicht aktiviert werden.",
     },
+    "CUSTOMER_ERASED": {
+        "en": "Customer {customerId} was erased; no member links can be issued.",
+        "de": "Kunde {customerId} wurde gelöscht; es können keine Links für ihn erstellt werden.",
+    },
     "IDEMPOTENCY_KEY_REUSED": {
         "en": "This Idempotency-Key was already used for a different request.",
         "de": "Dieser Idempotency-Key wurde bereits für eine andere Anfrage verwendet.",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from studio_comms.db.base import Base
@@ -27,5 +27,8 @@ class Customer(Base):
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     phone_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    # Signed member links (preference center, unsubscribe) carry this number; raising it revokes
+    # every link issued before (erasure does).
+    link_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

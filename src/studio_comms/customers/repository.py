@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from studio_comms.customers.errors import CustomerNotFound
@@ -35,3 +35,11 @@ class CustomersRepository:
         assert customer.studio_id == self.studio_id
         self.session.add(customer)
         self.session.flush()
+
+    def revoke_links(self, customer_id: int) -> None:
+        """Invalidate every signed member link issued for the customer so far."""
+        self.session.execute(
+            update(Customer)
+            .where(Customer.studio_id == self.studio_id, Customer.customer_id == customer_id)
+            .values(link_epoch=Customer.link_epoch + 1)
+        )

@@ -54,6 +54,8 @@ class ConsentLedgerEntry(Base):
     request_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     ip_address: Mapped[str | None] = mapped_column(String(64), nullable=True)
     user_agent: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    # Preference center and unsubscribe links: the version of the texts the member confirmed.
+    text_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

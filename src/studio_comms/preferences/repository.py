@@ -94,6 +94,7 @@ class PreferencesRepository:
             request_id=audit.request_id,
             ip_address=audit.ip_address,
             user_agent=audit.user_agent,
+            text_version=audit.text_version,
             occurred_at=now,
         )
         self.session.add(entry)

@@ -47,6 +47,9 @@ class ConsentLedgerEntryRead(BaseModel):
     occurredAt: datetime
     ipAddress: str | None = None
     userAgent: str | None = None
+    textVersion: str | None = Field(
+        default=None, description="Changes by the member: the version of the texts the member saw"
+    )
 
 
 class CommunicationPermission(BaseModel):

@@ -183,4 +183,5 @@ def _entry_to_wire(entry: ConsentLedgerEntry) -> ConsentLedgerEntryRead:
         occurredAt=entry.occurred_at,
         ipAddress=entry.ip_address,
         userAgent=entry.user_agent,
+        textVersion=entry.text_version,
     )

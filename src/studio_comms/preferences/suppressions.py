@@ -58,8 +58,13 @@ def set_suppression(
     now: datetime,
 ) -> list[SuppressionRead]:
     require_studio(session, studio_id)
-    CustomersRepository(session, studio_id).require(customer_id, lock=True)
+    customers = CustomersRepository(session, studio_id)
+    customers.require(customer_id, lock=True)
     PreferencesRepository(session, studio_id).set_block(customer_id, channel, reason.value, now=now)
+    if reason is SuppressionReason.ERASED:
+        # An erased member's preference and unsubscribe links stop working, and stay dead even
+        # if the block is lifted later: new links must be issued.
+        customers.revoke_links(customer_id)
     _preferences_updated(session, studio_id, customer_id, now=now)
     return list_suppressions(session, studio_id, customer_id)
 

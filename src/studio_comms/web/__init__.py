@@ -1,0 +1,1 @@
+"""The member-facing side: signed links, the preference center page and one-click unsubscribe."""
