@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from studio_comms.core.clock import utcnow
 from studio_comms.db.session import Database
+from studio_comms.outbox.backoff import JITTER
 from studio_comms.outbox.service import EVENT_KIND, WEBHOOK_KIND
 from studio_comms.outbox.wakeup import waker_for
 from studio_comms.outbox.worker import Handler, Worker, WorkerConfig
@@ -30,7 +31,13 @@ def build_worker(
     handlers: dict[str, Handler] = {
         EVENT_KIND: FanOut(),
         WEBHOOK_KIND: Deliver(
-            database, sender, disable_after=timedelta(seconds=settings.webhook_disable_after_seconds)
+            database,
+            sender,
+            disable_after=timedelta(seconds=settings.webhook_disable_after_seconds),
+            quiet_gap=timedelta(
+                seconds=max(settings.webhook_retry_schedule, default=0) * (1 + JITTER)
+                + settings.worker_lease_seconds
+            ),
         ),
     }
     config = WorkerConfig(
@@ -47,8 +54,9 @@ def build_worker(
 class EmbeddedWorker:
     """A worker on a thread of the API process (``serve`` without ``--no-worker``)."""
 
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, worker: Worker, *, dispose: Callable[[], None] | None = None) -> None:
         self.worker = worker
+        self._dispose = dispose
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="outbox-worker", daemon=True)
 
@@ -66,3 +74,5 @@ class EmbeddedWorker:
         self._stop.set()
         self._thread.join(timeout)
         self.worker.close()
+        if self._dispose is not None:
+            self._dispose()

@@ -17,6 +17,7 @@ from studio_comms.core.clock import utcnow
 from studio_comms.db.engine import make_engine
 from studio_comms.db.migrate import upgrade
 from studio_comms.db.session import Database
+from studio_comms.outbox import queue
 from studio_comms.outbox import stats as outbox_stats
 from studio_comms.outbox.service import WEBHOOK_KIND
 from studio_comms.settings import Settings
@@ -82,7 +83,7 @@ def retry_dead(
     now = utcnow()
     try:
         with Database(engine).transaction() as session:
-            revived = outbox_stats.retry_dead(session, now=now, kind=kind)
+            revived = queue.retry_dead(session, now=now, kind=kind)
             reopen(session, [entity for item_kind, entity in revived if item_kind == WEBHOOK_KIND], now=now)
     finally:
         engine.dispose()

@@ -54,7 +54,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        worker = EmbeddedWorker(build_worker(settings, database, clock=clock)) if embedded_worker else None
+        worker = _embedded_worker(settings, database, clock) if embedded_worker else None
         if worker is not None:
             worker.start()
         try:
@@ -100,3 +100,12 @@ def create_app(
     if settings.enable_bench_routes:
         app.include_router(bench_router)
     return app
+
+
+def _embedded_worker(settings: Settings, database: Database, clock: Callable[[], datetime]) -> EmbeddedWorker:
+    """On PostgreSQL the worker gets connections of its own, so it never starves requests of
+    theirs. On SQLite it shares the requests' Database: one process, one queue for the write lock."""
+    if database.engine.dialect.name == "sqlite":
+        return EmbeddedWorker(build_worker(settings, database, clock=clock))
+    engine = make_engine(settings.database_url, pool_size=settings.worker_concurrency + 2)
+    return EmbeddedWorker(build_worker(settings, Database(engine), clock=clock), dispose=engine.dispose)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 from limits import parse as parse_rate
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "studio-comms.db"
@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     worker_batch_size: int = Field(default=32, ge=1, le=1000)
     # Items of a batch run side by side, so one slow endpoint does not hold up the others.
     worker_concurrency: int = Field(default=8, ge=1, le=64)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> Settings:
+        # A lease that expires while its webhook is still being sent lets a second worker send it.
+        if self.worker_lease_seconds <= self.webhook_timeout_seconds:
+            raise ValueError("worker_lease_seconds must be longer than webhook_timeout_seconds")
+        return self
 
     @field_validator("database_url")
     @classmethod

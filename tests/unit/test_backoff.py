@@ -46,3 +46,26 @@ def test_the_default_schedule_spans_about_a_day() -> None:
 
     total = sum(Settings().webhook_retry_schedule)
     assert timedelta(hours=20) <= timedelta(seconds=total) <= timedelta(hours=30)
+
+
+def test_the_schedule_comes_from_the_environment_as_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from studio_comms.settings import Settings
+
+    monkeypatch.setenv("STUDIO_COMMS_WEBHOOK_RETRY_SCHEDULE", "1, 2,30")
+    assert Settings().webhook_retry_schedule == (1, 2, 30)
+    monkeypatch.setenv("STUDIO_COMMS_WEBHOOK_RETRY_SCHEDULE", "")
+    assert Settings().webhook_retry_schedule == ()  # no retries: the first failure is final
+    for bad in ("5,soon", "5,-1"):
+        monkeypatch.setenv("STUDIO_COMMS_WEBHOOK_RETRY_SCHEDULE", bad)
+        with pytest.raises(ValueError, match="webhook_retry_schedule"):
+            Settings()
+
+
+def test_a_lease_must_outlast_an_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
+    from studio_comms.settings import Settings
+
+    monkeypatch.setenv("STUDIO_COMMS_WORKER_LEASE_SECONDS", "5")
+    with pytest.raises(ValueError, match="worker_lease_seconds must be longer"):
+        Settings()
+    monkeypatch.setenv("STUDIO_COMMS_WEBHOOK_TIMEOUT_SECONDS", "4")
+    assert Settings().worker_lease_seconds == 5

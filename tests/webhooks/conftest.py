@@ -58,3 +58,20 @@ def set_preference(api: TestClient, customer_id: int, *, active: bool) -> None:
     ]
     response = api.put(f"/v1/communications/{customer_id}/communication-preferences", json=body)
     assert response.status_code == 200, response.text
+
+
+def deliveries(api: TestClient, webhook_id: int) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = api.get(f"/v1/webhooks/{webhook_id}/deliveries").json()["result"]
+    return result
+
+
+def dead_delivery(api: TestClient, receiver: Receiver, worker: Worker, clock: FixedClock) -> int:
+    """A subscription whose one delivery failed every attempt of the default schedule; its id."""
+    webhook_id: int = subscribe(api, receiver.url)["webhookId"]
+    receiver.always_fail = True
+    set_preference(api, 1, active=True)
+    worker.drain()
+    for _ in range(8):  # seven retries over about a day, then no more
+        later(clock, worker, 40_000)
+    assert deliveries(api, webhook_id)[0]["state"] == "DEAD"
+    return webhook_id

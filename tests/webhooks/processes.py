@@ -52,6 +52,7 @@ def start_worker(database_url: str, tmp_path: Path, name: str, **settings: str) 
         "STUDIO_COMMS_DATABASE_URL": database_url,
         "STUDIO_COMMS_WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
         "STUDIO_COMMS_WORKER_LEASE_SECONDS": "3",
+        "STUDIO_COMMS_WEBHOOK_TIMEOUT_SECONDS": "2",
         "STUDIO_COMMS_WORKER_POLL_SECONDS": "0.1",
         "STUDIO_COMMS_VAR_DIR": str(tmp_path / "var"),
         **{f"STUDIO_COMMS_{key.upper()}": value for key, value in settings.items()},

@@ -15,7 +15,7 @@ from studio_comms.outbox.worker import Worker
 from tests.conftest import FixedClock
 from tests.factories import World
 from tests.receiver import Receiver
-from tests.webhooks.conftest import later, set_preference, subscribe
+from tests.webhooks.conftest import dead_delivery, deliveries, later, set_preference, subscribe
 
 
 def test_preference_update_arrives_signed_in_the_sport_alliance_envelope(
@@ -127,16 +127,9 @@ def test_the_log_shows_the_next_retry_of_a_failing_delivery(
 def test_a_delivery_is_dead_after_the_last_scheduled_attempt(
     api: TestClient, receiver: Receiver, worker: Worker, clock: FixedClock, db: Database
 ) -> None:
-    webhook_id = subscribe(api, receiver.url)["webhookId"]
-    receiver.always_fail = True
-    set_preference(api, 1, active=True)
-    worker.drain()
-    for _ in range(7):  # the default schedule: seven retries over about a day
-        later(clock, worker, 40_000)
-    later(clock, worker, 40_000)
+    webhook_id = dead_delivery(api, receiver, worker, clock)
     assert len(receiver.requests) == 8
-    [delivery] = api.get(f"/v1/webhooks/{webhook_id}/deliveries").json()["result"]
-    assert delivery["state"] == "DEAD"
+    [delivery] = deliveries(api, webhook_id)
     assert delivery["attempt"] == 8
     assert "nextRetryAt" not in delivery
     with db.session() as session:

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from studio_comms.db.session import Database
+from studio_comms.outbox import queue
 from studio_comms.outbox import stats as outbox_stats
 from studio_comms.outbox.models import OutboxItem
 from studio_comms.outbox.worker import Worker
@@ -16,12 +17,7 @@ from studio_comms.webhooks.deliveries import reopen
 from tests.assertions import assert_error
 from tests.conftest import FixedClock
 from tests.receiver import Receiver
-from tests.webhooks.conftest import later, set_preference, subscribe
-
-
-def _deliveries(api: TestClient, webhook_id: int) -> list[dict[str, object]]:
-    result: list[dict[str, object]] = api.get(f"/v1/webhooks/{webhook_id}/deliveries").json()["result"]
-    return result
+from tests.webhooks.conftest import dead_delivery, deliveries, later, set_preference, subscribe
 
 
 def test_replay_sends_a_finished_delivery_again_with_the_same_uuid(
@@ -30,7 +26,7 @@ def test_replay_sends_a_finished_delivery_again_with_the_same_uuid(
     webhook_id = subscribe(api, receiver.url)["webhookId"]
     set_preference(api, 1, active=True)
     worker.drain()
-    [delivery] = _deliveries(api, webhook_id)
+    [delivery] = deliveries(api, webhook_id)
 
     response = api.post(f"/v1/webhooks/{webhook_id}/deliveries/{delivery['deliveryId']}/retry")
     assert response.status_code == 202, response.text
@@ -45,7 +41,7 @@ def test_replay_sends_a_finished_delivery_again_with_the_same_uuid(
     worker.drain()
 
     assert receiver.uuids() == [delivery["eventUuid"]] * 2
-    [replayed] = _deliveries(api, webhook_id)
+    [replayed] = deliveries(api, webhook_id)
     assert replayed["state"] == "SUCCEEDED"
     assert replayed["attempt"] == 2
 
@@ -57,7 +53,7 @@ def test_replay_of_an_unknown_or_foreign_delivery_is_404(
     second = subscribe(api, receiver.url)["webhookId"]
     set_preference(api, 1, active=True)
     worker.drain()
-    delivery_of_first = _deliveries(api, first)[0]["deliveryId"]
+    delivery_of_first = deliveries(api, first)[0]["deliveryId"]
     assert_error(
         api.post(f"/v1/webhooks/{second}/deliveries/{delivery_of_first}/retry"), 404, "DELIVERY_NOT_FOUND"
     )
@@ -107,17 +103,18 @@ def test_a_subscription_failing_for_five_days_is_disabled(
     receiver.always_fail = True
     set_preference(api, 1, active=True)
     worker.drain()
-    assert api.get(f"/v1/webhooks/{webhook_id}").json()["failingSince"] is not None
-    # A new failing event every day keeps the failure going; five days after the first failure
-    # the next failed attempt disables the subscription.
-    for day in range(1, 5):
-        later(clock, worker, 24 * 3600)
-        set_preference(api, 1, active=day % 2 == 0)
-        worker.drain()
-        assert api.get(f"/v1/webhooks/{webhook_id}").json()["status"] == "ACTIVE"
-    later(clock, worker, 24 * 3600 + 60)
-    set_preference(api, 1, active=True)
-    worker.drain()
+    assert api.get(f"/v1/webhooks/{webhook_id}").json()["failingSince"] == clock.now.isoformat().replace(
+        "+00:00", "Z"
+    )
+    # A new event every day and the retries of the earlier ones: failures every six hours. Five
+    # days after the first failure, the next failed attempt disables the subscription.
+    for step in range(1, 20):
+        later(clock, worker, 6 * 3600)
+        if step % 4 == 0:
+            set_preference(api, 1, active=step % 8 == 0)
+            worker.drain()
+        assert api.get(f"/v1/webhooks/{webhook_id}").json()["status"] == "ACTIVE", f"step {step}"
+    later(clock, worker, 6 * 3600)
 
     webhook = api.get(f"/v1/webhooks/{webhook_id}").json()
     assert webhook["status"] == "DISABLED"
@@ -129,7 +126,7 @@ def test_a_subscription_failing_for_five_days_is_disabled(
     set_preference(api, 1, active=False)
     later(clock, worker, 40_000)
     assert len(receiver.requests) == sent
-    states = {d["state"] for d in _deliveries(api, webhook_id)}
+    states = {d["state"] for d in deliveries(api, webhook_id)}
     assert "CANCELLED" in states
     assert "PENDING" not in states
 
@@ -141,6 +138,18 @@ def test_a_subscription_failing_for_five_days_is_disabled(
     set_preference(api, 1, active=True)
     worker.drain()
     assert receiver.requests[-1].headers["x-test-answer"] == "200"
+
+
+def test_a_quiet_spell_longer_than_any_retry_starts_a_new_failure_window(
+    api: TestClient, receiver: Receiver, worker: Worker, clock: FixedClock
+) -> None:
+    webhook_id = dead_delivery(api, receiver, worker, clock)
+    clock.now += timedelta(days=6)  # nothing to send for six days
+    set_preference(api, 1, active=False)
+    worker.drain()
+    webhook = api.get(f"/v1/webhooks/{webhook_id}").json()
+    assert webhook["status"] == "ACTIVE"
+    assert webhook["failingSince"] == clock.now.isoformat().replace("+00:00", "Z")
 
 
 def test_a_success_ends_the_failure_window(
@@ -163,12 +172,7 @@ def test_a_success_ends_the_failure_window(
 def test_outbox_stats_and_retry_dead(
     api: TestClient, receiver: Receiver, worker: Worker, clock: FixedClock, db: Database
 ) -> None:
-    webhook_id = subscribe(api, receiver.url)["webhookId"]
-    receiver.always_fail = True
-    set_preference(api, 1, active=True)
-    worker.drain()
-    for _ in range(8):
-        later(clock, worker, 40_000)
+    webhook_id = dead_delivery(api, receiver, worker, clock)
     with db.session() as session:
         by_kind = {row.kind: row for row in outbox_stats.stats(session, now=clock.now)}
     assert (by_kind["webhook"].dead, by_kind["webhook"].pending) == (1, 0)
@@ -176,12 +180,12 @@ def test_outbox_stats_and_retry_dead(
 
     receiver.always_fail = False
     with db.transaction() as session:
-        revived = outbox_stats.retry_dead(session, now=clock.now)
+        revived = queue.retry_dead(session, now=clock.now)
         reopen(session, [entity for kind, entity in revived if kind == "webhook"], now=clock.now)
     assert [kind for kind, _ in revived] == ["webhook"]
-    assert _deliveries(api, webhook_id)[0]["state"] == "PENDING"
+    assert deliveries(api, webhook_id)[0]["state"] == "PENDING"
     worker.drain()
-    assert _deliveries(api, webhook_id)[0]["state"] == "SUCCEEDED"
+    assert deliveries(api, webhook_id)[0]["state"] == "SUCCEEDED"
     with db.session() as session:
         item = session.scalars(select(OutboxItem).where(OutboxItem.kind == "webhook")).one()
         assert (item.dead_at, item.attempts) == (None, 1)

@@ -19,7 +19,13 @@ from tests.webhooks.conftest import subscribe
 def test_create_answers_201_with_credentials_once(api: TestClient, receiver: Receiver) -> None:
     created = subscribe(api, receiver.url, description="CRM sync")
     assert created["url"] == receiver.url
-    assert "eventTypes" not in created  # absent: every event type
+    assert created["eventTypes"] == [
+        "CUSTOMER_COMMUNICATION_PREFERENCES_UPDATED",
+        "COMMUNICATION_THREAD_CREATED",
+        "COMMUNICATION_CREATED",
+        "COMMUNICATION_THREAD_STATUS_CHANGED",
+    ]
+    assert created["allEventTypes"] is True
     assert created["status"] == "ACTIVE"
     assert created["description"] == "CRM sync"
     assert created["signingSecret"].startswith("whsec_")
@@ -41,6 +47,7 @@ def test_event_types_are_stored_sorted_without_repeats(api: TestClient, receiver
         ],
     )
     assert created["eventTypes"] == ["COMMUNICATION_CREATED", "CUSTOMER_COMMUNICATION_PREFERENCES_UPDATED"]
+    assert created["allEventTypes"] is False
 
 
 @pytest.mark.parametrize(
@@ -109,7 +116,8 @@ def test_patch_changes_only_the_fields_sent(api: TestClient, receiver: Receiver)
     assert response.json()["description"] == "second"
     assert response.json()["eventTypes"] == ["COMMUNICATION_CREATED"]
     response = api.patch(f"/v1/webhooks/{created['webhookId']}", json={"eventTypes": None})
-    assert "eventTypes" not in response.json()
+    assert response.json()["allEventTypes"] is True
+    assert len(response.json()["eventTypes"]) == 4
     assert response.json()["description"] == "second"
 
 

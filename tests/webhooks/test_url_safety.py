@@ -10,14 +10,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from studio_comms.background import build_worker
+from studio_comms.core.auth import Scope
 from studio_comms.db.session import Database
 from studio_comms.main import create_app
 from studio_comms.outbox.worker import Worker
 from studio_comms.settings import Settings
+from studio_comms.webhooks import urlsafety
 from studio_comms.webhooks.models import WebhookSubscription
 from tests.assertions import assert_error
 from tests.conftest import FixedClock
-from tests.factories import World
+from tests.factories import World, make_key
 from tests.receiver import Receiver
 from tests.webhooks.conftest import set_preference, subscribe
 
@@ -107,4 +109,25 @@ def test_addresses_are_checked_again_at_delivery(
     assert delivery["state"] == "PENDING"
     assert delivery["error"].startswith("refused: ")
     assert "localhost resolves to" in delivery["error"]
-    assert "not a public address" in delivery["error"]
+    assert delivery["error"].endswith("an address that is not public")
+    assert "127.0.0.1" not in delivery["error"]  # the operator's addresses are not told
+
+
+def test_the_key_and_scope_are_checked_before_any_name_is_looked_up(
+    strict_api: TestClient, db: Database, world: World, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    looked_up: list[str] = []
+    monkeypatch.setattr(urlsafety, "checked_address", lambda host, *a, **k: looked_up.append(host))
+    wrong_key = strict_api.post(
+        "/v1/webhooks",
+        json={"url": "https://internal.corp/x"},
+        headers={"X-API-KEY": "sck_000000000000_nope"},
+    )
+    assert_error(wrong_key, 401, "AUTHENTICATION_FAILED")
+    with db.transaction() as session:
+        reader = make_key(session, world.studio_a, now=clock.now, scopes=[Scope.COMMUNICATION_READ])
+    no_scope = strict_api.post(
+        "/v1/webhooks", json={"url": "https://internal.corp/x"}, headers={"X-API-KEY": reader}
+    )
+    assert_error(no_scope, 403, "MISSING_SCOPE")
+    assert looked_up == []

@@ -25,6 +25,14 @@ from tests.webhooks.processes import (
 
 
 @pytest.fixture
+def studio(live: tuple[FastAPI, World], engine: Engine, receiver: Receiver) -> int:
+    """A committed studio subscribed to the receiver (purged afterwards by ``live``)."""
+    studio_id = live[1].studio_a
+    subscribe_committed(engine, studio_id, receiver.url)
+    return studio_id
+
+
+@pytest.fixture
 def workers() -> Iterator[list[WorkerProcess]]:
     started: list[WorkerProcess] = []
     yield started
@@ -34,16 +42,14 @@ def workers() -> Iterator[list[WorkerProcess]]:
 
 
 def test_a_worker_killed_mid_batch_loses_no_event(
-    live: tuple[FastAPI, World],
+    studio: int,
     engine: Engine,
     database_url: str,
     receiver: Receiver,
     tmp_path: Path,
     workers: list[WorkerProcess],
 ) -> None:
-    _, world = live
-    subscribe_committed(engine, world.studio_a, receiver.url)
-    expected = set(enqueue_committed(engine, world.studio_a, 30))
+    expected = set(enqueue_committed(engine, studio, 30))
     receiver.delay_seconds = 0.3  # slow enough that the kill lands with requests in flight
 
     first = start_worker(database_url, tmp_path, "first")
@@ -54,7 +60,7 @@ def test_a_worker_killed_mid_batch_loses_no_event(
 
     workers.append(second := start_worker(database_url, tmp_path, "second"))
     wait_until(lambda: set(receiver.uuids()) >= expected, 60, "every event arrives after the restart")
-    wait_until(lambda: open_items(engine, world.studio_a) == 0, 30, "every outbox item is finished")
+    wait_until(lambda: open_items(engine, studio) == 0, 30, "every outbox item is finished")
     assert second.terminate() == 0
     assert {request.uuid for request in receiver.successes()} == expected
     # At least once: only what the killed worker had in flight may arrive twice.
@@ -66,20 +72,18 @@ def test_a_worker_killed_mid_batch_loses_no_event(
 
 @pytest.mark.postgres_only
 def test_two_workers_deliver_a_thousand_events_exactly_once(
-    live: tuple[FastAPI, World],
+    studio: int,
     engine: Engine,
     database_url: str,
     receiver: Receiver,
     tmp_path: Path,
     workers: list[WorkerProcess],
 ) -> None:
-    _, world = live
-    subscribe_committed(engine, world.studio_a, receiver.url)
     workers.extend(start_worker(database_url, tmp_path, name) for name in ("one", "two"))
-    expected = enqueue_committed(engine, world.studio_a, 1000)
+    expected = enqueue_committed(engine, studio, 1000)
 
     wait_until(lambda: len(receiver.requests) >= 1000, 120, "1,000 deliveries")
-    wait_until(lambda: open_items(engine, world.studio_a) == 0, 30, "every outbox item is finished")
+    wait_until(lambda: open_items(engine, studio) == 0, 30, "every outbox item is finished")
     assert [worker.terminate() for worker in workers] == [0, 0]
 
     uuids = receiver.uuids()
@@ -92,16 +96,14 @@ def test_two_workers_deliver_a_thousand_events_exactly_once(
 
 
 def test_sigterm_finishes_the_items_in_flight(
-    live: tuple[FastAPI, World],
+    studio: int,
     engine: Engine,
     database_url: str,
     receiver: Receiver,
     tmp_path: Path,
     workers: list[WorkerProcess],
 ) -> None:
-    _, world = live
-    subscribe_committed(engine, world.studio_a, receiver.url)
-    enqueue_committed(engine, world.studio_a, 3)
+    enqueue_committed(engine, studio, 3)
     receiver.delay_seconds = 1.0
     workers.append(worker := start_worker(database_url, tmp_path, "worker"))
     wait_until(lambda: receiver.started >= 1, 30, "a request in flight")
@@ -111,7 +113,7 @@ def test_sigterm_finishes_the_items_in_flight(
     assert len(receiver.requests) == in_flight  # every started request was answered...
     with Database(engine).session(write=False) as session:
         items = session.scalars(
-            select(OutboxItem).where(OutboxItem.studio_id == world.studio_a, OutboxItem.kind == "webhook")
+            select(OutboxItem).where(OutboxItem.studio_id == studio, OutboxItem.kind == "webhook")
         ).all()
     # ...and recorded: no delivery left leased by the stopped worker.
     assert sum(item.completed_at is not None for item in items) == in_flight
@@ -121,7 +123,7 @@ def test_sigterm_finishes_the_items_in_flight(
 
 @pytest.mark.postgres_only
 def test_listen_notify_wakes_an_idle_worker_at_once(
-    live: tuple[FastAPI, World],
+    studio: int,
     engine: Engine,
     database_url: str,
     receiver: Receiver,
@@ -130,17 +132,15 @@ def test_listen_notify_wakes_an_idle_worker_at_once(
 ) -> None:
     import time
 
-    _, world = live
-    subscribe_committed(engine, world.studio_a, receiver.url)
     # Polling once a second: without a notification an event waits 0.5 s on average.
     workers.append(start_worker(database_url, tmp_path, "worker", worker_poll_seconds="1.0"))
-    enqueue_committed(engine, world.studio_a, 1)
+    enqueue_committed(engine, studio, 1)
     receiver.wait_for(1)
     latencies = []
     for sent in range(2, 7):
         time.sleep(1.2)  # idle again
         started = time.monotonic()
-        enqueue_committed(engine, world.studio_a, 1)
+        enqueue_committed(engine, studio, 1)
         receiver.wait_for(sent)
         latencies.append(time.monotonic() - started)
     assert max(latencies) < 0.4, latencies

@@ -95,6 +95,7 @@ class ApiContext(RequestContext):
         self.api_key = api_key
         self.required_scope = scope
         self.idempotency_key = idempotency_key if self.write else None
+        self._principal: Principal | None = None
 
     def adopt_request_id(self, request_id: str | None) -> str | None:
         """A body's ``requestId`` is an alias of ``Idempotency-Key``; when both are sent they must agree.
@@ -131,7 +132,19 @@ class ApiContext(RequestContext):
         stored, replayed = await self.runtime.in_db_thread(self._run, work, body)
         return _respond(stored, replayed=replayed)
 
+    async def authorize(self) -> Principal:
+        """Check key, scope and rate limit now, before slow work outside the database (the
+        request's unit of work then reuses the result instead of counting the request twice)."""
+        self._principal = await self.runtime.in_db_thread(self._authorize_on_read_connection)
+        return self._principal
+
+    def _authorize_on_read_connection(self) -> Principal:
+        with self.runtime.database.read_only() as connection:
+            return self._authorize(connection)
+
     def _authorize(self, connection: RawConnection) -> Principal:
+        if self._principal is not None:
+            return self._principal
         principal = authenticate(connection, self.api_key)
         if self.required_scope is not None and self.required_scope not in principal.scopes:
             raise MissingScope(scope=self.required_scope.value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from studio_comms.db.base import Base, import_all_models
 from studio_comms.db.engine import make_engine
@@ -24,11 +24,24 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
+# Any fixed number, the same in every process: the key of PostgreSQL's advisory lock.
+_MIGRATION_LOCK = 0x5C0_3A1E
+
+
+def _run_alone(connection: Connection) -> None:
+    """Several processes starting at once (serve, workers) migrate one after the other: the
+    first upgrades, the others then find the schema at head. SQLite serialises by itself."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+    _run(connection)
+    connection.commit()  # also releases the lock
+
+
 connection = context.config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
     engine = make_engine(context.config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as new_connection:
-        _run(new_connection)
+        _run_alone(new_connection)
     engine.dispose()

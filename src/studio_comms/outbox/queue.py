@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from studio_comms.outbox.models import OutboxItem
 
@@ -75,8 +76,13 @@ def claim(
         .execution_options(synchronize_session=False)
     )
     rows = session.execute(statement).all()
-    items = [ClaimedItem(*row) for row in rows]
+    items = [ClaimedItem(**row._asdict()) for row in rows]
     return sorted(items, key=lambda item: (item.available_at, item.id))
+
+
+def any_due(session: Session, *, now: datetime) -> bool:
+    """A read: an idle SQLite worker then does not take the write lock twice a second."""
+    return session.scalar(select(OutboxItem.id).where(*_claimable(now)).limit(1)) is not None
 
 
 def hold(session: Session, item_id: int, owner: str) -> OutboxItem | None:
@@ -109,3 +115,45 @@ def fail(item: OutboxItem, error: str, *, retry_at: datetime | None, now: dateti
         item.dead_at = now
     else:
         item.available_at = retry_at
+
+
+def revive(session: Session, *, kind: str, entity_id: int, now: datetime) -> bool:
+    """Make the finished item of ``kind`` for ``entity_id`` due again with a fresh schedule.
+
+    Reusing the row (instead of adding one) keeps one queue entry per delivery, so an operator's
+    ``retry-dead`` can never revive a second copy of something already sent again.
+    """
+    revived: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # UPDATE gives a CursorResult
+        update(OutboxItem)
+        .where(
+            OutboxItem.kind == kind,
+            OutboxItem.entity_id == entity_id,
+            OutboxItem.completed_at.is_not(None),
+        )
+        .values(
+            completed_at=None,
+            dead_at=None,
+            attempts=0,
+            available_at=now,
+            last_error=None,
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return revived.rowcount > 0
+
+
+def retry_dead(session: Session, *, now: datetime, kind: str | None = None) -> list[tuple[str, int]]:
+    """Make dead items due again with a fresh schedule; returns their (kind, entity_id)."""
+    conditions: list[ColumnElement[bool]] = [OutboxItem.dead_at.is_not(None)]
+    if kind is not None:
+        conditions.append(OutboxItem.kind == kind)
+    revived = session.execute(
+        update(OutboxItem)
+        .where(*conditions)
+        .values(dead_at=None, completed_at=None, attempts=0, available_at=now, last_error=None)
+        .returning(OutboxItem.kind, OutboxItem.entity_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return [(row.kind, row.entity_id) for row in revived]

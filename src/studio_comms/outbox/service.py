@@ -33,20 +33,22 @@ class EventType(StrEnum):
 SUBSCRIBABLE_EVENT_TYPES = tuple(event for event in EventType if event is not EventType.PING)
 
 
-def enqueue(
+def _add(
     session: Session,
     *,
+    kind: str,
     studio_id: int,
-    event_type: EventType,
+    event_type: str,
     entity_id: int,
     now: datetime,
-    content: dict[str, Any] | None = None,
+    content: dict[str, Any] | None,
 ) -> OutboxItem:
     item = OutboxItem(
-        kind=EVENT_KIND,
+        kind=kind,
         studio_id=studio_id,
+        # For an event, the uuid partners see; for other kinds, the row's own unique id.
         event_uuid=str(uuid.uuid4()),
-        event_type=event_type.value,
+        event_type=event_type,
         entity_id=entity_id,
         content=content,
         occurred_at=now,
@@ -58,22 +60,37 @@ def enqueue(
     return item
 
 
+def enqueue(
+    session: Session,
+    *,
+    studio_id: int,
+    event_type: EventType,
+    entity_id: int,
+    now: datetime,
+    content: dict[str, Any] | None = None,
+) -> OutboxItem:
+    """An event; ``entity_id`` is the customer's id (Sport Alliance's ``entityId``)."""
+    return _add(
+        session,
+        kind=EVENT_KIND,
+        studio_id=studio_id,
+        event_type=event_type.value,
+        entity_id=entity_id,
+        now=now,
+        content=content,
+    )
+
+
 def enqueue_delivery(
     session: Session, *, studio_id: int, delivery_id: int, event_type: str, now: datetime
 ) -> OutboxItem:
-    """Queue one webhook delivery; its row (``webhooks``) holds what to send."""
-    item = OutboxItem(
+    """One webhook delivery to send; its row (``webhooks``) holds the event and its uuid."""
+    return _add(
+        session,
         kind=WEBHOOK_KIND,
         studio_id=studio_id,
-        # The outbox row's own id; the event's uuid (webhook-id) is on the delivery.
-        event_uuid=str(uuid.uuid4()),
         event_type=event_type,
         entity_id=delivery_id,
+        now=now,
         content=None,
-        occurred_at=now,
-        available_at=now,
-        attempts=0,
     )
-    session.add(item)
-    notify(session)
-    return item

@@ -1,11 +1,11 @@
-"""What the queue holds, for operators (``studio-comms outbox stats`` / ``retry-dead``)."""
+"""What the queue holds, for operators (``studio-comms outbox stats``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -46,10 +46,6 @@ def stats(session: Session, *, now: datetime) -> list[KindStats]:
     ).all()
     result = []
     for kind, n_pending, n_leased, n_dead, n_done, oldest in rows:
-        if oldest is not None and isinstance(oldest, str):
-            oldest = datetime.fromisoformat(oldest)  # SQLite's MIN() returns the stored text
-        if oldest is not None and oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=now.tzinfo)
         result.append(
             KindStats(
                 kind=kind,
@@ -61,18 +57,3 @@ def stats(session: Session, *, now: datetime) -> list[KindStats]:
             )
         )
     return result
-
-
-def retry_dead(session: Session, *, now: datetime, kind: str | None = None) -> list[tuple[str, int]]:
-    """Make dead items due again with a fresh schedule; returns their (kind, entity_id)."""
-    conditions: list[ColumnElement[bool]] = [OutboxItem.dead_at.is_not(None)]
-    if kind is not None:
-        conditions.append(OutboxItem.kind == kind)
-    revived = session.execute(
-        update(OutboxItem)
-        .where(*conditions)
-        .values(dead_at=None, completed_at=None, attempts=0, available_at=now, last_error=None)
-        .returning(OutboxItem.kind, OutboxItem.entity_id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    return [(row.kind, row.entity_id) for row in revived]

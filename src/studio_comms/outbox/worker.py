@@ -52,6 +52,10 @@ Recorder = Callable[[Session], Outcome]
 class Handler(Protocol):
     def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder: ...
 
+    def failed(self, session: Session, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
+        """The handler itself crashed (``perform`` or its recorder raised): record what the
+        domain shows, in the transaction that reschedules the item or marks it dead."""
+
 
 @dataclass(frozen=True, slots=True)
 class WorkerConfig:
@@ -86,6 +90,9 @@ class Worker:
 
     def claim(self, limit: int) -> list[ClaimedItem]:
         now = self.clock()
+        with self.database.session(write=False) as session:
+            if not queue.any_due(session, now=now):
+                return []
         with self.database.transaction() as session:
             items = queue.claim(
                 session,
@@ -127,6 +134,9 @@ class Worker:
                 held = queue.hold(session, item.id, self.owner)
                 if held is not None:
                     queue.fail(held, error, retry_at=attempt.retry_at, now=self.clock())
+                    handler = self.handlers.get(item.kind)
+                    if handler is not None:
+                        handler.failed(session, item, attempt, error)
         except Exception:
             # The lease expires and another attempt follows: nothing is lost, only delayed.
             log.exception("outbox item %s: could not record its failure", item.id)
@@ -232,11 +242,13 @@ class _Stats:
         elapsed = time.monotonic() - self._since
         if not force and elapsed < self.INTERVAL:
             return
-        if self.done or self.failed or force:
+        with self._lock:
+            done, failed, dead, max_lag = self.done, self.failed, self.dead, self.max_lag
+            self.done = self.failed = self.dead = 0
+            self.max_lag = 0.0
+            self._since = time.monotonic()
+        if done or failed or force:
             log.info(
                 "outbox: %s done, %s failed (%s dead) in %.0f s; max lag %.1f s",
-                self.done, self.failed, self.dead, elapsed, self.max_lag,
+                done, failed, dead, elapsed, max_lag,
             )  # fmt: skip
-        self.done = self.failed = self.dead = 0
-        self.max_lag = 0.0
-        self._since = time.monotonic()

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from studio_comms.core.schemas import Slice
 from studio_comms.core.slicing import make_slice, parse_offset
+from studio_comms.outbox import queue
 from studio_comms.outbox.queue import ClaimedItem
-from studio_comms.outbox.service import EventType, enqueue_delivery
+from studio_comms.outbox.service import WEBHOOK_KIND, EventType, enqueue_delivery
 from studio_comms.webhooks import repository
 from studio_comms.webhooks.errors import DeliveryPending, WebhookDisabled
 from studio_comms.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -114,9 +115,11 @@ def retry(
     delivery.state = DeliveryState.PENDING.value
     delivery.next_attempt_at = now
     delivery.finished_at = None
-    enqueue_delivery(
-        session, studio_id=studio_id, delivery_id=delivery.id, event_type=delivery.event_type, now=now
-    )
+    # Its own queue entry, made due again: one entry per delivery, whatever is replayed.
+    if not queue.revive(session, kind=WEBHOOK_KIND, entity_id=delivery.id, now=now):
+        enqueue_delivery(
+            session, studio_id=studio_id, delivery_id=delivery.id, event_type=delivery.event_type, now=now
+        )
     return DeliveryQueued(deliveryId=delivery.id, eventUuid=delivery.event_uuid, state=DeliveryState.PENDING)
 
 
@@ -183,7 +186,11 @@ def _read(delivery: WebhookDelivery, attempts: list[WebhookAttempt]) -> Delivery
 
 def reopen(session: Session, delivery_ids: list[int], *, now: datetime) -> None:
     """Dead deliveries whose outbox items an operator made due again (``outbox retry-dead``)."""
-    for delivery in session.scalars(select(WebhookDelivery).where(WebhookDelivery.id.in_(delivery_ids))):
+    for delivery in session.scalars(
+        select(WebhookDelivery).where(
+            WebhookDelivery.id.in_(delivery_ids), WebhookDelivery.state == DeliveryState.DEAD.value
+        )
+    ):
         delivery.state = DeliveryState.PENDING.value
         delivery.next_attempt_at = now
         delivery.finished_at = None

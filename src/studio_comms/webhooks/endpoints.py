@@ -35,7 +35,9 @@ _READ_ERRORS = (400, 401, 403, 404, 429, 500)
 
 
 async def _check_url(ctx: ApiContext, url: str) -> None:
-    """Before the transaction: resolving a host name can take seconds."""
+    """Before the transaction (resolving a host name can take seconds), after the key and scope
+    are checked (nobody without the scope makes us look names up)."""
+    await ctx.authorize()
     allow_private = ctx.runtime.settings.webhook_allow_private_networks
     try:
         await anyio.to_thread.run_sync(lambda: urlsafety.check(url, allow_private=allow_private))

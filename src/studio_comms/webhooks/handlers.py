@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import case, or_, update
 from sqlalchemy.orm import Session
 
 from studio_comms.core.clock import utcnow
@@ -31,6 +31,9 @@ class FanOut:
 
         return record
 
+    def failed(self, session: Session, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
+        """Nothing of the domain shows a fan-out; the outbox row says it all."""
+
 
 class Deliver:
     """``webhook`` items: one signed POST, sent while no transaction is open."""
@@ -41,11 +44,15 @@ class Deliver:
         sender: Sender,
         *,
         disable_after: timedelta,
+        quiet_gap: timedelta,
         wall_clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.database = database
         self.sender = sender
         self.disable_after = disable_after
+        # No failure for longer than the longest retry delay: the endpoint was not failing all
+        # along, it just had nothing to receive; the next failure starts a new window.
+        self.quiet_gap = quiet_gap
         # The signature's timestamp is when the request leaves, by the real clock: receivers
         # compare it with theirs. (Scheduling uses the worker's clock, which tests may fix.)
         self.wall_clock = wall_clock
@@ -59,6 +66,10 @@ class Deliver:
             subscription = session.get(WebhookSubscription, delivery.subscription_id) if delivery else None
         if delivery is None or subscription is None:
             log.warning("webhook delivery %s no longer exists; nothing to send", item.entity_id)
+            return lambda session: Outcome()
+        if delivery.state != DeliveryState.PENDING.value:
+            # Finished already (a copy of its queue entry): sending again would duplicate it.
+            log.warning("webhook delivery %s is %s; not sent again", delivery.id, delivery.state)
             return lambda session: Outcome()
         if subscription.deleted_at is not None or subscription.status != WebhookStatus.ACTIVE.value:
             why = "deleted" if subscription.deleted_at is not None else "disabled"
@@ -79,6 +90,17 @@ class Deliver:
         )
         result = self.sender.post(subscription.url, body, headers)
         return lambda session: self._record(session, delivery.id, subscription.id, attempt, result)
+
+    def failed(self, session: Session, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
+        """The delivery shows the crash too, and is dead when the item is: never PENDING for ever."""
+        delivery = session.get(WebhookDelivery, item.entity_id, with_for_update=True)
+        if delivery is None or delivery.state != DeliveryState.PENDING.value:
+            return
+        delivery.last_error = error[:2000]
+        delivery.next_attempt_at = attempt.retry_at
+        if attempt.retry_at is None:
+            delivery.state = DeliveryState.DEAD.value
+            delivery.finished_at = attempt.now
 
     def _cancel(self, session: Session, delivery_id: int, reason: str, now: datetime) -> Outcome:
         delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
@@ -131,10 +153,11 @@ class Deliver:
         never read-modify-write its row.
         """
         table = WebhookSubscription
+        new_run = or_(table.failing_since.is_(None), table.last_failed_at < now - self.quiet_gap)
         session.execute(
             update(table)
-            .where(table.id == subscription_id, table.failing_since.is_(None))
-            .values(failing_since=now)
+            .where(table.id == subscription_id)
+            .values(failing_since=case((new_run, now), else_=table.failing_since), last_failed_at=now)
             .execution_options(synchronize_session=False)
         )
         disabled = session.execute(

@@ -31,6 +31,8 @@ class WebhookSubscription(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Start of the current run of failed attempts (None after a success): disables after the window.
     failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The latest failed attempt: a quiet spell longer than any retry delay ends the failure run.
+    last_failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     # Deleted subscriptions stay (soft) so their delivery log keeps its subject; the API hides them.
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

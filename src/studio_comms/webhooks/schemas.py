@@ -56,7 +56,8 @@ class WebhookUpdate(BaseModel):
 class WebhookRead(BaseModel):
     webhookId: int = Field(json_schema_extra={"format": "int64"})
     url: str
-    eventTypes: list[str] | None = Field(default=None, description="Absent: every event type")
+    eventTypes: list[str] = Field(description="The event types sent to this endpoint")
+    allEventTypes: bool = Field(description="Subscribed without a filter: event types added later come too")
     description: str | None = None
     status: WebhookStatus
     createdAt: datetime

@@ -11,6 +11,7 @@ from studio_comms.webhooks.models import WebhookSubscription
 from studio_comms.webhooks.schemas import (
     WebhookCreate,
     WebhookCreated,
+    WebhookEventType,
     WebhookRead,
     WebhookSecrets,
     WebhookStatus,
@@ -22,7 +23,8 @@ def read(subscription: WebhookSubscription) -> WebhookRead:
     return WebhookRead(
         webhookId=subscription.id,
         url=subscription.url,
-        eventTypes=subscription.event_types,
+        eventTypes=subscription.event_types or [event.value for event in WebhookEventType],
+        allEventTypes=subscription.event_types is None,
         description=subscription.description,
         status=WebhookStatus(subscription.status),
         createdAt=subscription.created_at,

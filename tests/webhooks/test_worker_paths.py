@@ -1,0 +1,139 @@
+"""The worker's rarer paths: a crashing handler, a lost lease, a replay next to retry-dead."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from studio_comms.background import build_worker
+from studio_comms.db.session import Database
+from studio_comms.outbox import queue
+from studio_comms.outbox import stats as outbox_stats
+from studio_comms.outbox.models import OutboxItem
+from studio_comms.outbox.queue import ClaimedItem
+from studio_comms.outbox.service import EVENT_KIND
+from studio_comms.outbox.worker import AttemptInfo, Outcome, Recorder, Worker, WorkerConfig
+from studio_comms.settings import Settings
+from studio_comms.webhooks import handlers
+from tests.conftest import FixedClock
+from tests.receiver import Receiver
+from tests.webhooks.conftest import dead_delivery, deliveries, later, set_preference, subscribe
+
+
+def _items(db: Database, kind: str) -> list[OutboxItem]:
+    with db.session() as session:
+        return list(session.scalars(select(OutboxItem).where(OutboxItem.kind == kind)))
+
+
+def test_a_crashing_handler_is_retried_and_its_delivery_dies_with_it(
+    api: TestClient,
+    receiver: Receiver,
+    db: Database,
+    clock: FixedClock,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    webhook_id = subscribe(api, receiver.url)["webhookId"]
+    set_preference(api, 1, active=True)
+
+    def broken(**_: object) -> str:
+        raise RuntimeError("envelope exploded")
+
+    monkeypatch.setattr(handlers.signing, "envelope", broken)
+    worker = build_worker(
+        settings.model_copy(update={"webhook_retry_schedule": (60,)}), db, clock=clock, listen=False
+    )
+    try:
+        worker.drain()
+        [item] = _items(db, "webhook")
+        assert (item.attempts, item.completed_at, item.lease_owner) == (1, None, None)
+        assert item.last_error == "RuntimeError: envelope exploded"
+        assert 54 <= (item.available_at - clock.now).total_seconds() <= 66
+        [delivery] = deliveries(api, webhook_id)
+        assert (delivery["state"], delivery["error"]) == ("PENDING", "RuntimeError: envelope exploded")
+
+        later(clock, worker, 70)  # the last attempt crashes too
+    finally:
+        worker.close()
+    [item] = _items(db, "webhook")
+    assert item.dead_at is not None
+    [delivery] = deliveries(api, webhook_id)
+    assert delivery["state"] == "DEAD"  # never PENDING for ever
+    assert receiver.requests == []
+
+
+class _TakenOver:
+    """Another worker takes the item over while this one is still working on it."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder:
+        with self.db.transaction() as session:
+            session.execute(
+                update(OutboxItem).where(OutboxItem.id == item.id).values(lease_owner="other-worker")
+            )
+        return lambda session: Outcome()
+
+    def failed(self, *args: object) -> None:
+        raise AssertionError("not a crash")
+
+
+def test_a_worker_that_lost_its_lease_records_nothing(
+    api: TestClient, db: Database, clock: FixedClock
+) -> None:
+    set_preference(api, 1, active=True)
+    worker = Worker(db, {EVENT_KIND: _TakenOver(db)}, WorkerConfig(retry_schedule=(5,)), clock=clock)
+    assert worker.drain(limit=1) == 1
+    [item] = _items(db, EVENT_KIND)
+    assert item.lease_owner == "other-worker"  # the new holder's lease stands
+    assert item.completed_at is None
+
+
+def test_an_expired_lease_is_claimed_again(api: TestClient, db: Database, clock: FixedClock) -> None:
+    set_preference(api, 1, active=True)
+    with db.transaction() as session:
+        [first] = queue.claim(
+            session,
+            owner="dead-worker",
+            now=clock.now,
+            lease_until=clock.now + timedelta(seconds=30),
+            limit=5,
+        )
+        assert queue.claim(session, owner="w2", now=clock.now, lease_until=clock.now, limit=5) == []
+        later_now = clock.now + timedelta(seconds=31)
+        [again] = queue.claim(
+            session, owner="w2", now=later_now, lease_until=later_now + timedelta(seconds=30), limit=5
+        )
+    assert again.id == first.id
+    assert again.attempts == 2
+
+
+def test_replay_reuses_the_queue_entry_so_retry_dead_cannot_send_twice(
+    api: TestClient, receiver: Receiver, worker: Worker, clock: FixedClock, db: Database
+) -> None:
+    webhook_id = dead_delivery(api, receiver, worker, clock)
+    [delivery] = deliveries(api, webhook_id)
+
+    receiver.always_fail = False
+    replay = api.post(f"/v1/webhooks/{webhook_id}/deliveries/{delivery['deliveryId']}/retry")
+    assert replay.status_code == 202
+    assert len(_items(db, "webhook")) == 1  # the same row, due again
+    with db.transaction() as session:
+        assert queue.retry_dead(session, now=clock.now) == []  # nothing dead left to revive
+    worker.drain()
+    assert len(receiver.successes()) == 1
+    assert deliveries(api, webhook_id)[0]["state"] == "SUCCEEDED"
+
+
+def test_stats_tell_how_long_the_oldest_due_item_has_waited(
+    api: TestClient, db: Database, clock: FixedClock
+) -> None:
+    set_preference(api, 1, active=True)
+    clock.now += timedelta(seconds=90)
+    with db.session() as session:
+        [event] = outbox_stats.stats(session, now=clock.now)
+    assert (event.kind, event.pending, event.oldest_due_seconds) == ("event", 1, 90.0)
