@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from studio_comms.background import build_worker
+from studio_comms.background import build_worker, worker_engine
 from studio_comms.core.clock import utcnow
 from studio_comms.db.engine import make_engine
 from studio_comms.db.migrate import upgrade
@@ -39,7 +39,7 @@ def worker() -> None:
     settings = Settings()
     upgrade(settings.database_url)
     configure_logging()
-    engine = make_engine(settings.database_url, pool_size=settings.worker_concurrency + 2)
+    engine = worker_engine(settings)
     running = build_worker(settings, Database(engine))
     stop = threading.Event()
 

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
+from sqlalchemy import Engine
 from standardwebhooks.webhooks import Webhook
 
+from tests.cleanup import purge_studios
 from tests.receiver import Receiver
 from tests.test_serve import STUDIO_COMMS, free_port, wait_until_live
 
 ADMIN = {"Authorization": "Bearer serve-admin"}
 
 
-def _serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], str, Path]:
+def _serve(
+    tmp_path: Path, *args: str, database_url: str | None = None
+) -> tuple[subprocess.Popen[bytes], str, Path]:
     port = free_port()
     env = {
         **os.environ,
-        "STUDIO_COMMS_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "STUDIO_COMMS_DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'serve.db'}",
         "STUDIO_COMMS_VAR_DIR": str(tmp_path / "var"),
         "STUDIO_COMMS_ADMIN_TOKEN": "serve-admin",
         "STUDIO_COMMS_WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
@@ -40,8 +46,12 @@ def _serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], str, Pa
     return process, base, log
 
 
-def _setup(base: str, receiver: Receiver) -> tuple[httpx.Client, dict[str, str]]:
+def _setup(
+    base: str, receiver: Receiver, studios: list[int] | None = None
+) -> tuple[httpx.Client, dict[str, str]]:
     studio = httpx.post(f"{base}/admin/v1/studios", json={"name": "Served"}, headers=ADMIN).json()["studioId"]
+    if studios is not None:
+        studios.append(studio)
     key = httpx.post(
         f"{base}/admin/v1/studios/{studio}/api-keys",
         json={"name": "k", "scopes": ["COMMUNICATION_PREFERENCES_WRITE", "WEBHOOKS_MANAGE"]},
@@ -72,10 +82,20 @@ def _stop(process: subprocess.Popen[bytes]) -> int:
         raise
 
 
-def test_serve_delivers_webhooks_with_its_embedded_worker(tmp_path: Path, receiver: Receiver) -> None:
-    process, base, log = _serve(tmp_path)
+@pytest.fixture
+def served_studios(engine: Engine) -> Iterator[list[int]]:
+    studios: list[int] = []
+    yield studios
+    purge_studios(engine, studios)
+
+
+def test_serve_delivers_webhooks_with_its_embedded_worker(
+    tmp_path: Path, receiver: Receiver, database_url: str, served_studios: list[int]
+) -> None:
+    """On this run's database: SQLite shares the API's pool, PostgreSQL gets the worker its own."""
+    process, base, log = _serve(tmp_path, database_url=database_url)
     try:
-        api, created = _setup(base, receiver)
+        api, created = _setup(base, receiver, served_studios)
         [request] = receiver.wait_for(1, timeout=15)
         assert request.json["entityId"] == 7
         assert Webhook(created["signingSecret"]).verify(request.body, request.headers) == request.json
