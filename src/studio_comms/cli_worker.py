@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from datetime import timedelta
 from types import FrameType
 from typing import Annotated
 
@@ -88,3 +89,18 @@ def retry_dead(
     finally:
         engine.dispose()
     console.print(f"{len(revived)} dead items are due again.")
+
+
+@outbox_app.command("purge")
+def purge(
+    older_than_days: Annotated[float, typer.Option(min=0, help="Keep items finished more recently")] = 7,
+) -> None:
+    """Delete items that finished successfully before the given age (dead ones stay)."""
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with Database(engine).transaction() as session:
+            purged = queue.purge_done(session, before=utcnow() - timedelta(days=older_than_days))
+    finally:
+        engine.dispose()
+    console.print(f"{purged} finished items deleted.")

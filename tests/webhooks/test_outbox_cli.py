@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, update
 from typer.testing import CliRunner
 
 from studio_comms.background import build_worker
 from studio_comms.cli import app as cli
 from studio_comms.db.session import Database
+from studio_comms.outbox.models import OutboxItem
 from studio_comms.settings import Settings
 from tests.conftest import FixedClock
 from tests.factories import World
@@ -55,3 +58,42 @@ def test_stats_show_dead_items_and_retry_dead_revives_them(
         "webhook", "1", "0", "0", "0",
     ]  # fmt: skip
     assert "0 dead items" in runner.invoke(cli, ["outbox", "retry-dead"]).output
+
+
+def test_purge_deletes_only_items_finished_long_enough_ago(
+    live: tuple[FastAPI, World],
+    engine: Engine,
+    database_url: str,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, world = live
+    subscribe_committed(engine, world.studio_a, "http://127.0.0.1:9/down")
+    enqueue_committed(engine, world.studio_a, 1)
+    worker = build_worker(
+        settings.model_copy(update={"webhook_retry_schedule": ()}), Database(engine), listen=False
+    )
+    try:
+        assert worker.drain() == 2  # the event is done, its delivery dead
+    finally:
+        worker.close()
+    with Database(engine).transaction() as session:
+        eight_days_ago = datetime.now(UTC) - timedelta(days=8)
+        session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.studio_id == world.studio_a)
+            .values(completed_at=eight_days_ago)
+        )
+    enqueue_committed(engine, world.studio_a, 1)  # still pending: never purged
+    monkeypatch.setenv("STUDIO_COMMS_DATABASE_URL", database_url)
+
+    result = CliRunner().invoke(cli, ["outbox", "purge", "--older-than-days", "7"])
+    assert result.exit_code == 0, result.output
+    assert "1 finished items deleted." in result.output
+    with Database(engine).session(write=False) as session:
+        left = session.execute(
+            select(OutboxItem.kind, OutboxItem.dead_at.is_not(None)).where(
+                OutboxItem.studio_id == world.studio_a
+            )
+        ).all()
+    assert sorted(left) == [("event", False), ("webhook", True)]  # the pending event, the dead delivery

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -157,3 +157,16 @@ def retry_dead(session: Session, *, now: datetime, kind: str | None = None) -> l
         .execution_options(synchronize_session=False)
     ).all()
     return [(row.kind, row.entity_id) for row in revived]
+
+
+def purge_done(session: Session, *, before: datetime) -> int:
+    """Delete items that finished successfully before ``before``; returns how many.
+
+    Dead items stay (an operator may revive them); webhook deliveries keep their own log rows.
+    """
+    deleted: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # DELETE gives a CursorResult
+        delete(OutboxItem)
+        .where(OutboxItem.completed_at < before, OutboxItem.dead_at.is_(None))
+        .execution_options(synchronize_session=False)
+    )
+    return deleted.rowcount
