@@ -24,6 +24,18 @@ def _row(output: str, kind: str) -> list[str]:
     return [cell.strip() for cell in line.split("│")[1:6]]
 
 
+def _done_event_and_dead_delivery(engine: Engine, studio_id: int, settings: Settings) -> None:
+    """One committed event, fanned out to a receiver that is down; no retries, so it is dead."""
+    subscribe_committed(engine, studio_id, "http://127.0.0.1:9/down")
+    enqueue_committed(engine, studio_id, 1)
+    no_retries = settings.model_copy(update={"webhook_retry_schedule": ()})
+    worker = build_worker(no_retries, Database(engine), listen=False)
+    try:
+        assert worker.drain() == 2
+    finally:
+        worker.close()
+
+
 def test_stats_show_dead_items_and_retry_dead_revives_them(
     live: tuple[FastAPI, World],
     engine: Engine,
@@ -33,16 +45,7 @@ def test_stats_show_dead_items_and_retry_dead_revives_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _, world = live
-    subscribe_committed(engine, world.studio_a, "http://127.0.0.1:9/down")
-    enqueue_committed(engine, world.studio_a, 1)
-    # No retries: the first failure is final.
-    worker = build_worker(
-        settings.model_copy(update={"webhook_retry_schedule": ()}), Database(engine), listen=False
-    )
-    try:
-        assert worker.drain() == 2
-    finally:
-        worker.close()
+    _done_event_and_dead_delivery(engine, world.studio_a, settings)
     monkeypatch.setenv("STUDIO_COMMS_DATABASE_URL", database_url)
     runner = CliRunner()
 
@@ -68,15 +71,7 @@ def test_purge_deletes_only_items_finished_long_enough_ago(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _, world = live
-    subscribe_committed(engine, world.studio_a, "http://127.0.0.1:9/down")
-    enqueue_committed(engine, world.studio_a, 1)
-    worker = build_worker(
-        settings.model_copy(update={"webhook_retry_schedule": ()}), Database(engine), listen=False
-    )
-    try:
-        assert worker.drain() == 2  # the event is done, its delivery dead
-    finally:
-        worker.close()
+    _done_event_and_dead_delivery(engine, world.studio_a, settings)
     with Database(engine).transaction() as session:
         eight_days_ago = datetime.now(UTC) - timedelta(days=8)
         session.execute(
