@@ -108,6 +108,29 @@ def test_erasure_revokes_every_link_even_after_the_block_is_lifted(
     assert effective(api)["NEWSLETTER:EMAIL"] is False
 
 
+def test_an_operator_can_revoke_a_customers_links(api: TestClient, admin: TestClient, world: World) -> None:
+    path = preference_link(api)
+    unsubscribe = unsubscribe_link(api, "NEWSLETTER", "EMAIL")
+    other = preference_link(api, customer=2)
+    revoke = f"/admin/v1/studios/{world.studio_a}/customers/1/revoke-links"
+    response = admin.post(revoke)
+    assert response.status_code == 204, response.text
+    _friendly(api.get(path, headers={"Accept-Language": "en"}), 410, "This link is no longer valid")
+    assert api.post(unsubscribe, data={"List-Unsubscribe": "One-Click"}).status_code == 410
+    assert api.get(other).status_code == 200  # only this customer's links
+    assert api.get(preference_link(api)).status_code == 200  # links issued afterwards work
+    assert history(api) == []
+
+
+def test_revoking_links_of_unknown_customers_or_studios_is_404(
+    api: TestClient, admin: TestClient, world: World
+) -> None:
+    missing = admin.post(f"/admin/v1/studios/{world.studio_a}/customers/999/revoke-links")
+    assert (missing.status_code, missing.json()["errorCode"]) == (404, "CUSTOMER_NOT_FOUND")
+    assert admin.post(f"/admin/v1/studios/{2**62}/customers/1/revoke-links").status_code == 404
+    assert api.post(f"/admin/v1/studios/{world.studio_a}/customers/1/revoke-links").status_code == 401
+
+
 def test_other_blocks_do_not_revoke_links(api: TestClient, admin: TestClient, world: World) -> None:
     path = preference_link(api, language="en")
     suppression = f"/admin/v1/studios/{world.studio_a}/customers/1/suppressions/TEXT_MESSAGE"

@@ -40,3 +40,14 @@ async def put_customer(
 @router.get("/{customerId}", response_model=CustomerRead, responses=error_responses(400, 401, 404))
 async def get_customer(studioId: StudioId, customerId: CustomerId, ctx: Operator) -> Response:
     return await ctx.run(lambda session: service.get_customer(session, studioId, customerId))
+
+
+@router.post("/{customerId}/revoke-links", status_code=204, responses=error_responses(400, 401, 404))
+async def revoke_member_links(studioId: StudioId, customerId: CustomerId, ctx: Operator) -> Response:
+    """Invalidate the customer's signed member links (preference center, unsubscribe) issued so far."""
+
+    def work(session: Session) -> Reply:
+        service.revoke_links(session, studioId, customerId)
+        return Reply(None, 204)
+
+    return await ctx.run(work)

@@ -39,6 +39,15 @@ def get_customer(session: Session, studio_id: int, customer_id: int) -> Customer
     return _to_wire(customer)
 
 
+def revoke_links(session: Session, studio_id: int, customer_id: int) -> None:
+    """Every preference-center and unsubscribe link issued to the customer so far stops working
+    (a lost phone, a forwarded e-mail); links issued afterwards work."""
+    require_studio(session, studio_id)
+    repository = CustomersRepository(session, studio_id)
+    repository.require(customer_id, lock=True)
+    repository.revoke_links(customer_id)
+
+
 def _to_wire(customer: Customer) -> CustomerRead:
     return CustomerRead(
         customerId=customer.customer_id,
