@@ -37,8 +37,10 @@ class Receiver:
     failure_status: int = 500
     always_fail: bool = False
     delay_seconds: float = 0.0
-    # Requests whose handling began (answered or not yet).
+    # Requests whose handling began (answered or not yet), and the most handled at once.
     started: int = 0
+    in_flight: int = 0
+    most_at_once: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self) -> int:
@@ -75,8 +77,12 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length).decode()
             with receiver.lock:
                 receiver.started += 1
+                receiver.in_flight += 1
+                receiver.most_at_once = max(receiver.most_at_once, receiver.in_flight)
             if receiver.delay_seconds:
                 time.sleep(receiver.delay_seconds)
+            with receiver.lock:
+                receiver.in_flight -= 1
             status = receiver.answer()
             headers = {key.lower(): value for key, value in self.headers.items()}
             headers["x-test-answer"] = str(status)

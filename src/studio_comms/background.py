@@ -51,6 +51,7 @@ def build_worker(
                 seconds=max(settings.webhook_retry_schedule, default=0) * (1 + JITTER)
                 + settings.worker_lease_seconds
             ),
+            per_endpoint=settings.webhook_max_in_flight_per_endpoint,
         ),
     }
     config = WorkerConfig(

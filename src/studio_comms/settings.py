@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     # Certificates of receivers are checked against the system's CAs, or this bundle (a private CA).
     webhook_ca_bundle: Path | None = None
+    # Deliveries to one subscription a worker sends at the same time; the rest wait their turn,
+    # so one slow endpoint cannot occupy every worker thread.
+    webhook_max_in_flight_per_endpoint: int = Field(default=2, ge=1, le=64)
     # A subscription whose deliveries have all failed for this long is disabled.
     webhook_disable_after_seconds: int = Field(default=5 * 24 * 3600, ge=60)
 

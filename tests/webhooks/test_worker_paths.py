@@ -137,3 +137,30 @@ def test_stats_tell_how_long_the_oldest_due_item_has_waited(
     with db.session() as session:
         [event] = outbox_stats.stats(session, now=clock.now)
     assert (event.kind, event.pending, event.oldest_due_seconds) == ("event", 1, 90.0)
+
+
+class _Busy:
+    def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder:
+        return lambda session: Outcome(defer_seconds=5)
+
+    def failed(self, *args: object) -> None:
+        raise AssertionError("not a crash")
+
+
+def test_a_deferred_item_comes_back_later_without_using_an_attempt(
+    api: TestClient, db: Database, clock: FixedClock
+) -> None:
+    set_preference(api, 1, active=True)
+    worker = Worker(db, {EVENT_KIND: _Busy()}, WorkerConfig(retry_schedule=(5,)), clock=clock)
+    assert worker.drain(limit=1) == 1
+    [item] = _items(db, EVENT_KIND)
+    assert (item.attempts, item.completed_at, item.lease_owner, item.last_error) == (0, None, None, None)
+    assert item.available_at == clock.now + timedelta(seconds=5)
+    assert worker.drain() == 0  # not due yet
+
+
+def test_endpoint_slots_give_each_subscription_its_share() -> None:
+    slots = handlers.EndpointSlots(2)
+    assert [slots.take(1), slots.take(1), slots.take(1), slots.take(2)] == [True, True, False, True]
+    slots.give_back(1)
+    assert slots.take(1) is True

@@ -1,19 +1,28 @@
-"""Real worker processes on committed data: crashes lose nothing, several workers share the work."""
+"""Real workers on committed data: crashes lose nothing, several workers share the work, a slow
+endpoint does not hold up another."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine, select
 
+from studio_comms.background import build_worker
 from studio_comms.db.session import Database
 from studio_comms.outbox.models import OutboxItem
+from studio_comms.outbox.service import EventType, enqueue
+from studio_comms.settings import Settings
+from studio_comms.webhooks import service as webhooks
+from studio_comms.webhooks.schemas import WebhookCreate
 from tests.factories import World
-from tests.receiver import Receiver
+from tests.receiver import Receiver, running_receiver
 from tests.webhooks.processes import (
     WorkerProcess,
     enqueue_committed,
@@ -130,8 +139,6 @@ def test_listen_notify_wakes_an_idle_worker_at_once(
     tmp_path: Path,
     workers: list[WorkerProcess],
 ) -> None:
-    import time
-
     # Polling once a second: without a notification an event waits 0.5 s on average.
     workers.append(start_worker(database_url, tmp_path, "worker", worker_poll_seconds="1.0"))
     enqueue_committed(engine, studio, 1)
@@ -144,3 +151,51 @@ def test_listen_notify_wakes_an_idle_worker_at_once(
         receiver.wait_for(sent)
         latencies.append(time.monotonic() - started)
     assert max(latencies) < 0.4, latencies
+
+
+def test_a_slow_endpoints_backlog_does_not_hold_up_another_endpoint(
+    live: tuple[FastAPI, World], engine: Engine, settings: Settings, receiver: Receiver
+) -> None:
+    """A worker (8 threads) meets 16 deliveries to an endpoint answering in 1 s, then one to a
+    fast endpoint: the slow one gets 2 threads at a time, the fast delivery does not wait."""
+    studio_id = live[1].studio_a
+    receiver.delay_seconds = 1.0
+    with running_receiver() as fast:
+        now = datetime.now(UTC)
+        with Database(engine).transaction() as session:
+            slow_only = {"url": receiver.url, "eventTypes": ["COMMUNICATION_CREATED"]}
+            fast_only = {"url": fast.url, "eventTypes": ["CUSTOMER_COMMUNICATION_PREFERENCES_UPDATED"]}
+            webhooks.create(session, studio_id, WebhookCreate.model_validate(slow_only), now=now)
+            webhooks.create(session, studio_id, WebhookCreate.model_validate(fast_only), now=now)
+            for number in range(1, 17):
+                enqueue(
+                    session,
+                    studio_id=studio_id,
+                    event_type=EventType.COMMUNICATION_CREATED,
+                    entity_id=number,
+                    now=now,
+                )
+        worker = build_worker(settings.model_copy(update={"worker_poll_seconds": 0.05}), Database(engine))
+        stop = threading.Event()
+        running = threading.Thread(target=worker.run, args=(stop,))
+        running.start()
+        try:
+            wait_until(lambda: receiver.started >= 2, 10, "the slow endpoint is busy")
+            with Database(engine).transaction() as session:
+                enqueue(
+                    session,
+                    studio_id=studio_id,
+                    event_type=EventType.CUSTOMER_COMMUNICATION_PREFERENCES_UPDATED,
+                    entity_id=1,
+                    now=datetime.now(UTC),
+                )
+            queued = time.monotonic()
+            fast.wait_for(1, timeout=10)
+            waited = time.monotonic() - queued
+            wait_until(lambda: len(receiver.requests) >= 16, 30, "every slow delivery")
+        finally:
+            stop.set()
+            running.join(30)
+            worker.close()
+    assert waited < 0.9, f"the fast endpoint waited {waited:.2f} s behind the slow one"
+    assert receiver.most_at_once == 2  # webhook_max_in_flight_per_endpoint

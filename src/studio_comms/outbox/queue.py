@@ -105,6 +105,14 @@ def complete(item: OutboxItem, now: datetime) -> None:
     item.last_error = None
 
 
+def defer(item: OutboxItem, *, until: datetime) -> None:
+    """Put the item back untried: its claim did not count as an attempt."""
+    item.attempts -= 1
+    item.available_at = until
+    item.lease_owner = None
+    item.lease_expires_at = None
+
+
 def fail(item: OutboxItem, error: str, *, retry_at: datetime | None, now: datetime) -> None:
     """Schedule the next attempt, or give up (``retry_at`` None): the item is dead."""
     item.last_error = error[:2000]

@@ -33,10 +33,12 @@ log = logging.getLogger("studio_comms.worker")
 @dataclass(frozen=True, slots=True)
 class Outcome:
     error: str | None = None
+    # Not tried: run the item again after this many seconds, without counting an attempt.
+    defer_seconds: float | None = None
 
     @property
     def ok(self) -> bool:
-        return self.error is None
+        return self.error is None and self.defer_seconds is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,9 @@ class Worker:
                     log.warning("outbox item %s: lease lost before its result was recorded", item.id)
                     return
                 outcome = record(session)
+                if outcome.defer_seconds is not None:
+                    queue.defer(held, until=self.clock() + timedelta(seconds=outcome.defer_seconds))
+                    return
                 if outcome.ok:
                     queue.complete(held, self.clock())
                 else:

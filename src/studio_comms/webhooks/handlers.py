@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -35,6 +36,34 @@ class FanOut:
         """Nothing of the domain shows a fan-out; the outbox row says it all."""
 
 
+# How long a delivery whose endpoint is busy waits before it is claimed again.
+DEFER_SECONDS = 1.0
+
+
+class EndpointSlots:
+    """Deliveries in flight per subscription in this process, up to a limit each."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._busy: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def take(self, subscription_id: int) -> bool:
+        with self._lock:
+            if self._busy.get(subscription_id, 0) >= self.limit:
+                return False
+            self._busy[subscription_id] = self._busy.get(subscription_id, 0) + 1
+            return True
+
+    def give_back(self, subscription_id: int) -> None:
+        with self._lock:
+            left = self._busy[subscription_id] - 1
+            if left:
+                self._busy[subscription_id] = left
+            else:
+                del self._busy[subscription_id]
+
+
 class Deliver:
     """``webhook`` items: one signed POST, sent while no transaction is open."""
 
@@ -45,10 +74,12 @@ class Deliver:
         *,
         disable_after: timedelta,
         quiet_gap: timedelta,
+        per_endpoint: int = 2,
         wall_clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.database = database
         self.sender = sender
+        self.slots = EndpointSlots(per_endpoint)
         self.disable_after = disable_after
         # No failure for longer than the longest retry delay: the endpoint was not failing all
         # along, it just had nothing to receive; the next failure starts a new window.
@@ -88,7 +119,14 @@ class Deliver:
             body=body,
             sent_at=self.wall_clock(),
         )
-        result = self.sender.post(subscription.url, body, headers)
+        if not self.slots.take(subscription.id):
+            # The endpoint already has its share of this worker's threads busy: try it again a
+            # moment later, so a slow endpoint's backlog cannot occupy every thread.
+            return lambda session: Outcome(defer_seconds=DEFER_SECONDS)
+        try:
+            result = self.sender.post(subscription.url, body, headers)
+        finally:
+            self.slots.give_back(subscription.id)
         return lambda session: self._record(session, delivery.id, subscription.id, attempt, result)
 
     def failed(self, session: Session, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
