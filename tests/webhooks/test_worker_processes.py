@@ -175,7 +175,10 @@ def test_a_slow_endpoints_backlog_does_not_hold_up_another_endpoint(
                     entity_id=number,
                     now=now,
                 )
-        worker = build_worker(settings.model_copy(update={"worker_poll_seconds": 0.05}), Database(engine))
+        worker = build_worker(
+            settings.model_copy(update={"worker_poll_seconds": 0.05, "webhook_timeout_seconds": 5.0}),
+            Database(engine),
+        )
         stop = threading.Event()
         running = threading.Thread(target=worker.run, args=(stop,))
         running.start()
