@@ -6,11 +6,9 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-
-from sqlalchemy import Engine
+from typing import Any
 
 from studio_comms.core.clock import utcnow
-from studio_comms.db.engine import make_engine
 from studio_comms.db.session import Database
 from studio_comms.outbox.backoff import JITTER
 from studio_comms.outbox.service import EVENT_KIND, WEBHOOK_KIND
@@ -23,14 +21,14 @@ from studio_comms.webhooks.sender import Sender
 log = logging.getLogger("studio_comms.worker")
 
 
-def worker_engine(settings: Settings) -> Engine:
+def worker_engine_options(settings: Settings) -> dict[str, Any]:
     """Connections for a worker: one per concurrent item, plus claiming and waking.
 
     Without the pool's ping before each checkout (measured: ~8 % of a delivery's CPU on
     PostgreSQL): a connection that died fails its item's transaction, SQLAlchemy discards it,
     and the item runs again, so nothing is lost.
     """
-    return make_engine(settings.database_url, pool_size=settings.worker_concurrency + 2, pool_pre_ping=False)
+    return {"pool_size": settings.worker_concurrency + 2, "pool_pre_ping": False}
 
 
 def build_worker(

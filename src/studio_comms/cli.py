@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -29,9 +28,8 @@ from studio_comms.core.messages import render
 from studio_comms.core.openapi import CANONICAL_ID, INT64_MAX
 from studio_comms.customers.schemas import CustomerUpsert
 from studio_comms.customers.service import upsert_customer
-from studio_comms.db.engine import make_engine
 from studio_comms.db.migrate import upgrade
-from studio_comms.db.session import Database
+from studio_comms.db.session import Database, open_database
 from studio_comms.demo import ensure_demo, preference_center_url
 from studio_comms.main import create_app
 from studio_comms.preferences.schemas import CommunicationPreference
@@ -54,13 +52,8 @@ console = Console()
 StudioOption = Annotated[int, typer.Option("--studio", min=1, help="Studio id")]
 
 
-@contextmanager
-def _database(settings: Settings | None = None) -> Iterator[Database]:
-    engine = make_engine((settings or Settings()).database_url)
-    try:
-        yield Database(engine)
-    finally:
-        engine.dispose()
+def _database(settings: Settings | None = None) -> AbstractContextManager[Database]:
+    return open_database((settings or Settings()).database_url)
 
 
 def _fail(error: AppError) -> NoReturn:

@@ -13,11 +13,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from studio_comms.background import build_worker, worker_engine
+from studio_comms.background import build_worker, worker_engine_options
 from studio_comms.core.clock import utcnow
-from studio_comms.db.engine import make_engine
 from studio_comms.db.migrate import upgrade
-from studio_comms.db.session import Database
+from studio_comms.db.session import open_database
 from studio_comms.outbox import queue
 from studio_comms.outbox import stats as outbox_stats
 from studio_comms.outbox.service import WEBHOOK_KIND
@@ -40,8 +39,6 @@ def worker() -> None:
     settings = Settings()
     upgrade(settings.database_url)
     configure_logging()
-    engine = worker_engine(settings)
-    running = build_worker(settings, Database(engine))
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -50,23 +47,19 @@ def worker() -> None:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    try:
-        running.run(stop)
-    finally:
-        running.close()
-        engine.dispose()
+    with open_database(settings.database_url, **worker_engine_options(settings)) as database:
+        running = build_worker(settings, database)
+        try:
+            running.run(stop)
+        finally:
+            running.close()
 
 
 @outbox_app.command("stats")
 def stats() -> None:
     """Pending, leased, dead and done items per kind, and how long the oldest due one waits."""
-    settings = Settings()
-    engine = make_engine(settings.database_url)
-    try:
-        with Database(engine).transaction(write=False) as session:
-            rows = outbox_stats.stats(session, now=utcnow())
-    finally:
-        engine.dispose()
+    with open_database(Settings().database_url) as database, database.transaction(write=False) as session:
+        rows = outbox_stats.stats(session, now=utcnow())
     table = Table("kind", "pending", "leased", "dead", "done", "oldest due (s)")
     for row in rows:
         oldest = "-" if row.oldest_due_seconds is None else f"{row.oldest_due_seconds:.1f}"
@@ -79,15 +72,10 @@ def retry_dead(
     kind: Annotated[str | None, typer.Option(help="Only items of this kind (event, webhook)")] = None,
 ) -> None:
     """Make dead items due again, with a fresh retry schedule."""
-    settings = Settings()
-    engine = make_engine(settings.database_url)
     now = utcnow()
-    try:
-        with Database(engine).transaction() as session:
-            revived = queue.retry_dead(session, now=now, kind=kind)
-            reopen(session, [entity for item_kind, entity in revived if item_kind == WEBHOOK_KIND], now=now)
-    finally:
-        engine.dispose()
+    with open_database(Settings().database_url) as database, database.transaction() as session:
+        revived = queue.retry_dead(session, now=now, kind=kind)
+        reopen(session, [entity for item_kind, entity in revived if item_kind == WEBHOOK_KIND], now=now)
     console.print(f"{len(revived)} dead items are due again.")
 
 
@@ -96,11 +84,6 @@ def purge(
     older_than_days: Annotated[float, typer.Option(min=0, help="Keep items finished more recently")] = 7,
 ) -> None:
     """Delete items that finished successfully before the given age (dead ones stay)."""
-    settings = Settings()
-    engine = make_engine(settings.database_url)
-    try:
-        with Database(engine).transaction() as session:
-            purged = queue.purge_done(session, before=utcnow() - timedelta(days=older_than_days))
-    finally:
-        engine.dispose()
+    with open_database(Settings().database_url) as database, database.transaction() as session:
+        purged = queue.purge_done(session, before=utcnow() - timedelta(days=older_than_days))
     console.print(f"{purged} finished items deleted.")

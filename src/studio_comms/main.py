@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from studio_comms import __version__
 from studio_comms.apikeys import endpoints as apikeys_endpoints
-from studio_comms.background import EmbeddedWorker, build_worker, worker_engine
+from studio_comms.background import EmbeddedWorker, build_worker, worker_engine_options
 from studio_comms.communications import endpoints as communications_endpoints
 from studio_comms.core import handlers
 from studio_comms.core.clock import utcnow
@@ -107,5 +107,5 @@ def _embedded_worker(settings: Settings, database: Database, clock: Callable[[],
     theirs. On SQLite it shares the requests' Database: one process, one queue for the write lock."""
     if database.engine.dialect.name == "sqlite":
         return EmbeddedWorker(build_worker(settings, database, clock=clock))
-    engine = worker_engine(settings)
+    engine = make_engine(settings.database_url, **worker_engine_options(settings))
     return EmbeddedWorker(build_worker(settings, Database(engine), clock=clock), dispose=engine.dispose)

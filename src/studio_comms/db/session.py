@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from studio_comms.db.engine import SQLITE_BEGIN_OPTION
+from studio_comms.db.engine import SQLITE_BEGIN_OPTION, make_engine
 from studio_comms.db.rawsql import RawConnection
 
 
@@ -64,6 +65,16 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+
+@contextmanager
+def open_database(url: str, **engine_options: Any) -> Iterator[Database]:
+    """A Database on an engine of its own, disposed at the end (CLI commands, worker processes)."""
+    engine = make_engine(url, **engine_options)
+    try:
+        yield Database(engine)
+    finally:
+        engine.dispose()
 
 
 class ConnectionBoundDatabase(Database):
