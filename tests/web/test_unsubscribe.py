@@ -155,3 +155,13 @@ def test_a_channel_no_longer_offered_needs_no_unsubscribe(
     assert response.status_code == 200
     assert "You are unsubscribed" in response.text
     assert len(history(api)) == 1
+
+
+def test_an_oversized_body_is_refused_without_unsubscribing(api: TestClient) -> None:
+    path = _opted_in(api)
+    padding = b"&x=" + b"a" * (20 * 1024)  # past the 16 KiB a form may have
+    response = api.post(path, content=ONE_CLICK + padding, headers=FORM)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    assert effective(api)["NEWSLETTER:EMAIL"] is True
+    assert [entry["source"] for entry in history(api)] == ["API_KEY"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from starlette.requests import HTTPConnection
+
 
 class ChangeSource(StrEnum):
     API_KEY = "API_KEY"
@@ -22,3 +24,23 @@ class Audit:
     user_agent: str | None = None
     # The version of the texts a member saw when changing preferences on our pages (consent proof).
     text_version: str | None = None
+
+
+def audit_of(
+    request: HTTPConnection,
+    *,
+    source: ChangeSource,
+    actor: str,
+    request_id: str | None,
+    text_version: str | None = None,
+) -> Audit:
+    """An audit with the client's address and user agent, as the request gives them."""
+    client = request.client
+    return Audit(
+        source=source,
+        actor=actor,
+        request_id=request_id,
+        ip_address=client.host if client else None,
+        user_agent=(request.headers.get("user-agent") or "")[:512] or None,
+        text_version=text_version,
+    )

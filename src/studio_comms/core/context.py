@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from studio_comms.apikeys.service import authenticate
-from studio_comms.core.audit import Audit, ChangeSource
+from studio_comms.core.audit import Audit, ChangeSource, audit_of
 from studio_comms.core.auth import Principal, Scope
 from studio_comms.core.errors import (
     AdminUnauthenticated,
@@ -109,14 +109,12 @@ class ApiContext(RequestContext):
         return self.idempotency_key or self.request_id
 
     def audit(self, principal: Principal) -> Audit:
-        client = self.request.client
-        return Audit(
+        return audit_of(
+            self.request,
             source=ChangeSource.API_KEY,
             actor=principal.actor,
             # The client's own idempotency key is the id it can find the change by.
             request_id=self.idempotency_key or self.request_id,
-            ip_address=client.host if client else None,
-            user_agent=(self.request.headers.get("user-agent") or "")[:512] or None,
         )
 
     async def run_read(self, work: Callable[[RawConnection, Principal], Any]) -> Response:

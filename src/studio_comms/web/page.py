@@ -16,7 +16,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from studio_comms.core.audit import Audit, ChangeSource
+from studio_comms.core.audit import Audit, ChangeSource, audit_of
 from studio_comms.core.requestid import request_id_of
 from studio_comms.core.runtime import Runtime
 from studio_comms.web.links import LinkRevoked
@@ -73,13 +73,11 @@ class Page:
             return work(session)
 
     def audit(self, source: ChangeSource, claims: LinkClaims, text_version: str) -> Audit:
-        client = self.request.client
-        return Audit(
+        return audit_of(
+            self.request,
             source=source,
             actor=f"customer:{claims.customer_id}",
             request_id=request_id_of(self.request.scope),
-            ip_address=client.host if client else None,
-            user_agent=(self.request.headers.get("user-agent") or "")[:512] or None,
             text_version=text_version,
         )
 
@@ -88,15 +86,20 @@ class Page:
         media = (self.request.headers.get("content-type") or "").split(";")[0].strip().lower()
         if media != FORM_TYPE:
             raise PageError(400, "bad_request_title", "invalid")
+        body = await self.body()
+        try:
+            return parse_qs(body.decode(), keep_blank_values=True, max_num_fields=200)
+        except ValueError as error:  # invalid UTF-8, too many fields
+            raise PageError(400, "bad_request_title", "invalid") from error
+
+    async def body(self) -> bytes:
+        """The request body, read only up to ``MAX_FORM_BYTES`` (a bigger one is refused, not buffered)."""
         body = b""
         async for chunk in self.request.stream():
             body += chunk
             if len(body) > MAX_FORM_BYTES:
                 raise PageError(400, "bad_request_title", "invalid")
-        try:
-            return parse_qs(body.decode(), keep_blank_values=True, max_num_fields=200)
-        except ValueError as error:  # invalid UTF-8, too many fields
-            raise PageError(400, "bad_request_title", "invalid") from error
+        return body
 
     def require_same_origin(self) -> None:
         """Browsers name where a form came from; refuse posts from any other site."""

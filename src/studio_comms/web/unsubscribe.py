@@ -20,7 +20,7 @@ from studio_comms.core.audit import ChangeSource
 from studio_comms.preferences.errors import ChannelNotOffered, ChannelNotOverridable
 from studio_comms.preferences.rules import Rule, Slot
 from studio_comms.web.member import MemberView, apply_changes, load_view
-from studio_comms.web.page import MAX_FORM_BYTES, Page
+from studio_comms.web.page import Page
 from studio_comms.web.render import PageError, render
 from studio_comms.web.texts import TEXT_VERSION, category_label, channel_label, text
 from studio_comms.web.tokens import LinkClaims, LinkPurpose
@@ -120,9 +120,9 @@ async def unsubscribe(token: str, request: Request) -> Response:
 
     async def handle() -> Response:
         claims = page.claims(token, LinkPurpose.UNSUBSCRIBE)
-        body = await request.body()
-        one_click, version = _one_click(request.headers.get("content-type") or "", body[:MAX_FORM_BYTES])
-        if len(body) > MAX_FORM_BYTES or not one_click:
+        body = await page.body()
+        one_click, version = _one_click(request.headers.get("content-type") or "", body)
+        if not one_click:
             raise PageError(400, "bad_request_title", "invalid")
         shown = TEXT_VERSION if version == TEXT_VERSION else MAIL_CLIENT_TEXT_VERSION
         audit = page.audit(ChangeSource.UNSUBSCRIBE_LINK, claims, shown)
