@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from studio_comms.background import build_worker
 from studio_comms.db.session import Database
@@ -14,11 +14,12 @@ from studio_comms.outbox import queue
 from studio_comms.outbox import stats as outbox_stats
 from studio_comms.outbox.models import OutboxItem
 from studio_comms.outbox.queue import ClaimedItem
-from studio_comms.outbox.service import EVENT_KIND
+from studio_comms.outbox.service import EVENT_KIND, EventType, enqueue
 from studio_comms.outbox.worker import AttemptInfo, Outcome, Recorder, Worker, WorkerConfig
 from studio_comms.settings import Settings
 from studio_comms.webhooks import handlers
 from tests.conftest import FixedClock
+from tests.factories import World
 from tests.receiver import Receiver
 from tests.webhooks.conftest import dead_delivery, deliveries, later, set_preference, subscribe
 
@@ -80,6 +81,9 @@ class _TakenOver:
 
     def failed(self, *args: object) -> None:
         raise AssertionError("not a crash")
+
+    def close(self) -> None:
+        pass
 
 
 def test_a_worker_that_lost_its_lease_records_nothing(
@@ -146,6 +150,9 @@ class _Busy:
     def failed(self, *args: object) -> None:
         raise AssertionError("not a crash")
 
+    def close(self) -> None:
+        pass
+
 
 def test_a_deferred_item_comes_back_later_without_using_an_attempt(
     api: TestClient, db: Database, clock: FixedClock
@@ -164,3 +171,30 @@ def test_endpoint_slots_give_each_subscription_its_share() -> None:
     assert [slots.take(1), slots.take(1), slots.take(1), slots.take(2)] == [True, True, False, True]
     slots.give_back(1)
     assert slots.take(1) is True
+
+
+@pytest.mark.postgres_only
+def test_workers_are_notified_once_per_writing_transaction(
+    db: Database, world: World, clock: FixedClock
+) -> None:
+    notifications: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "pg_notify" in statement:
+            notifications.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with db.session() as session:
+            for customer in (1, 2, 3):
+                enqueue(session, studio_id=world.studio_a, event_type=EventType.COMMUNICATION_CREATED,
+                        entity_id=customer, now=clock.now)  # fmt: skip
+            session.commit()
+            assert len(notifications) == 1
+            enqueue(session, studio_id=world.studio_a, event_type=EventType.COMMUNICATION_CREATED,
+                    entity_id=1, now=clock.now)  # fmt: skip
+            session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(notifications) == 2  # the next transaction notifies again

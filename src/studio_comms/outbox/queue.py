@@ -125,6 +125,19 @@ def fail(item: OutboxItem, error: str, *, retry_at: datetime | None, now: dateti
         item.available_at = retry_at
 
 
+def _due_again(now: datetime) -> dict[str, Any]:
+    """A finished item made new: due now, a fresh retry schedule, no lease."""
+    return {
+        "completed_at": None,
+        "dead_at": None,
+        "attempts": 0,
+        "available_at": now,
+        "last_error": None,
+        "lease_owner": None,
+        "lease_expires_at": None,
+    }
+
+
 def revive(session: Session, *, kind: str, entity_id: int, now: datetime) -> bool:
     """Make the finished item of ``kind`` for ``entity_id`` due again with a fresh schedule.
 
@@ -138,15 +151,7 @@ def revive(session: Session, *, kind: str, entity_id: int, now: datetime) -> boo
             OutboxItem.entity_id == entity_id,
             OutboxItem.completed_at.is_not(None),
         )
-        .values(
-            completed_at=None,
-            dead_at=None,
-            attempts=0,
-            available_at=now,
-            last_error=None,
-            lease_owner=None,
-            lease_expires_at=None,
-        )
+        .values(**_due_again(now))
         .execution_options(synchronize_session=False)
     )
     return revived.rowcount > 0
@@ -160,7 +165,7 @@ def retry_dead(session: Session, *, now: datetime, kind: str | None = None) -> l
     revived = session.execute(
         update(OutboxItem)
         .where(*conditions)
-        .values(dead_at=None, completed_at=None, attempts=0, available_at=now, last_error=None)
+        .values(**_due_again(now))
         .returning(OutboxItem.kind, OutboxItem.entity_id)
         .execution_options(synchronize_session=False)
     ).all()

@@ -16,6 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 CHANNEL = "studio_comms_outbox"
+# session.info key: the transaction that already notified.
+_NOTIFIED = "studio_comms.outbox.notified"
 log = logging.getLogger("studio_comms.worker")
 
 
@@ -28,10 +30,16 @@ class Waker(Protocol):
 def notify(session: Session) -> None:
     """Tell listening workers new items exist (PostgreSQL; SQLite workers poll).
 
-    Identical notifications of one transaction are folded into one by PostgreSQL.
+    Once per transaction: PostgreSQL would fold repeats into one notification anyway, and each
+    repeat would cost the writing request a round trip.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction()
+    if transaction is not None and session.info.get(_NOTIFIED) is transaction:
+        return
+    session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+    session.info[_NOTIFIED] = session.get_transaction()
 
 
 class PostgresWaker:

@@ -58,6 +58,9 @@ class Handler(Protocol):
         """The handler itself crashed (``perform`` or its recorder raised): record what the
         domain shows, in the transaction that reschedules the item or marks it dead."""
 
+    def close(self) -> None:
+        """Release what the handler holds (connections); the worker is done."""
+
 
 @dataclass(frozen=True, slots=True)
 class WorkerConfig:
@@ -85,7 +88,7 @@ class Worker:
         self.clock = clock
         self.waker = waker
         self.rng = rng or random.Random()  # noqa: S311 - jitter
-        self.owner = f"{uuid.uuid4().hex[:12]}"
+        self.owner = uuid.uuid4().hex[:12]
         self.stats = _Stats()
 
     # -- one item ---------------------------------------------------------------------------
@@ -167,9 +170,7 @@ class Worker:
         if self.waker is not None:
             self.waker.close()
         for handler in self.handlers.values():
-            close = getattr(handler, "close", None)
-            if close is not None:
-                close()
+            handler.close()
 
     # -- loops ------------------------------------------------------------------------------
 

@@ -35,6 +35,9 @@ class FanOut:
     def failed(self, session: Session, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
         """Nothing of the domain shows a fan-out; the outbox row says it all."""
 
+    def close(self) -> None:
+        """Holds nothing to release."""
+
 
 # How long a delivery whose endpoint is busy waits before it is claimed again.
 DEFER_SECONDS = 1.0
@@ -105,25 +108,25 @@ class Deliver:
         if subscription.deleted_at is not None or subscription.status != WebhookStatus.ACTIVE.value:
             why = "deleted" if subscription.deleted_at is not None else "disabled"
             return lambda session: self._cancel(session, delivery.id, f"subscription {why}", attempt.now)
-        body = signing.envelope(
-            entity_id=delivery.entity_id,
-            event_uuid=delivery.event_uuid,
-            event_type=delivery.event_type,
-            occurred_at=delivery.occurred_at,
-            content=delivery.content,
-        )
-        headers = signing.headers(
-            api_key=subscription.api_key,
-            signing_secret=subscription.signing_secret,
-            event_uuid=delivery.event_uuid,
-            body=body,
-            sent_at=self.wall_clock(),
-        )
         if not self.slots.take(subscription.id):
             # The endpoint already has its share of this worker's threads busy: try it again a
             # moment later, so a slow endpoint's backlog cannot occupy every thread.
             return lambda session: Outcome(defer_seconds=DEFER_SECONDS)
         try:
+            body = signing.envelope(
+                entity_id=delivery.entity_id,
+                event_uuid=delivery.event_uuid,
+                event_type=delivery.event_type,
+                occurred_at=delivery.occurred_at,
+                content=delivery.content,
+            )
+            headers = signing.headers(
+                api_key=subscription.api_key,
+                signing_secret=subscription.signing_secret,
+                event_uuid=delivery.event_uuid,
+                body=body,
+                sent_at=self.wall_clock(),
+            )
             result = self.sender.post(subscription.url, body, headers)
         finally:
             self.slots.give_back(subscription.id)
@@ -135,18 +138,13 @@ class Deliver:
         if delivery is None or delivery.state != DeliveryState.PENDING.value:
             return
         delivery.last_error = error[:2000]
-        delivery.next_attempt_at = attempt.retry_at
-        if attempt.retry_at is None:
-            delivery.state = DeliveryState.DEAD.value
-            delivery.finished_at = attempt.now
+        _schedule(delivery, attempt)
 
     def _cancel(self, session: Session, delivery_id: int, reason: str, now: datetime) -> Outcome:
         delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
         if delivery is not None:
-            delivery.state = DeliveryState.CANCELLED.value
             delivery.last_error = reason
-            delivery.next_attempt_at = None
-            delivery.finished_at = now
+            _finish(delivery, DeliveryState.CANCELLED, now)
         return Outcome()
 
     def _record(
@@ -170,17 +168,10 @@ class Deliver:
         delivery.last_duration_ms = result.duration_ms
         delivery.last_error = result.error
         if result.succeeded:
-            delivery.state = DeliveryState.SUCCEEDED.value
-            delivery.next_attempt_at = None
-            delivery.finished_at = attempt.now
+            _finish(delivery, DeliveryState.SUCCEEDED, attempt.now)
             _healthy(session, subscription_id)
             return Outcome()
-        if attempt.retry_at is None:
-            delivery.state = DeliveryState.DEAD.value
-            delivery.next_attempt_at = None
-            delivery.finished_at = attempt.now
-        else:
-            delivery.next_attempt_at = attempt.retry_at
+        _schedule(delivery, attempt)
         self._failing(session, subscription_id, attempt.now)
         return Outcome(result.error)
 
@@ -214,6 +205,20 @@ class Deliver:
                 "webhook %s of studio %s (%s) disabled: every delivery failed for %s",
                 disabled.id, disabled.studio_id, disabled.url, self.disable_after,
             )  # fmt: skip
+
+
+def _finish(delivery: WebhookDelivery, state: DeliveryState, now: datetime) -> None:
+    delivery.state = state.value
+    delivery.next_attempt_at = None
+    delivery.finished_at = now
+
+
+def _schedule(delivery: WebhookDelivery, attempt: AttemptInfo) -> None:
+    """After a failed attempt: the next one, or dead when it was the last."""
+    if attempt.retry_at is None:
+        _finish(delivery, DeliveryState.DEAD, attempt.now)
+    else:
+        delivery.next_attempt_at = attempt.retry_at
 
 
 def _healthy(session: Session, subscription_id: int) -> None:
