@@ -139,3 +139,15 @@ def test_create_is_idempotent_with_a_key(api: TestClient, receiver: Receiver) ->
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
     assert len(api.get("/v1/webhooks").json()) == 1
+
+
+@pytest.mark.parametrize("field", ["url", "status"])
+def test_patch_refuses_null_for_fields_that_cannot_be_empty(
+    api: TestClient, receiver: Receiver, field: str
+) -> None:
+    created = subscribe(api, receiver.url)
+    response = api.patch(f"/v1/webhooks/{created['webhookId']}", json={field: None})
+    body = assert_error(response, 400, "VALIDATION_FAILED", field)
+    assert "must not be null" in body["errorMessage"]
+    after = api.get(f"/v1/webhooks/{created['webhookId']}").json()
+    assert (after["url"], after["status"]) == (receiver.url, "ACTIVE")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from studio_comms.outbox.service import EventType
 
@@ -51,6 +51,14 @@ class WebhookUpdate(BaseModel):
     eventTypes: list[WebhookEventType] | None = Field(default=None, min_length=1)
     description: str | None = Field(default=None, max_length=255)
     status: WebhookStatus | None = None
+
+    @field_validator("url", "status")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Leave a field out to keep it; null would mean "no URL" or "no status", which cannot be.
+        if value is None:
+            raise ValueError("must not be null; leave the field out to keep it")
+        return value
 
 
 class WebhookRead(BaseModel):

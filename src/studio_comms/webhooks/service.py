@@ -73,7 +73,7 @@ def update(
     """Fields absent from the body stay. Re-activating starts a new failure window."""
     subscription = repository.subscription(session, studio_id, webhook_id, lock=True)
     fields = body.model_fields_set
-    if "url" in fields and body.url is not None:
+    if body.url is not None:
         subscription.url = body.url
     if "eventTypes" in fields:
         subscription.event_types = _event_types(
