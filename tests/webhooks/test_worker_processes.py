@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,9 +42,15 @@ def studio(live: tuple[FastAPI, World], engine: Engine, receiver: Receiver) -> i
 
 
 @pytest.fixture
-def workers() -> Iterator[list[WorkerProcess]]:
+def spawn(database_url: str, tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+    """Start ``studio-comms worker`` processes on this run's database; killed if still running."""
     started: list[WorkerProcess] = []
-    yield started
+
+    def start(name: str, **settings: str) -> WorkerProcess:
+        started.append(start_worker(database_url, tmp_path, name, **settings))
+        return started[-1]
+
+    yield start
     for worker in started:
         if worker.process.poll() is None:
             worker.kill()
@@ -53,21 +59,18 @@ def workers() -> Iterator[list[WorkerProcess]]:
 def test_a_worker_killed_mid_batch_loses_no_event(
     studio: int,
     engine: Engine,
-    database_url: str,
     receiver: Receiver,
-    tmp_path: Path,
-    workers: list[WorkerProcess],
+    spawn: Callable[..., WorkerProcess],
 ) -> None:
     expected = set(enqueue_committed(engine, studio, 30))
     receiver.delay_seconds = 0.3  # slow enough that the kill lands with requests in flight
 
-    first = start_worker(database_url, tmp_path, "first")
-    workers.append(first)
+    first = spawn("first")
     wait_until(lambda: receiver.started >= 3, 30, "the first worker sends")
     first.kill()
     assert len(receiver.successes()) < len(expected), "killed too late to prove anything"
 
-    workers.append(second := start_worker(database_url, tmp_path, "second"))
+    second = spawn("second")
     wait_until(lambda: set(receiver.uuids()) >= expected, 60, "every event arrives after the restart")
     wait_until(lambda: open_items(engine, studio) == 0, 30, "every outbox item is finished")
     assert second.terminate() == 0
@@ -76,19 +79,18 @@ def test_a_worker_killed_mid_batch_loses_no_event(
     repeats = sum(count - 1 for count in Counter(receiver.uuids()).values())
     assert repeats <= 8  # the worker's concurrency
     with Database(engine).session(write=False) as session:
-        assert session.scalars(select(OutboxItem).where(OutboxItem.dead_at.is_not(None))).all() == []
+        dead = select(OutboxItem).where(OutboxItem.studio_id == studio, OutboxItem.dead_at.is_not(None))
+        assert session.scalars(dead).all() == []
 
 
 @pytest.mark.postgres_only
 def test_two_workers_deliver_a_thousand_events_exactly_once(
     studio: int,
     engine: Engine,
-    database_url: str,
     receiver: Receiver,
-    tmp_path: Path,
-    workers: list[WorkerProcess],
+    spawn: Callable[..., WorkerProcess],
 ) -> None:
-    workers.extend(start_worker(database_url, tmp_path, name) for name in ("one", "two"))
+    workers = [spawn("one"), spawn("two")]
     expected = enqueue_committed(engine, studio, 1000)
 
     wait_until(lambda: len(receiver.requests) >= 1000, 120, "1,000 deliveries")
@@ -107,14 +109,12 @@ def test_two_workers_deliver_a_thousand_events_exactly_once(
 def test_sigterm_finishes_the_items_in_flight(
     studio: int,
     engine: Engine,
-    database_url: str,
     receiver: Receiver,
-    tmp_path: Path,
-    workers: list[WorkerProcess],
+    spawn: Callable[..., WorkerProcess],
 ) -> None:
     enqueue_committed(engine, studio, 3)
     receiver.delay_seconds = 1.0
-    workers.append(worker := start_worker(database_url, tmp_path, "worker"))
+    worker = spawn("worker")
     wait_until(lambda: receiver.started >= 1, 30, "a request in flight")
 
     assert worker.terminate(timeout=15) == 0
@@ -134,13 +134,11 @@ def test_sigterm_finishes_the_items_in_flight(
 def test_listen_notify_wakes_an_idle_worker_at_once(
     studio: int,
     engine: Engine,
-    database_url: str,
     receiver: Receiver,
-    tmp_path: Path,
-    workers: list[WorkerProcess],
+    spawn: Callable[..., WorkerProcess],
 ) -> None:
     # Polling once a second: without a notification an event waits 0.5 s on average.
-    workers.append(start_worker(database_url, tmp_path, "worker", worker_poll_seconds="1.0"))
+    spawn("worker", worker_poll_seconds="1.0")
     enqueue_committed(engine, studio, 1)
     receiver.wait_for(1)
     latencies = []
