@@ -11,8 +11,13 @@ from studio_comms.communications.models import Communication, CommunicationThrea
 from studio_comms.customers.models import Customer
 from studio_comms.idempotency.models import IdempotencyRecord
 from studio_comms.outbox.models import OutboxItem
-from studio_comms.preferences.models import ConsentLedgerEntry, CustomerChannelChoice, Suppression
-from studio_comms.studios.models import Studio, StudioChannelSetting
+from studio_comms.preferences.models import (
+    ConsentLedgerEntry,
+    CustomerChannelChoice,
+    StudioChannelSetting,
+    Suppression,
+)
+from studio_comms.studios.models import Studio
 from studio_comms.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 

@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from studio_comms.db.database import ConnectionBoundDatabase, Database
 from studio_comms.db.engine import make_engine, normalize_url
 from studio_comms.db.migrate import upgrade
-from studio_comms.db.session import ConnectionBoundDatabase, Database
 from studio_comms.main import create_app
 from studio_comms.settings import Settings
 from tests.cleanup import purge_studios

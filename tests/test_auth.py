@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from studio_comms.core.auth import Scope
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from tests.conftest import FixedClock
 from tests.factories import World, make_key
 

@@ -9,8 +9,9 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import Engine, select
 
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.preferences.models import ConsentLedgerEntry, CustomerChannelChoice
+from tests.dbtools import orm
 from tests.factories import World
 
 PREFS = "/v1/communications/1/communication-preferences"
@@ -48,7 +49,7 @@ def test_twenty_concurrent_puts_leave_state_and_ledger_consistent(
         r.text for r in responses if r.status_code != 200
     ]
 
-    with Database(engine).session(write=False) as session:
+    with orm(Database(engine)) as session:
         entries = session.scalars(
             select(ConsentLedgerEntry)
             .where(ConsentLedgerEntry.studio_id == world.studio_a, ConsentLedgerEntry.customer_id == 1)
@@ -102,7 +103,7 @@ def test_twenty_concurrent_puts_with_one_idempotency_key_apply_once(
             assert response.json()["errorCode"] == "IDEMPOTENCY_KEY_IN_USE"
         else:
             assert response.content == applied[0].content
-    with Database(engine).session(write=False) as session:
+    with orm(Database(engine)) as session:
         count = len(
             session.scalars(
                 select(ConsentLedgerEntry.id).where(ConsentLedgerEntry.studio_id == world.studio_a)

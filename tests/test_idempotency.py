@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from studio_comms.apikeys.models import ApiKey
 from studio_comms.core.auth import prefix_of
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.idempotency.models import IdempotencyRecord
 from studio_comms.idempotency.service import fingerprint
+from tests.dbtools import orm
 from tests.conftest import FixedClock
 from tests.factories import World
 
@@ -70,7 +71,7 @@ def test_key_formatting_of_json_does_not_matter(api: TestClient) -> None:
 
 def _claim_in_progress(db: Database, api_key: str, key: str, clock: FixedClock) -> None:
     prefix = prefix_of(api_key)
-    with db.transaction() as session:
+    with orm(db) as session:
         key_id = session.scalar(select(ApiKey.id).where(ApiKey.prefix == prefix))
         assert key_id is not None
         session.add(
@@ -86,6 +87,7 @@ def _claim_in_progress(db: Database, api_key: str, key: str, clock: FixedClock) 
                 created_at=clock.now,
             )
         )
+        session.commit()
 
 
 def test_key_still_in_use_is_409_until_its_lease_runs_out(

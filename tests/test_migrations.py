@@ -13,12 +13,14 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, delete, inspect, text
 from sqlalchemy.engine import make_url
 
-from studio_comms.db.base import Base, import_all_models
+from studio_comms.db.database import Database
 from studio_comms.db.engine import normalize_url
 from studio_comms.db.migrate import alembic_config
-from studio_comms.db.session import Database
-from studio_comms.studios.models import Studio, StudioChannelSetting
+from studio_comms.preferences.models import StudioChannelSetting
+from studio_comms.schema import METADATA
+from studio_comms.studios.models import Studio
 from tests.conftest import FixedClock, postgres_admin_url
+from tests.dbtools import orm
 from tests.factories import make_studio
 from tests.test_serve import STUDIO_COMMS
 
@@ -44,20 +46,21 @@ def test_the_test_database_was_built_by_the_migrations(engine: Engine) -> None:
 
 
 def test_models_and_migrations_do_not_differ(engine: Engine) -> None:
-    import_all_models()
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = compare_metadata(context, Base.metadata)
+        differences = compare_metadata(context, METADATA)
     assert differences == []
 
 
 def test_ids_of_deleted_rows_are_never_handed_out_again(db: Database, clock: FixedClock) -> None:
-    with db.transaction() as session:
-        first = make_studio(session, now=clock.now, name="short-lived")
+    with db.transaction() as tx:
+        first = make_studio(tx, now=clock.now, name="short-lived")
+    with orm(db) as session:
         session.execute(delete(StudioChannelSetting).where(StudioChannelSetting.studio_id == first))
         session.execute(delete(Studio).where(Studio.id == first))
-    with db.transaction() as session:
-        second = make_studio(session, now=clock.now, name="next")
+        session.commit()
+    with db.transaction() as tx:
+        second = make_studio(tx, now=clock.now, name="next")
     assert second > first
 
 

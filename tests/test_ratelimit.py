@@ -7,7 +7,7 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.main import create_app
 from studio_comms.settings import Settings
 from tests.conftest import ADMIN_TOKEN, FixedClock

@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from studio_comms.db.session import Database
+from studio_comms.db.database import ConnectionBoundDatabase, Database
 from studio_comms.studios.models import Studio
 from tests.conftest import FixedClock
+from tests.dbtools import orm
 from tests.factories import make_studio
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "studio_comms"
-# The entry points: the request context, the session helpers CLI commands and workers use.
-ALLOWED = {SRC / "core" / "context.py", SRC / "db" / "session.py"}
+# Entry points open their transaction with Database.transaction, which alone ends it.
+ALLOWED = {SRC / "db" / "database.py"}
 FORBIDDEN_CALLS = {"commit", "rollback", "begin"}
 
 
@@ -44,11 +44,11 @@ def test_a_failing_commit_answers_an_error_and_stores_nothing(
         {"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}
     ]
 
-    def failing_commit(self: Session) -> None:
+    def failing_commit(self: ConnectionBoundDatabase, driver: object, name: str) -> None:
         raise RuntimeError("disk full")
 
     with monkeypatch.context() as patch:
-        patch.setattr(Session, "commit", failing_commit)
+        patch.setattr(ConnectionBoundDatabase, "_release", failing_commit)
         response = api.put(path, json=body)
     assert response.status_code == 500
     assert response.json()["errorCode"] == "INTERNAL_ERROR"
@@ -61,10 +61,10 @@ MARKER = "rolled-back-marker-studio"
 def test_rows_committed_in_a_test_exist_during_it(db: Database, clock: FixedClock) -> None:
     with db.transaction() as session:
         make_studio(session, now=clock.now, name=MARKER)
-    with db.session() as session:
+    with orm(db) as session:
         assert session.scalars(select(Studio).where(Studio.name == MARKER)).first() is not None
 
 
 def test_rows_committed_in_the_previous_test_are_gone(db: Database) -> None:
-    with db.session() as session:
+    with orm(db) as session:
         assert session.scalars(select(Studio).where(Studio.name == MARKER)).first() is None

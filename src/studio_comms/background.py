@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from studio_comms.core.clock import utcnow
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.outbox.backoff import JITTER
 from studio_comms.outbox.service import EVENT_KIND, WEBHOOK_KIND
 from studio_comms.outbox.wakeup import waker_for

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 
+from studio_comms.admin.onboarding import create_studio_with_offer
 from studio_comms.apikeys.schemas import ApiKeyCreate
 from studio_comms.apikeys.service import create_key
 from studio_comms.cli_worker import configure_logging, outbox_app, worker
@@ -28,14 +29,15 @@ from studio_comms.core.messages import render
 from studio_comms.core.openapi import CANONICAL_ID, INT64_MAX
 from studio_comms.customers.schemas import CustomerUpsert
 from studio_comms.customers.service import upsert_customer
+from studio_comms.db.database import Database, open_database
 from studio_comms.db.migrate import upgrade
-from studio_comms.db.session import Database, open_database
 from studio_comms.demo import ensure_demo, preference_center_url
 from studio_comms.main import create_app
+from studio_comms.preferences.offer import replace_offer
 from studio_comms.preferences.schemas import CommunicationPreference
 from studio_comms.settings import Settings
 from studio_comms.studios.schemas import StudioCreate
-from studio_comms.studios.service import create_studio, replace_settings, require_studio
+from studio_comms.studios.service import require_studio
 
 app = typer.Typer(help="studio-comms: customer communication for fitness studios.", no_args_is_help=True)
 studios_app = typer.Typer(help="Studios.", no_args_is_help=True)
@@ -116,8 +118,8 @@ def studios_create(
     except ValidationError as error:
         console.print(f"[red]Invalid studio:[/red] {escape(error.errors()[0]['msg'])}")
         raise typer.Exit(1) from error
-    with _database() as database, database.transaction() as session:
-        studio = create_studio(session, data, now=utcnow())
+    with _database() as database, database.transaction() as tx:
+        studio = create_studio_with_offer(tx, data, now=utcnow())
     print(json.dumps(studio.model_dump()))
 
 
@@ -129,9 +131,10 @@ def keys_create(
 ) -> None:
     """Create an API key; the key is printed once and stored only as a hash."""
     try:
-        with _database() as database, database.transaction() as session:
+        with _database() as database, database.transaction() as tx:
+            require_studio(tx, studio)
             created = create_key(
-                session, studio, ApiKeyCreate(name=name, scopes=scope or list(Scope)), now=utcnow()
+                tx, studio, ApiKeyCreate(name=name, scopes=scope or list(Scope)), now=utcnow()
             )
     except AppError as error:
         _fail(error)
@@ -153,8 +156,9 @@ def settings_set(
         )
         raise typer.Exit(1) from error
     try:
-        with _database() as database, database.transaction() as session:
-            result = replace_settings(session, studio, body)
+        with _database() as database, database.transaction() as tx:
+            require_studio(tx, studio)
+            result = replace_offer(tx, studio, body)
     except AppError as error:
         _fail(error)
     print(json.dumps([entry.model_dump(mode="json", exclude_none=True) for entry in result]))
@@ -175,13 +179,13 @@ def customers_import(
     try:
         with (
             _database() as database,
-            database.transaction() as session,
+            database.transaction() as tx,
             Progress(console=console) as progress,
         ):
-            require_studio(session, studio)
+            require_studio(tx, studio)
             task = progress.add_task("Importing customers", total=len(rows))
             for customer_id, data in rows:
-                _, was_created = upsert_customer(session, studio, customer_id, data, now=now)
+                _, was_created = upsert_customer(tx, studio, customer_id, data, now=now)
                 created += was_created
                 progress.advance(task)
     except AppError as error:

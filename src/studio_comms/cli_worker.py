@@ -15,13 +15,13 @@ from rich.table import Table
 
 from studio_comms.background import build_worker, worker_engine_options
 from studio_comms.core.clock import utcnow
+from studio_comms.db.database import open_database
 from studio_comms.db.migrate import upgrade
-from studio_comms.db.session import open_database
 from studio_comms.outbox import queue
 from studio_comms.outbox import stats as outbox_stats
 from studio_comms.outbox.service import WEBHOOK_KIND
 from studio_comms.settings import Settings
-from studio_comms.webhooks.deliveries import reopen
+from studio_comms.webhooks.deliveries import reopen_dead
 
 outbox_app = typer.Typer(help="The outbox: queued side effects (webhooks).", no_args_is_help=True)
 console = Console()
@@ -58,8 +58,8 @@ def worker() -> None:
 @outbox_app.command("stats")
 def stats() -> None:
     """Pending, leased, dead and done items per kind, and how long the oldest due one waits."""
-    with open_database(Settings().database_url) as database, database.transaction(write=False) as session:
-        rows = outbox_stats.stats(session, now=utcnow())
+    with open_database(Settings().database_url) as database, database.read() as tx:
+        rows = outbox_stats.stats(tx, now=utcnow())
     table = Table("kind", "pending", "leased", "dead", "done", "oldest due (s)")
     for row in rows:
         oldest = "-" if row.oldest_due_seconds is None else f"{row.oldest_due_seconds:.1f}"
@@ -73,9 +73,10 @@ def retry_dead(
 ) -> None:
     """Make dead items due again, with a fresh retry schedule."""
     now = utcnow()
-    with open_database(Settings().database_url) as database, database.transaction() as session:
-        revived = queue.retry_dead(session, now=now, kind=kind)
-        reopen(session, [entity for item_kind, entity in revived if item_kind == WEBHOOK_KIND], now=now)
+    with open_database(Settings().database_url) as database, database.transaction() as tx:
+        revived = queue.retry_dead(tx, now=now, kind=kind)
+        deliveries = [(studio, entity) for item_kind, studio, entity in revived if item_kind == WEBHOOK_KIND]
+        reopen_dead(tx, deliveries, now=now)
     console.print(f"{len(revived)} dead items are due again.")
 
 
@@ -84,6 +85,6 @@ def purge(
     older_than_days: Annotated[float, typer.Option(min=0, help="Keep items finished more recently")] = 7,
 ) -> None:
     """Delete items that finished successfully before the given age (dead ones stay)."""
-    with open_database(Settings().database_url) as database, database.transaction() as session:
-        purged = queue.purge_done(session, before=utcnow() - timedelta(days=older_than_days))
+    with open_database(Settings().database_url) as database, database.transaction() as tx:
+        purged = queue.purge_done(tx, before=utcnow() - timedelta(days=older_than_days))
     console.print(f"{purged} finished items deleted.")

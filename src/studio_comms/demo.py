@@ -12,18 +12,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from studio_comms.apikeys.repository import find_active_by_prefix
+from studio_comms.admin.onboarding import create_studio_with_offer
 from studio_comms.apikeys.schemas import ApiKeyCreate
-from studio_comms.apikeys.service import create_key
-from studio_comms.core.auth import Scope, prefix_of
+from studio_comms.apikeys.service import authenticate, create_key
+from studio_comms.core.auth import Scope
+from studio_comms.core.errors import Unauthenticated
 from studio_comms.customers.schemas import CustomerUpsert
 from studio_comms.customers.service import upsert_customer
-from studio_comms.db.rawsql import of_session
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.settings import Settings
-from studio_comms.studios.models import Studio
 from studio_comms.studios.schemas import StudioCreate
-from studio_comms.studios.service import create_studio
 from studio_comms.web.links import issue_preference_link
 from studio_comms.web.schemas import PreferenceLinkCreate
 from studio_comms.web.secret import LazySigner
@@ -49,15 +47,16 @@ def ensure_demo(database: Database, state_file: Path, *, now: datetime) -> Demo:
     existing = _load(state_file)
     if existing is not None and _still_valid(database, existing):
         return Demo(studio_id=int(existing["studioId"]), api_key=str(existing["apiKey"]), created=False)
-    with database.transaction() as session:
-        studio_id = create_studio(session, StudioCreate(name="Demo Studio", language="de"), now=now).studioId
+    with database.transaction() as tx:
+        studio = create_studio_with_offer(tx, StudioCreate(name="Demo Studio", language="de"), now=now)
+        studio_id = studio.studioId
         for customer_id, first, last, email, phone, language in DEMO_CUSTOMERS:
             data = CustomerUpsert(
                 firstName=first, lastName=last, email=email, phoneNumber=phone, language=language
             )
-            upsert_customer(session, studio_id, customer_id, data, now=now)
+            upsert_customer(tx, studio_id, customer_id, data, now=now)
         api_key = create_key(
-            session, studio_id, ApiKeyCreate(name="demo (all scopes)", scopes=list(Scope)), now=now
+            tx, studio_id, ApiKeyCreate(name="demo (all scopes)", scopes=list(Scope)), now=now
         ).apiKey
     _save(state_file, {"studioId": studio_id, "apiKey": api_key})
     return Demo(studio_id=studio_id, api_key=api_key, created=True)
@@ -66,9 +65,9 @@ def ensure_demo(database: Database, state_file: Path, *, now: datetime) -> Demo:
 def preference_center_url(database: Database, settings: Settings, demo: Demo, *, now: datetime) -> str:
     """A fresh 30-day preference-center link for demo customer 1."""
     signer = LazySigner(settings).get()
-    with database.transaction(write=False) as session:
+    with database.transaction(write=False) as tx:
         link = issue_preference_link(
-            session,
+            tx,
             signer,
             demo.studio_id,
             1,
@@ -81,16 +80,14 @@ def preference_center_url(database: Database, settings: Settings, demo: Demo, *,
 
 def _still_valid(database: Database, state: dict[str, object]) -> bool:
     api_key = state.get("apiKey")
-    prefix = prefix_of(api_key) if isinstance(api_key, str) else None
-    if prefix is None:
+    if not isinstance(api_key, str):
         return False
-    with database.transaction(write=False) as session:
-        key = find_active_by_prefix(of_session(session), prefix)
-        return (
-            key is not None
-            and key.studio_id == state.get("studioId")
-            and session.get(Studio, key.studio_id) is not None
-        )
+    with database.read() as tx:
+        try:
+            # A key's studio always exists: deleting a studio deletes its keys.
+            return authenticate(tx, api_key).studio_id == state.get("studioId")
+        except Unauthenticated:
+            return False
 
 
 def _load(state_file: Path) -> dict[str, Any] | None:

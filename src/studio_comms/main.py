@@ -11,24 +11,23 @@ from anyio import CapacityLimiter
 from fastapi import FastAPI
 
 from studio_comms import __version__
-from studio_comms.apikeys import endpoints as apikeys_endpoints
+from studio_comms.admin import customers as admin_customers
+from studio_comms.admin import keys as admin_keys
+from studio_comms.admin import studios as admin_studios
+from studio_comms.api.ops import bench_router, head_router
+from studio_comms.api.ops import router as ops_router
 from studio_comms.background import EmbeddedWorker, build_worker, worker_engine_options
 from studio_comms.communications import endpoints as communications_endpoints
 from studio_comms.core import handlers
 from studio_comms.core.clock import utcnow
 from studio_comms.core.middleware import RequestGuardMiddleware
 from studio_comms.core.openapi import without_framework_422
-from studio_comms.core.ops import bench_router, head_router
-from studio_comms.core.ops import router as ops_router
 from studio_comms.core.ratelimit import RateLimiter
 from studio_comms.core.runtime import Runtime
-from studio_comms.customers import endpoints as customers_endpoints
+from studio_comms.db.database import Database
 from studio_comms.db.engine import make_engine
-from studio_comms.db.session import Database
 from studio_comms.preferences import endpoints as preferences_endpoints
-from studio_comms.preferences import suppressions
 from studio_comms.settings import Settings
-from studio_comms.studios import endpoints as studios_endpoints
 from studio_comms.web import endpoints as web_endpoints
 from studio_comms.web import pages, render, unsubscribe
 from studio_comms.web.secret import LazySigner
@@ -88,10 +87,9 @@ def create_app(
     app.include_router(head_router)
     app.include_router(preferences_endpoints.router)
     app.include_router(communications_endpoints.router)
-    app.include_router(studios_endpoints.router)
-    app.include_router(apikeys_endpoints.router)
-    app.include_router(customers_endpoints.router)
-    app.include_router(suppressions.router)
+    app.include_router(admin_studios.router)
+    app.include_router(admin_keys.router)
+    app.include_router(admin_customers.router)
     app.include_router(webhooks_endpoints.router)
     app.include_router(web_endpoints.router)
     app.include_router(pages.router)

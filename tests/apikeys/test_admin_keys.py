@@ -9,8 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from tests.assertions import assert_error
+from tests.dbtools import orm
 from tests.factories import World
 
 STUDIOS = "/admin/v1/studios"
@@ -246,7 +247,7 @@ def test_keys_are_stored_hashed(admin: TestClient, db: Database) -> None:
     created = create_key(admin, studio_id, "hashed")
     plaintext = created["apiKey"]
     secret = plaintext.split("_", 2)[2]
-    with db.session() as session:
+    with orm(db) as session:
         rows = (
             session.execute(text("SELECT * FROM api_keys WHERE studio_id = :studio"), {"studio": studio_id})
             .mappings()

@@ -6,9 +6,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from studio_comms.communications.models import Communication, CommunicationThread
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.outbox.models import OutboxItem
 from tests.communications.helpers import THREAD, THREADS, request
+from tests.dbtools import orm
 from tests.factories import World
 
 PREFS = "/v1/communications/1/communication-preferences"
@@ -21,7 +22,7 @@ NEWSLETTER_EMAIL = request(
 
 
 def counts(db: Database) -> tuple[int, int, int]:
-    with db.session() as session:
+    with orm(db) as session:
         return tuple(  # type: ignore[return-value]
             session.scalar(select(func.count()).select_from(table)) or 0
             for table in (CommunicationThread, Communication, OutboxItem)

@@ -9,9 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from studio_comms.communications.models import CommunicationThread
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.outbox.models import OutboxItem
 from tests.communications.helpers import THREAD, THREADS, request
+from tests.dbtools import orm
 from tests.factories import World
 
 PREFS = "/v1/communications/1/communication-preferences"
@@ -19,7 +20,7 @@ OPT_IN = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel"
 
 
 def events(db: Database) -> list[tuple[str, int, dict[str, Any] | None]]:
-    with db.session() as session:
+    with orm(db) as session:
         rows = session.scalars(select(OutboxItem).order_by(OutboxItem.id)).all()
         return [(row.event_type, row.entity_id, row.content) for row in rows]
 
@@ -30,7 +31,7 @@ def test_preference_update_emits_the_sport_alliance_event(
     api.put(PREFS, json=OPT_IN)
     api.put(PREFS, json=OPT_IN)  # no change, no event
     assert events(db) == [("CUSTOMER_COMMUNICATION_PREFERENCES_UPDATED", 1, None)]
-    with db.session() as session:
+    with orm(db) as session:
         item = session.scalars(select(OutboxItem)).one()
         assert item.studio_id == world.studio_a
         assert len(item.event_uuid) == 36
@@ -126,11 +127,11 @@ def test_a_failure_after_the_event_insert_leaves_neither_row(
     else:
         from studio_comms.preferences import service as preferences
 
-        monkeypatch.setattr(preferences, "_to_wire", explode)
+        monkeypatch.setattr(preferences, "to_wire", explode)
         response = api.put(PREFS, json=OPT_IN)
     assert response.status_code == 500
     monkeypatch.undo()
     assert events(db) == []
-    with db.session() as session:
+    with orm(db) as session:
         assert session.scalars(select(CommunicationThread)).all() == []
     assert api.get(PREFS + "/history").json()["result"] == []

@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from studio_comms.communications.models import CommunicationThread
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from tests.communications.helpers import THREADS, request
+from tests.dbtools import orm
 from tests.factories import World
 
 
@@ -70,7 +71,7 @@ def test_twenty_concurrent_creates_with_one_key_make_one_thread(
     applied = [r for r in responses if r.status_code == 200 and "Idempotent-Replayed" not in r.headers]
     assert len(applied) == 1
     assert all(r.json()["errorCode"] == "IDEMPOTENCY_KEY_IN_USE" for r in responses if r.status_code == 409)
-    with Database(engine).session(write=False) as session:
+    with orm(Database(engine)) as session:
         threads = session.scalar(
             select(func.count())
             .select_from(CommunicationThread)

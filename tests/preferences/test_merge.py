@@ -8,8 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.preferences.models import ConsentLedgerEntry
+from tests.dbtools import orm
 from tests.factories import World
 
 PREFS = "/v1/communications/{}/communication-preferences"
@@ -21,7 +22,7 @@ def channels(body: list[dict[str, Any]], category: str) -> dict[str, bool]:
 
 
 def ledger_count(db: Database) -> int:
-    with db.session() as session:
+    with orm(db) as session:
         return session.scalar(select(func.count()).select_from(ConsentLedgerEntry)) or 0
 
 

@@ -12,16 +12,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from studio_comms.customers.models import Customer
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.main import create_app
 from studio_comms.preferences.models import Suppression
-from studio_comms.preferences.repository import PreferencesRepository
+from studio_comms.preferences.offer import get_offer
 from studio_comms.preferences.schemas import CommunicationPreference
-from studio_comms.preferences.service import offer_to_wire
 from studio_comms.settings import Settings
 from studio_comms.studios.models import Studio
 from tests.assertions import assert_error
 from tests.conftest import ADMIN_TOKEN, FixedClock
+from tests.dbtools import orm
 from tests.factories import World
 
 STUDIOS = "/admin/v1/studios"
@@ -109,10 +109,11 @@ def admin_operations(app: FastAPI, studio_id: int = 1) -> list[tuple[str, str, A
 
 def assert_unchanged(db: Database, world: World) -> None:
     """The refused writes above (settings, customer 1, suppression, studio) left no trace."""
-    with db.session() as session:
-        assert offer_to_wire(PreferencesRepository(session, world.studio_a).offers()) == [
+    with db.read() as tx:
+        assert get_offer(tx, world.studio_a) == [
             CommunicationPreference.model_validate(entry) for entry in DEFAULT_SETTINGS
         ]
+    with orm(db) as session:
         customer = session.get(Customer, (world.studio_a, 1))
         assert customer is not None
         assert customer.last_name == "Muster1"

@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.outbox.models import OutboxItem
+from tests.dbtools import orm
 
 PREFS = "/v1/communications/{customer}/communication-preferences"
 
@@ -80,7 +81,7 @@ def history(api: TestClient, customer: int = 1) -> list[dict[str, Any]]:
 
 
 def preference_events(db: Database, studio_id: int) -> list[int]:
-    with db.session() as session:
+    with orm(db) as session:
         return list(
             session.scalars(
                 select(OutboxItem.entity_id).where(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 
 from studio_comms.core.auth import Scope
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from tests.assertions import assert_error
 from tests.conftest import PUBLIC_URL, FixedClock
 from tests.factories import World, make_key

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.web.texts import TEXT_VERSION
 from tests.conftest import FixedClock
 from tests.factories import World

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.web.texts import TEXT_VERSION
 from studio_comms.web.unsubscribe import MAIL_CLIENT_TEXT_VERSION
 from tests.factories import World

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from studio_comms.background import build_worker
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.outbox.worker import Worker
 from studio_comms.settings import Settings
 from tests.conftest import FixedClock

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.outbox.models import OutboxItem
 from studio_comms.outbox.service import EventType, enqueue
 from studio_comms.webhooks import service
 from studio_comms.webhooks.schemas import WebhookCreate
+from tests.dbtools import orm
 
 STUDIO_COMMS = Path(sys.executable).parent / "studio-comms"
 
@@ -66,17 +67,17 @@ def start_worker(database_url: str, tmp_path: Path, name: str, **settings: str) 
 
 
 def subscribe_committed(engine: Engine, studio_id: int, url: str) -> dict[str, str]:
-    with Database(engine).transaction() as session:
-        created = service.create(session, studio_id, WebhookCreate(url=url), now=datetime.now(UTC))
+    with Database(engine).transaction() as tx:
+        created = service.create(tx, studio_id, WebhookCreate(url=url), now=datetime.now(UTC))
     return {"apiKey": created.apiKey, "signingSecret": created.signingSecret}
 
 
 def enqueue_committed(engine: Engine, studio_id: int, count: int) -> list[str]:
     """``count`` committed events (customer ids 1..count); returns their uuids."""
-    with Database(engine).transaction() as session:
-        items = [
+    with Database(engine).transaction() as tx:
+        return [
             enqueue(
-                session,
+                tx,
                 studio_id=studio_id,
                 event_type=EventType.CUSTOMER_COMMUNICATION_PREFERENCES_UPDATED,
                 entity_id=number,
@@ -84,11 +85,10 @@ def enqueue_committed(engine: Engine, studio_id: int, count: int) -> list[str]:
             )
             for number in range(1, count + 1)
         ]
-    return [item.event_uuid for item in items]
 
 
 def open_items(engine: Engine, studio_id: int) -> int:
-    with Database(engine).session(write=False) as session:
+    with orm(Database(engine)) as session:
         return int(
             session.scalar(
                 select(func.count())

@@ -9,10 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.outbox.models import OutboxItem
 from studio_comms.outbox.worker import Worker
 from tests.conftest import FixedClock
+from tests.dbtools import orm
 from tests.factories import World
 from tests.receiver import Receiver
 from tests.webhooks.conftest import dead_delivery, deliveries, later, set_preference, subscribe
@@ -132,7 +133,7 @@ def test_a_delivery_is_dead_after_the_last_scheduled_attempt(
     [delivery] = deliveries(api, webhook_id)
     assert delivery["attempt"] == 8
     assert "nextRetryAt" not in delivery
-    with db.session() as session:
+    with orm(db) as session:
         item = session.scalars(select(OutboxItem).where(OutboxItem.kind == "webhook")).one()
         assert item.dead_at is not None
         assert item.last_error == "HTTP 500"

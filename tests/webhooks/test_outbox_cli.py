@@ -11,10 +11,11 @@ from typer.testing import CliRunner
 
 from studio_comms.background import build_worker
 from studio_comms.cli import app as cli
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.outbox.models import OutboxItem
 from studio_comms.settings import Settings
 from tests.conftest import FixedClock
+from tests.dbtools import orm
 from tests.factories import World
 from tests.webhooks.processes import enqueue_committed, subscribe_committed
 
@@ -72,20 +73,21 @@ def test_purge_deletes_only_items_finished_long_enough_ago(
 ) -> None:
     _, world = live
     _done_event_and_dead_delivery(engine, world.studio_a, settings)
-    with Database(engine).transaction() as session:
+    with orm(Database(engine)) as session:
         eight_days_ago = datetime.now(UTC) - timedelta(days=8)
         session.execute(
             update(OutboxItem)
             .where(OutboxItem.studio_id == world.studio_a)
             .values(completed_at=eight_days_ago)
         )
+        session.commit()
     enqueue_committed(engine, world.studio_a, 1)  # still pending: never purged
     monkeypatch.setenv("STUDIO_COMMS_DATABASE_URL", database_url)
 
     result = CliRunner().invoke(cli, ["outbox", "purge", "--older-than-days", "7"])
     assert result.exit_code == 0, result.output
     assert "1 finished items deleted." in result.output
-    with Database(engine).session(write=False) as session:
+    with orm(Database(engine)) as session:
         left = session.execute(
             select(OutboxItem.kind, OutboxItem.dead_at.is_not(None)).where(
                 OutboxItem.studio_id == world.studio_a

@@ -8,14 +8,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.outbox import queue
 from studio_comms.outbox import stats as outbox_stats
 from studio_comms.outbox.models import OutboxItem
 from studio_comms.outbox.worker import Worker
-from studio_comms.webhooks.deliveries import reopen
+from studio_comms.webhooks.deliveries import reopen_dead
 from tests.assertions import assert_error
 from tests.conftest import FixedClock
+from tests.dbtools import orm
 from tests.receiver import Receiver
 from tests.webhooks.conftest import dead_delivery, deliveries, later, set_preference, subscribe
 
@@ -173,19 +174,20 @@ def test_outbox_stats_and_retry_dead(
     api: TestClient, receiver: Receiver, worker: Worker, clock: FixedClock, db: Database
 ) -> None:
     webhook_id = dead_delivery(api, receiver, worker, clock)
-    with db.session() as session:
-        by_kind = {row.kind: row for row in outbox_stats.stats(session, now=clock.now)}
+    with db.read() as tx:
+        by_kind = {row.kind: row for row in outbox_stats.stats(tx, now=clock.now)}
     assert (by_kind["webhook"].dead, by_kind["webhook"].pending) == (1, 0)
     assert (by_kind["event"].done, by_kind["event"].dead) == (1, 0)
 
     receiver.always_fail = False
-    with db.transaction() as session:
-        revived = queue.retry_dead(session, now=clock.now)
-        reopen(session, [entity for kind, entity in revived if kind == "webhook"], now=clock.now)
-    assert [kind for kind, _ in revived] == ["webhook"]
+    with db.transaction() as tx:
+        revived = queue.retry_dead(tx, now=clock.now)
+        webhooks = [(studio, entity) for kind, studio, entity in revived if kind == "webhook"]
+        reopen_dead(tx, webhooks, now=clock.now)
+    assert [kind for kind, _, _ in revived] == ["webhook"]
     assert deliveries(api, webhook_id)[0]["state"] == "PENDING"
     worker.drain()
     assert deliveries(api, webhook_id)[0]["state"] == "SUCCEEDED"
-    with db.session() as session:
+    with orm(db) as session:
         item = session.scalars(select(OutboxItem).where(OutboxItem.kind == "webhook")).one()
         assert (item.dead_at, item.attempts) == (None, 1)

@@ -7,10 +7,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from studio_comms.core.auth import Scope
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.webhooks.models import WebhookSubscription
 from tests.assertions import assert_error
 from tests.conftest import FixedClock
+from tests.dbtools import orm
 from tests.factories import World, make_key
 from tests.receiver import Receiver
 from tests.webhooks.conftest import subscribe
@@ -65,7 +66,7 @@ def test_invalid_bodies_are_400_and_store_nothing(
     api: TestClient, db: Database, body: dict[str, object], reference: str
 ) -> None:
     assert_error(api.post("/v1/webhooks", json=body), 400, "VALIDATION_FAILED", reference)
-    with db.session() as session:
+    with orm(db) as session:
         assert session.scalar(select(func.count()).select_from(WebhookSubscription)) == 0
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from studio_comms.background import build_worker
 from studio_comms.core.auth import Scope
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.main import create_app
 from studio_comms.outbox.worker import Worker
 from studio_comms.settings import Settings
@@ -19,6 +19,7 @@ from studio_comms.webhooks import urlsafety
 from studio_comms.webhooks.models import WebhookSubscription
 from tests.assertions import assert_error
 from tests.conftest import FixedClock
+from tests.dbtools import orm
 from tests.factories import World, make_key
 from tests.receiver import Receiver
 from tests.webhooks.conftest import set_preference, subscribe
@@ -72,7 +73,7 @@ def test_unsafe_urls_are_refused_with_400(strict_api: TestClient, db: Database, 
         strict_api.post("/v1/webhooks", json={"url": url}), 400, "WEBHOOK_URL_NOT_ALLOWED", "url"
     )
     assert "cannot receive webhooks" in body["errorMessage"]
-    with db.session() as session:
+    with orm(db) as session:
         assert session.scalar(select(func.count()).select_from(WebhookSubscription)) == 0
 
 

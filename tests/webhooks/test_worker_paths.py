@@ -6,10 +6,12 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from studio_comms.background import build_worker
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
+from studio_comms.db.sql import Sql
+from studio_comms.db.tx import Tx
 from studio_comms.outbox import queue
 from studio_comms.outbox import stats as outbox_stats
 from studio_comms.outbox.models import OutboxItem
@@ -19,13 +21,14 @@ from studio_comms.outbox.worker import AttemptInfo, Outcome, Recorder, Worker, W
 from studio_comms.settings import Settings
 from studio_comms.webhooks import handlers
 from tests.conftest import FixedClock
+from tests.dbtools import orm
 from tests.factories import World
 from tests.receiver import Receiver
 from tests.webhooks.conftest import dead_delivery, deliveries, later, set_preference, subscribe
 
 
 def _items(db: Database, kind: str) -> list[OutboxItem]:
-    with db.session() as session:
+    with orm(db) as session:
         return list(session.scalars(select(OutboxItem).where(OutboxItem.kind == kind)))
 
 
@@ -73,11 +76,12 @@ class _TakenOver:
         self.db = db
 
     def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder:
-        with self.db.transaction() as session:
+        with orm(self.db) as session:
             session.execute(
                 update(OutboxItem).where(OutboxItem.id == item.id).values(lease_owner="other-worker")
             )
-        return lambda session: Outcome()
+            session.commit()
+        return lambda tx: Outcome()
 
     def failed(self, *args: object) -> None:
         raise AssertionError("not a crash")
@@ -99,18 +103,18 @@ def test_a_worker_that_lost_its_lease_records_nothing(
 
 def test_an_expired_lease_is_claimed_again(api: TestClient, db: Database, clock: FixedClock) -> None:
     set_preference(api, 1, active=True)
-    with db.transaction() as session:
+    with db.transaction() as tx:
         [first] = queue.claim(
-            session,
+            tx,
             owner="dead-worker",
             now=clock.now,
             lease_until=clock.now + timedelta(seconds=30),
             limit=5,
         )
-        assert queue.claim(session, owner="w2", now=clock.now, lease_until=clock.now, limit=5) == []
+        assert queue.claim(tx, owner="w2", now=clock.now, lease_until=clock.now, limit=5) == []
         later_now = clock.now + timedelta(seconds=31)
         [again] = queue.claim(
-            session, owner="w2", now=later_now, lease_until=later_now + timedelta(seconds=30), limit=5
+            tx, owner="w2", now=later_now, lease_until=later_now + timedelta(seconds=30), limit=5
         )
     assert again.id == first.id
     assert again.attempts == 2
@@ -126,8 +130,8 @@ def test_replay_reuses_the_queue_entry_so_retry_dead_cannot_send_twice(
     replay = api.post(f"/v1/webhooks/{webhook_id}/deliveries/{delivery['deliveryId']}/retry")
     assert replay.status_code == 202
     assert len(_items(db, "webhook")) == 1  # the same row, due again
-    with db.transaction() as session:
-        assert queue.retry_dead(session, now=clock.now) == []  # nothing dead left to revive
+    with db.transaction() as tx:
+        assert queue.retry_dead(tx, now=clock.now) == []  # nothing dead left to revive
     worker.drain()
     assert len(receiver.successes()) == 1
     assert deliveries(api, webhook_id)[0]["state"] == "SUCCEEDED"
@@ -138,14 +142,14 @@ def test_stats_tell_how_long_the_oldest_due_item_has_waited(
 ) -> None:
     set_preference(api, 1, active=True)
     clock.now += timedelta(seconds=90)
-    with db.session() as session:
-        [event] = outbox_stats.stats(session, now=clock.now)
+    with db.read() as tx:
+        [event] = outbox_stats.stats(tx, now=clock.now)
     assert (event.kind, event.pending, event.oldest_due_seconds) == ("event", 1, 90.0)
 
 
 class _Busy:
     def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder:
-        return lambda session: Outcome(defer_seconds=5)
+        return lambda tx: Outcome(defer_seconds=5)
 
     def failed(self, *args: object) -> None:
         raise AssertionError("not a crash")
@@ -175,26 +179,23 @@ def test_endpoint_slots_give_each_subscription_its_share() -> None:
 
 @pytest.mark.postgres_only
 def test_workers_are_notified_once_per_writing_transaction(
-    db: Database, world: World, clock: FixedClock
+    db: Database, world: World, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     notifications: list[str] = []
+    run = Tx.run
 
-    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-        if "pg_notify" in statement:
-            notifications.append(statement)
+    def counting_run(self: Tx, sql: Sql, **params: object) -> int:
+        if "pg_notify" in sql.text:
+            notifications.append(sql.text)
+        return run(self, sql, **params)
 
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        with db.session() as session:
-            for customer in (1, 2, 3):
-                enqueue(session, studio_id=world.studio_a, event_type=EventType.COMMUNICATION_CREATED,
-                        entity_id=customer, now=clock.now)  # fmt: skip
-            session.commit()
-            assert len(notifications) == 1
-            enqueue(session, studio_id=world.studio_a, event_type=EventType.COMMUNICATION_CREATED,
-                    entity_id=1, now=clock.now)  # fmt: skip
-            session.commit()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    monkeypatch.setattr(Tx, "run", counting_run)
+    with db.transaction() as tx:
+        for customer in (1, 2, 3):
+            enqueue(tx, studio_id=world.studio_a, event_type=EventType.COMMUNICATION_CREATED,
+                    entity_id=customer, now=clock.now)  # fmt: skip
+    assert len(notifications) == 1
+    with db.transaction() as tx:
+        enqueue(tx, studio_id=world.studio_a, event_type=EventType.COMMUNICATION_CREATED,
+                entity_id=1, now=clock.now)  # fmt: skip
     assert len(notifications) == 2  # the next transaction notifies again

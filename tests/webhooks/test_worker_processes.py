@@ -15,12 +15,13 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, select
 
 from studio_comms.background import build_worker
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.outbox.models import OutboxItem
 from studio_comms.outbox.service import EventType, enqueue
 from studio_comms.settings import Settings
 from studio_comms.webhooks import service as webhooks
 from studio_comms.webhooks.schemas import WebhookCreate
+from tests.dbtools import orm
 from tests.factories import World
 from tests.receiver import Receiver, running_receiver
 from tests.webhooks.processes import (
@@ -78,7 +79,7 @@ def test_a_worker_killed_mid_batch_loses_no_event(
     # At least once: only what the killed worker had in flight may arrive twice.
     repeats = sum(count - 1 for count in Counter(receiver.uuids()).values())
     assert repeats <= 8  # the worker's concurrency
-    with Database(engine).session(write=False) as session:
+    with orm(Database(engine)) as session:
         dead = select(OutboxItem).where(OutboxItem.studio_id == studio, OutboxItem.dead_at.is_not(None))
         assert session.scalars(dead).all() == []
 
@@ -120,7 +121,7 @@ def test_sigterm_finishes_the_items_in_flight(
     assert worker.terminate(timeout=15) == 0
     in_flight = receiver.started
     assert len(receiver.requests) == in_flight  # every started request was answered...
-    with Database(engine).session(write=False) as session:
+    with orm(Database(engine)) as session:
         items = session.scalars(
             select(OutboxItem).where(OutboxItem.studio_id == studio, OutboxItem.kind == "webhook")
         ).all()

@@ -1,20 +1,34 @@
+"""A studio's API keys; and the one lookup across studios: the key itself names its studio."""
+
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from studio_comms.db.scoped import StudioScoped
+from studio_comms.db.sql import Sql
+from studio_comms.db.tx import Tx, from_json, utc, utc_or_none
 
-from studio_comms.apikeys.models import ApiKey
-from studio_comms.db.rawsql import RawConnection, Sql
-
+# Every API request runs it (unless the principal is cached).
 _ACTIVE_BY_PREFIX = Sql(
     """
     SELECT id, studio_id, name, key_digest, scopes FROM api_keys
     WHERE prefix = :prefix AND revoked_at IS NULL
+    """,
+    cross_studio="authentication: the key tells which studio is calling",
+)
+_COLUMNS = "id, name, prefix, scopes, created_at, revoked_at"
+_LIST = Sql(f"SELECT {_COLUMNS} FROM api_keys WHERE studio_id = :studio_id ORDER BY id")
+_GET = Sql(f"SELECT {_COLUMNS} FROM api_keys WHERE studio_id = :studio_id AND id = :id")
+_ADD = Sql(
+    """
+    INSERT INTO api_keys (studio_id, name, prefix, key_digest, scopes, created_at)
+    VALUES (:studio_id, :name, :prefix, :key_digest, :scopes, :now)
+    RETURNING id
     """
 )
+_REVOKE = Sql("UPDATE api_keys SET revoked_at = :now WHERE studio_id = :studio_id AND id = :id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,35 +40,41 @@ class ActiveKey:
     scopes: list[str]
 
 
-def find_active_by_prefix(connection: RawConnection, prefix: str) -> ActiveKey | None:
-    """The only cross-studio query: the key itself tells which studio is calling.
+@dataclass(frozen=True, slots=True)
+class KeyRow:
+    id: int
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None
 
-    Every API request runs it, so it is plain SQL (see ``db.rawsql``).
-    """
-    rows = connection.rows(_ACTIVE_BY_PREFIX, prefix=prefix)
-    if not rows:
+
+def find_active_by_prefix(tx: Tx, prefix: str) -> ActiveKey | None:
+    row = tx.row(_ACTIVE_BY_PREFIX, prefix=prefix)
+    if row is None:
         return None
-    key_id, studio_id, name, digest, scopes = rows[0]
-    if isinstance(scopes, str):  # a JSON column arrives parsed from psycopg, as text from sqlite3
-        scopes = json.loads(scopes)
-    return ActiveKey(key_id, studio_id, name, digest, scopes)
+    key_id, studio_id, name, digest, scopes = row
+    return ActiveKey(key_id, studio_id, name, digest, from_json(scopes))
 
 
-class ApiKeysRepository:
-    def __init__(self, session: Session, studio_id: int) -> None:
-        self.session = session
-        self.studio_id = studio_id
+def _key(row: tuple[Any, ...]) -> KeyRow:
+    return KeyRow(row[0], row[1], row[2], from_json(row[3]), utc(row[4]), utc_or_none(row[5]))
 
-    def list(self) -> list[ApiKey]:
-        return list(
-            self.session.scalars(select(ApiKey).where(ApiKey.studio_id == self.studio_id).order_by(ApiKey.id))
+
+class ApiKeysRepository(StudioScoped):
+    def all(self) -> list[KeyRow]:
+        return [_key(row) for row in self._rows(_LIST)]
+
+    def get(self, key_id: int) -> KeyRow | None:
+        row = self._row(_GET, id=key_id)
+        return _key(row) if row else None
+
+    def add(self, *, name: str, prefix: str, key_digest: str, scopes: list[str], now: datetime) -> int:
+        key_id: int = self._scalar(
+            _ADD, name=name, prefix=prefix, key_digest=key_digest, scopes=scopes, now=now
         )
+        return key_id
 
-    def get(self, key_id: int) -> ApiKey | None:
-        key = self.session.get(ApiKey, key_id)
-        return key if key is not None and key.studio_id == self.studio_id else None
-
-    def add(self, key: ApiKey) -> None:
-        assert key.studio_id == self.studio_id
-        self.session.add(key)
-        self.session.flush()
+    def revoke(self, key_id: int, *, now: datetime) -> None:
+        self._run(_REVOKE, id=key_id, now=now)

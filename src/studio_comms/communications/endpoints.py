@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
+from studio_comms.api.context import ApiContext, api_reader, api_writer
 from studio_comms.communications import service, timeline
 from studio_comms.communications.schemas import (
     CommunicationThreadRead,
@@ -17,10 +17,10 @@ from studio_comms.communications.schemas import (
     CommunicationThreadSummary,
 )
 from studio_comms.core.auth import Principal, Scope
-from studio_comms.core.context import ApiContext, api_reader, api_writer
 from studio_comms.core.openapi import COMPATIBLE_ERRORS, CustomerId, ThreadId, error_responses
 from studio_comms.core.schemas import Slice
 from studio_comms.core.slicing import DEFAULT_SLICE_SIZE, MAX_SLICE_SIZE
+from studio_comms.db.tx import Tx
 
 router = APIRouter(prefix="/v1/communications", tags=["Customers Communication"])
 
@@ -47,9 +47,9 @@ async def create_thread(customerId: CustomerId, body: CommunicationThreadRequest
     """
     request_id = ctx.adopt_request_id(body.requestId)
 
-    def work(session: Session, principal: Principal) -> CommunicationThreadResponse:
+    def work(tx: Tx, principal: Principal) -> CommunicationThreadResponse:
         return service.create_thread(
-            session, principal.studio_id, customerId, body, request_id=request_id, now=ctx.now
+            tx, principal.studio_id, customerId, body, request_id=request_id, now=ctx.now
         )
 
     return await ctx.run(work)
@@ -68,9 +68,9 @@ async def _append(
     """
     request_id = ctx.adopt_request_id(body.requestId)
 
-    def work(session: Session, principal: Principal) -> CommunicationThreadResponse:
+    def work(tx: Tx, principal: Principal) -> CommunicationThreadResponse:
         return service.append_communication(
-            session, principal.studio_id, customerId, threadId, body, request_id=request_id, now=ctx.now
+            tx, principal.studio_id, customerId, threadId, body, request_id=request_id, now=ctx.now
         )
 
     return await ctx.run(work)
@@ -110,8 +110,8 @@ async def list_threads(
 ) -> Response:
     """Required Scopes: `COMMUNICATION_READ`. Newest thread first, in Sport Alliance slices."""
     return await ctx.run(
-        lambda session, principal: timeline.list_threads(
-            session,
+        lambda tx, principal: timeline.list_threads(
+            tx,
             principal.studio_id,
             customerId,
             status=communicationThreadStatus,
@@ -131,5 +131,5 @@ async def list_threads(
 async def get_thread(customerId: CustomerId, threadId: ThreadId, ctx: Reader) -> Response:
     """Required Scopes: `COMMUNICATION_READ`. Communications oldest first, each with its receipt."""
     return await ctx.run(
-        lambda session, principal: timeline.get_thread(session, principal.studio_id, customerId, threadId)
+        lambda tx, principal: timeline.get_thread(tx, principal.studio_id, customerId, threadId)
     )

@@ -1,62 +1,192 @@
+"""A studio's threads and their communications; every statement is scoped to the studio (and,
+for the API, to the customer: another customer's thread is simply not found)."""
+
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
 
-from studio_comms.communications.models import Communication, CommunicationThread
+from studio_comms.db.scoped import StudioScoped
+from studio_comms.db.sql import Sql
+from studio_comms.db.tx import utc, utc_or_none
+
+_THREAD_COLUMNS = "id, customer_id, status, subject, message_category, created_at, updated_at"
+_THREAD = Sql(
+    f"""
+    SELECT {_THREAD_COLUMNS} FROM communication_threads
+    WHERE studio_id = :studio_id AND customer_id = :customer_id AND id = :id
+    """
+)
+_THREAD_FOR_UPDATE = Sql(
+    f"""
+    SELECT {_THREAD_COLUMNS} FROM communication_threads
+    WHERE studio_id = :studio_id AND customer_id = :customer_id AND id = :id FOR UPDATE
+    """
+)
+_NEWEST_FIRST = Sql(
+    f"""
+    SELECT {_THREAD_COLUMNS} FROM communication_threads
+    WHERE studio_id = :studio_id AND customer_id = :customer_id AND id < :before
+    ORDER BY id DESC LIMIT :limit
+    """
+)
+_NEWEST_FIRST_WITH_STATUS = Sql(
+    f"""
+    SELECT {_THREAD_COLUMNS} FROM communication_threads
+    WHERE studio_id = :studio_id AND customer_id = :customer_id AND id < :before AND status = :status
+    ORDER BY id DESC LIMIT :limit
+    """
+)
+_ADD_THREAD = Sql(
+    """
+    INSERT INTO communication_threads
+      (studio_id, customer_id, status, subject, message_category, created_at, updated_at)
+    VALUES (:studio_id, :customer_id, :status, :subject, :message_category, :now, :now)
+    RETURNING id
+    """
+)
+_SET_STATUS = Sql(
+    """
+    UPDATE communication_threads SET status = :status, updated_at = :now
+    WHERE studio_id = :studio_id AND id = :id
+    """
+)
+_COMMUNICATION_COLUMNS = """
+    id, thread_id, customer_id, thread_status, direction, channel, message_category, subject, content,
+    ticket_number, ticket_link, agent, communicated_at, created_at, request_id, authorization_permitted,
+    authorization_rule, authorization_ledger_entry_id, authorization_block_reason,
+    authorization_enforcement, authorized_at
+"""
+_COMMUNICATIONS = Sql(
+    f"""
+    SELECT {_COMMUNICATION_COLUMNS} FROM communications
+    WHERE studio_id = :studio_id AND thread_id = :thread_id ORDER BY id
+    """
+)
+_ADD_COMMUNICATION = Sql(
+    """
+    INSERT INTO communications
+      (studio_id, thread_id, customer_id, thread_status, direction, channel, message_category, subject,
+       content, ticket_number, ticket_link, agent, communicated_at, created_at, request_id,
+       authorization_permitted, authorization_rule, authorization_ledger_entry_id,
+       authorization_block_reason, authorization_enforcement, authorized_at)
+    VALUES
+      (:studio_id, :thread_id, :customer_id, :thread_status, :direction, :channel, :message_category,
+       :subject, :content, :ticket_number, :ticket_link, :agent, :communicated_at, :created_at,
+       :request_id, :authorization_permitted, :authorization_rule, :authorization_ledger_entry_id,
+       :authorization_block_reason, :authorization_enforcement, :authorized_at)
+    RETURNING id
+    """
+)
 
 
-class ThreadsRepository:
-    """A studio's threads; every query filters by studio and customer."""
+@dataclass(slots=True)
+class ThreadRow:
+    id: int
+    customer_id: int
+    status: str
+    # The subject of the first communication: the thread's title in a timeline.
+    subject: str
+    # The category named by the first communication, if it named one.
+    message_category: str | None
+    created_at: datetime
+    updated_at: datetime
 
-    def __init__(self, session: Session, studio_id: int) -> None:
-        self.session = session
-        self.studio_id = studio_id
 
-    def get(self, customer_id: int, thread_id: int, *, lock: bool = False) -> CommunicationThread | None:
+@dataclass(slots=True)
+class NewCommunication:
+    """One message of a thread, with the authorization receipt of an OUTGOING one."""
+
+    thread_id: int
+    customer_id: int
+    thread_status: str
+    direction: str
+    channel: str
+    message_category: str
+    subject: str
+    content: str
+    ticket_number: str | None
+    ticket_link: str | None
+    agent: str | None
+    communicated_at: datetime
+    created_at: datetime
+    request_id: str | None
+    authorization_permitted: bool | None = None
+    authorization_rule: str | None = None
+    authorization_ledger_entry_id: int | None = None
+    authorization_block_reason: str | None = None
+    authorization_enforcement: str | None = None
+    authorized_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class CommunicationRow(NewCommunication):
+    id: int = 0
+
+
+def _thread(row: tuple[Any, ...]) -> ThreadRow:
+    return ThreadRow(row[0], row[1], row[2], row[3], row[4], utc(row[5]), utc(row[6]))
+
+
+def _communication(row: tuple[Any, ...]) -> CommunicationRow:
+    (id_, thread_id, customer_id, thread_status, direction, channel, category, subject, content) = row[:9]
+    return CommunicationRow(
+        id=id_,
+        thread_id=thread_id,
+        customer_id=customer_id,
+        thread_status=thread_status,
+        direction=direction,
+        channel=channel,
+        message_category=category,
+        subject=subject,
+        content=content,
+        ticket_number=row[9],
+        ticket_link=row[10],
+        agent=row[11],
+        communicated_at=utc(row[12]),
+        created_at=utc(row[13]),
+        request_id=row[14],
+        authorization_permitted=None if row[15] is None else bool(row[15]),
+        authorization_rule=row[16],
+        authorization_ledger_entry_id=row[17],
+        authorization_block_reason=row[18],
+        authorization_enforcement=row[19],
+        authorized_at=utc_or_none(row[20]),
+    )
+
+
+class ThreadsRepository(StudioScoped):
+    def get(self, customer_id: int, thread_id: int, *, lock: bool = False) -> ThreadRow | None:
         """Another customer's or studio's thread is simply not found."""
-        query = select(CommunicationThread).where(
-            CommunicationThread.id == thread_id,
-            CommunicationThread.studio_id == self.studio_id,
-            CommunicationThread.customer_id == customer_id,
+        row = self._row(_THREAD_FOR_UPDATE if lock else _THREAD, customer_id=customer_id, id=thread_id)
+        return _thread(row) if row else None
+
+    def add(self, customer_id: int, *, status: str, subject: str, category: str | None, now: datetime) -> int:
+        thread_id: int = self._scalar(
+            _ADD_THREAD,
+            customer_id=customer_id,
+            status=status,
+            subject=subject,
+            message_category=category,
+            now=now,
         )
-        if lock:
-            query = query.with_for_update()
-        return self.session.scalars(query).first()
+        return thread_id
 
-    def add(self, thread: CommunicationThread) -> None:
-        assert thread.studio_id == self.studio_id
-        self.session.add(thread)
-        self.session.flush()
+    def set_status(self, thread_id: int, status: str, *, now: datetime) -> None:
+        self._run(_SET_STATUS, id=thread_id, status=status, now=now)
 
-    def add_communication(self, communication: Communication) -> None:
-        assert communication.studio_id == self.studio_id
-        self.session.add(communication)
-        self.session.flush()
+    def add_communication(self, communication: NewCommunication) -> CommunicationRow:
+        new_id: int = self._scalar(_ADD_COMMUNICATION, **asdict(communication))
+        return CommunicationRow(**asdict(communication), id=new_id)
 
     def newest_first(
-        self, customer_id: int, *, status: str | None, before_id: int | None, limit: int
-    ) -> list[CommunicationThread]:
-        query = (
-            select(CommunicationThread)
-            .where(
-                CommunicationThread.studio_id == self.studio_id,
-                CommunicationThread.customer_id == customer_id,
-            )
-            .order_by(CommunicationThread.id.desc())
-            .limit(limit)
-        )
-        if status is not None:
-            query = query.where(CommunicationThread.status == status)
-        if before_id is not None:
-            query = query.where(CommunicationThread.id < before_id)
-        return list(self.session.scalars(query))
+        self, customer_id: int, *, status: str | None, before: int, limit: int
+    ) -> list[ThreadRow]:
+        params: dict[str, Any] = {"customer_id": customer_id, "before": before, "limit": limit}
+        if status is None:
+            return [_thread(row) for row in self._rows(_NEWEST_FIRST, **params)]
+        return [_thread(row) for row in self._rows(_NEWEST_FIRST_WITH_STATUS, status=status, **params)]
 
-    def communications(self, thread_id: int) -> list[Communication]:
-        return list(
-            self.session.scalars(
-                select(Communication)
-                .where(Communication.thread_id == thread_id, Communication.studio_id == self.studio_id)
-                .order_by(Communication.id)
-            )
-        )
+    def communications(self, thread_id: int) -> list[CommunicationRow]:
+        return [_communication(row) for row in self._rows(_COMMUNICATIONS, thread_id=thread_id)]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from studio_comms.communications.errors import CommunicationNotPermitted, ThreadNotFound
-from studio_comms.communications.models import Communication, CommunicationThread
-from studio_comms.communications.repository import ThreadsRepository
+from studio_comms.communications.repository import (
+    CommunicationRow,
+    NewCommunication,
+    ThreadRow,
+    ThreadsRepository,
+)
 from studio_comms.communications.schemas import (
     AuthorizationReceipt,
     CommunicationDirection,
@@ -17,15 +19,16 @@ from studio_comms.communications.schemas import (
 )
 from studio_comms.communications.wire import to_response
 from studio_comms.core.vocabulary import MessageCategory
-from studio_comms.customers.repository import CustomersRepository
+from studio_comms.customers.service import require_customer
+from studio_comms.db.tx import Tx
 from studio_comms.outbox.service import EventType, enqueue
 from studio_comms.preferences import service as preferences
 from studio_comms.studios.schemas import ConsentEnforcement
-from studio_comms.studios.service import require_studio
+from studio_comms.studios.service import consent_enforcement
 
 
 def create_thread(
-    session: Session,
+    tx: Tx,
     studio_id: int,
     customer_id: int,
     data: CommunicationThreadRequest,
@@ -34,39 +37,36 @@ def create_thread(
     now: datetime,
 ) -> CommunicationThreadResponse:
     """A new thread with its first communication. Nothing is stored when consent refuses it."""
-    CustomersRepository(session, studio_id).require(customer_id)
+    require_customer(tx, studio_id, customer_id)
     category = data.messageCategory or MessageCategory.GENERAL
-    receipt = _authorize(session, studio_id, customer_id, data, category, now=now)
-    repository = ThreadsRepository(session, studio_id)
-    thread = CommunicationThread(
-        studio_id=studio_id,
-        customer_id=customer_id,
-        status=data.communicationThreadStatus.value,
-        subject=data.subject,
-        message_category=data.messageCategory.value if data.messageCategory else None,
-        created_at=now,
-        updated_at=now,
+    receipt = _authorize(tx, studio_id, customer_id, data, category, now=now)
+    repository = ThreadsRepository(tx, studio_id)
+    status = data.communicationThreadStatus.value
+    thread_category = data.messageCategory.value if data.messageCategory else None
+    thread_id = repository.add(
+        customer_id, status=status, subject=data.subject, category=thread_category, now=now
     )
-    repository.add(thread)
-    communication = _store(repository, thread, data, category, receipt, request_id=request_id, now=now)
+    communication = _store(
+        repository, thread_id, customer_id, data, category, receipt, request_id=request_id, now=now
+    )
     enqueue(
-        session,
+        tx,
         studio_id=studio_id,
         event_type=EventType.COMMUNICATION_THREAD_CREATED,
         entity_id=customer_id,
         now=now,
         content={
-            "threadId": thread.id,
-            "communicationThreadStatus": thread.status,
-            "messageCategory": thread.message_category,
+            "threadId": thread_id,
+            "communicationThreadStatus": status,
+            "messageCategory": thread_category,
         },
     )
-    _communication_created(session, communication, now=now)
+    _communication_created(tx, studio_id, communication, now=now)
     return to_response(communication)
 
 
 def append_communication(
-    session: Session,
+    tx: Tx,
     studio_id: int,
     customer_id: int,
     thread_id: int,
@@ -81,32 +81,33 @@ def append_communication(
     message re-opens a ticket, as ticket systems do). The thread row is locked, so concurrent
     appends to one thread see each other's status changes.
     """
-    CustomersRepository(session, studio_id).require(customer_id)
-    repository = ThreadsRepository(session, studio_id)
-    thread = repository.get(customer_id, thread_id, lock=True)
+    require_customer(tx, studio_id, customer_id)
+    repository = ThreadsRepository(tx, studio_id)
+    thread: ThreadRow | None = repository.get(customer_id, thread_id, lock=True)
     if thread is None:
         raise ThreadNotFound(threadId=thread_id)
     category = data.messageCategory or MessageCategory(thread.message_category or "GENERAL")
-    receipt = _authorize(session, studio_id, customer_id, data, category, now=now)
-    previous_status = thread.status
-    thread.status = data.communicationThreadStatus.value
-    thread.updated_at = now
-    communication = _store(repository, thread, data, category, receipt, request_id=request_id, now=now)
-    _communication_created(session, communication, now=now)
-    if previous_status != thread.status:
+    receipt = _authorize(tx, studio_id, customer_id, data, category, now=now)
+    status = data.communicationThreadStatus.value
+    repository.set_status(thread.id, status, now=now)
+    communication = _store(
+        repository, thread.id, customer_id, data, category, receipt, request_id=request_id, now=now
+    )
+    _communication_created(tx, studio_id, communication, now=now)
+    if thread.status != status:
         enqueue(
-            session,
+            tx,
             studio_id=studio_id,
             event_type=EventType.COMMUNICATION_THREAD_STATUS_CHANGED,
             entity_id=customer_id,
             now=now,
-            content={"threadId": thread.id, "previousStatus": previous_status, "status": thread.status},
+            content={"threadId": thread.id, "previousStatus": thread.status, "status": status},
         )
     return to_response(communication)
 
 
 def _authorize(
-    session: Session,
+    tx: Tx,
     studio_id: int,
     customer_id: int,
     data: CommunicationThreadRequest,
@@ -117,8 +118,8 @@ def _authorize(
     """INCOMING: no check. OUTGOING: the one decision; refused unless the studio only records."""
     if data.communicationDirection is CommunicationDirection.INCOMING:
         return None
-    decision = preferences.decide(session, studio_id, customer_id, category, data.communicationChannel)
-    enforcement = ConsentEnforcement(require_studio(session, studio_id).consent_enforcement)
+    decision = preferences.decide(tx, studio_id, customer_id, category, data.communicationChannel)
+    enforcement = consent_enforcement(tx, studio_id)
     if not decision.permitted and enforcement is ConsentEnforcement.REJECT:
         raise CommunicationNotPermitted(
             reference="communicationChannel",
@@ -140,18 +141,18 @@ def _authorize(
 
 def _store(
     repository: ThreadsRepository,
-    thread: CommunicationThread,
+    thread_id: int,
+    customer_id: int,
     data: CommunicationThreadRequest,
     category: MessageCategory,
     receipt: AuthorizationReceipt | None,
     *,
     request_id: str | None,
     now: datetime,
-) -> Communication:
-    communication = Communication(
-        thread_id=thread.id,
-        studio_id=thread.studio_id,
-        customer_id=thread.customer_id,
+) -> CommunicationRow:
+    communication = NewCommunication(
+        thread_id=thread_id,
+        customer_id=customer_id,
         thread_status=data.communicationThreadStatus.value,
         direction=data.communicationDirection.value,
         channel=data.communicationChannel.value,
@@ -172,14 +173,13 @@ def _store(
         communication.authorization_block_reason = receipt.blockReason
         communication.authorization_enforcement = receipt.enforcement.value
         communication.authorized_at = receipt.decidedAt
-    repository.add_communication(communication)
-    return communication
+    return repository.add_communication(communication)
 
 
-def _communication_created(session: Session, communication: Communication, *, now: datetime) -> None:
+def _communication_created(tx: Tx, studio_id: int, communication: CommunicationRow, *, now: datetime) -> None:
     enqueue(
-        session,
-        studio_id=communication.studio_id,
+        tx,
+        studio_id=studio_id,
         event_type=EventType.COMMUNICATION_CREATED,
         entity_id=communication.customer_id,
         now=now,

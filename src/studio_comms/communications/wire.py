@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from studio_comms.communications.models import Communication, CommunicationThread
+from studio_comms.communications.repository import CommunicationRow, ThreadRow
 from studio_comms.communications.schemas import (
     AuthorizationReceipt,
     CommunicationDirection,
@@ -16,7 +16,7 @@ from studio_comms.preferences.rules import Rule
 from studio_comms.studios.schemas import ConsentEnforcement
 
 
-def receipt_of(communication: Communication) -> AuthorizationReceipt | None:
+def receipt_of(communication: CommunicationRow) -> AuthorizationReceipt | None:
     if communication.authorization_rule is None or communication.authorized_at is None:
         return None
     return AuthorizationReceipt(
@@ -31,7 +31,7 @@ def receipt_of(communication: Communication) -> AuthorizationReceipt | None:
     )
 
 
-def to_response(communication: Communication) -> CommunicationThreadResponse:
+def to_response(communication: CommunicationRow) -> CommunicationThreadResponse:
     return CommunicationThreadResponse(
         customerId=communication.customer_id,
         communicationId=communication.id,
@@ -51,7 +51,7 @@ def to_response(communication: Communication) -> CommunicationThreadResponse:
     )
 
 
-def to_read(communication: Communication) -> CommunicationRead:
+def to_read(communication: CommunicationRow) -> CommunicationRead:
     return CommunicationRead(
         communicationId=communication.id,
         communicationThreadStatus=CommunicationThreadStatus(communication.thread_status),
@@ -69,7 +69,7 @@ def to_read(communication: Communication) -> CommunicationRead:
     )
 
 
-def to_summary(thread: CommunicationThread) -> CommunicationThreadSummary:
+def to_summary(thread: ThreadRow) -> CommunicationThreadSummary:
     return CommunicationThreadSummary(
         threadId=thread.id,
         customerId=thread.customer_id,

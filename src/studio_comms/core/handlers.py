@@ -8,7 +8,6 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -17,6 +16,7 @@ from studio_comms.core.errors import (
     ConcurrentModification,
     Conflict,
     Forbidden,
+    Invalid,
     MalformedJson,
     MethodNotAllowed,
     PayloadTooLarge,
@@ -29,6 +29,7 @@ from studio_comms.core.errors import (
 from studio_comms.core.messages import pick_language, render
 from studio_comms.core.requestid import request_id_of
 from studio_comms.core.validation import invalid_from_errors
+from studio_comms.db.errors import ConstraintViolation, DatabaseError, ValueRefused
 
 log = logging.getLogger("studio_comms.errors")
 
@@ -95,10 +96,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _database_error(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, IntegrityError):
+    # Only the kind is logged: a driver's message can quote the values of the statement.
+    if isinstance(exc, ConstraintViolation):
         # Two requests raced on the same new row; the loser may simply retry.
-        log.warning("integrity conflict on %s %s: %s", request.method, request.url.path, exc.orig)
+        log.warning("integrity conflict on %s %s: %s", request.method, request.url.path, exc)
         return _respond(request, ConcurrentModification())
+    if isinstance(exc, ValueRefused):
+        log.warning("value refused by the database on %s %s: %s", request.method, request.url.path, exc)
+        refused = Invalid(message_key="FIELD_INVALID", field="request", detail="value refused")
+        return _respond(request, refused)
     log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
     return _respond(request, ServiceUnavailable())
 
@@ -112,6 +118,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(IntegrityError, _database_error)
-    app.add_exception_handler(OperationalError, _database_error)
+    app.add_exception_handler(DatabaseError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

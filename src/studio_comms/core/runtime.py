@@ -12,7 +12,7 @@ from anyio import CapacityLimiter
 
 from studio_comms.core.clock import utcnow
 from studio_comms.core.ratelimit import RateLimiter
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
 from studio_comms.settings import Settings
 
 T = TypeVar("T")

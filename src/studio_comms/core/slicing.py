@@ -1,23 +1,41 @@
-"""Sport Alliance data slices with a cursor ``offset`` (the id of the last entry returned)."""
+"""Sport Alliance data slices with a cursor ``offset`` (the id of the last entry returned).
+
+Every sliced list (consent history, threads, webhook deliveries) is built by :func:`slice_of`:
+parse the client's offset, fetch one row more than asked (it only says whether there is more),
+convert the page.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Protocol, TypeVar
+
+from pydantic import BaseModel
 
 from studio_comms.core.errors import Invalid
+from studio_comms.core.schemas import Slice
 
-T = TypeVar("T")
-R = TypeVar("R")
+R = TypeVar("R", bound=BaseModel)
 
 DEFAULT_SLICE_SIZE = 50
 MAX_SLICE_SIZE = 100
+INT64_MAX = 2**63 - 1
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+T = TypeVar("T", bound=HasId)
 
 
 def parse_offset(offset: str | None) -> int | None:
+    """The id the previous slice ended with; ``None`` for the first slice."""
     if offset is None or offset == "":
         return None
-    if not offset.isdigit() or len(offset) > 19:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
+    if not (offset.isascii() and offset.isdigit()) or int(offset) > INT64_MAX:
         raise Invalid(
             reference="offset",
             message_key="FIELD_INVALID",
@@ -27,16 +45,18 @@ def parse_offset(offset: str | None) -> int | None:
     return int(offset)
 
 
-def make_slice(
-    rows: Sequence[T],
-    *,
+def slice_of(
+    model: type[R],
+    offset: str | None,
     slice_size: int,
-    previous_offset: str | None,
-    cursor: Callable[[T], int],
+    fetch: Callable[[int, int], Sequence[T]],
     convert: Callable[[T], R],
-) -> tuple[list[R], str | None, bool]:
-    """``rows`` holds up to ``slice_size + 1`` rows: the extra one only says there is more."""
-    page = list(rows[:slice_size])
-    has_next = len(rows) > slice_size
-    offset = str(cursor(page[-1])) if page else previous_offset
-    return [convert(row) for row in page], offset, has_next
+) -> Slice[R]:
+    """A slice, newest first: ``fetch(before_id, limit)`` returns rows with ids below ``before_id``."""
+    after = parse_offset(offset)
+    rows = fetch(INT64_MAX if after is None else after, slice_size + 1)
+    page = rows[:slice_size]
+    next_offset = str(page[-1].id) if page else offset
+    return Slice[model](  # type: ignore[valid-type]
+        result=[convert(row) for row in page], offset=next_offset, hasNext=len(rows) > slice_size
+    )

@@ -1,45 +1,91 @@
+"""A studio's customers."""
+
 from __future__ import annotations
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
+from datetime import datetime
 
-from studio_comms.customers.errors import CustomerNotFound
-from studio_comms.customers.models import Customer
+from studio_comms.db.scoped import StudioScoped
+from studio_comms.db.sql import Sql
+
+_GET = Sql(
+    """
+    SELECT customer_id, first_name, last_name, email, phone_number, language, link_epoch
+    FROM customers WHERE studio_id = :studio_id AND customer_id = :customer_id
+    """
+)
+_EXISTS = Sql("SELECT 1 FROM customers WHERE studio_id = :studio_id AND customer_id = :customer_id")
+# PostgreSQL: concurrent writers of one customer's data (preferences, blocks, links) queue on this
+# row. SQLite write transactions hold the database's write lock already (BEGIN IMMEDIATE).
+_LOCK = Sql("SELECT 1 FROM customers WHERE studio_id = :studio_id AND customer_id = :customer_id FOR UPDATE")
+_INSERT = Sql(
+    """
+    INSERT INTO customers
+      (studio_id, customer_id, first_name, last_name, email, phone_number, language, link_epoch,
+       created_at, updated_at)
+    VALUES (:studio_id, :customer_id, :first_name, :last_name, :email, :phone_number, :language, 0,
+       :now, :now)
+    """
+)
+_UPDATE = Sql(
+    """
+    UPDATE customers SET first_name = :first_name, last_name = :last_name, email = :email,
+      phone_number = :phone_number, language = :language, updated_at = :now
+    WHERE studio_id = :studio_id AND customer_id = :customer_id
+    """
+)
+_REVOKE_LINKS = Sql(
+    """
+    UPDATE customers SET link_epoch = link_epoch + 1
+    WHERE studio_id = :studio_id AND customer_id = :customer_id
+    """
+)
 
 
-class CustomersRepository:
-    """A studio's customers; every query is filtered by that studio."""
+@dataclass(frozen=True, slots=True)
+class CustomerRow:
+    customer_id: int
+    first_name: str
+    last_name: str
+    email: str | None
+    phone_number: str | None
+    language: str | None
+    # Signed member links carry this number; raising it revokes every link issued before.
+    link_epoch: int
 
-    def __init__(self, session: Session, studio_id: int) -> None:
-        self.session = session
-        self.studio_id = studio_id
 
-    def get(self, customer_id: int) -> Customer | None:
-        return self.session.get(Customer, (self.studio_id, customer_id))
+@dataclass(frozen=True, slots=True)
+class CustomerDetails:
+    first_name: str
+    last_name: str
+    email: str | None
+    phone_number: str | None
+    language: str | None
 
-    def require(self, customer_id: int, *, lock: bool = False) -> None:
-        """Raise ``CustomerNotFound`` unless the customer exists; ``lock`` serialises writers.
 
-        The lock is a row lock on PostgreSQL; SQLite write transactions already hold the database
-        write lock (BEGIN IMMEDIATE), so ``FOR UPDATE`` is rightly not rendered there.
-        """
-        query = select(Customer.customer_id).where(
-            Customer.studio_id == self.studio_id, Customer.customer_id == customer_id
-        )
-        if lock:
-            query = query.with_for_update()
-        if self.session.execute(query).first() is None:
-            raise CustomerNotFound(customerId=customer_id)
+class CustomersRepository(StudioScoped):
+    def get(self, customer_id: int) -> CustomerRow | None:
+        row = self._row(_GET, customer_id=customer_id)
+        return CustomerRow(*row) if row else None
 
-    def save(self, customer: Customer) -> None:
-        assert customer.studio_id == self.studio_id
-        self.session.add(customer)
-        self.session.flush()
+    def exists(self, customer_id: int, *, lock: bool = False) -> bool:
+        return self._row(_LOCK if lock else _EXISTS, customer_id=customer_id) is not None
+
+    def insert(self, customer_id: int, details: CustomerDetails, *, now: datetime) -> None:
+        self._run(_INSERT, customer_id=customer_id, now=now, **_fields(details))
+
+    def update(self, customer_id: int, details: CustomerDetails, *, now: datetime) -> None:
+        self._run(_UPDATE, customer_id=customer_id, now=now, **_fields(details))
 
     def revoke_links(self, customer_id: int) -> None:
-        """Invalidate every signed member link issued for the customer so far."""
-        self.session.execute(
-            update(Customer)
-            .where(Customer.studio_id == self.studio_id, Customer.customer_id == customer_id)
-            .values(link_epoch=Customer.link_epoch + 1)
-        )
+        self._run(_REVOKE_LINKS, customer_id=customer_id)
+
+
+def _fields(details: CustomerDetails) -> dict[str, str | None]:
+    return {
+        "first_name": details.first_name,
+        "last_name": details.last_name,
+        "email": details.email,
+        "phone_number": details.phone_number,
+        "language": details.language,
+    }

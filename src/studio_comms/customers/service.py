@@ -1,54 +1,50 @@
+"""Customers: the operator keeps their details; other packages ask whether one exists."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from studio_comms.customers.errors import CustomerNotFound
-from studio_comms.customers.models import Customer
-from studio_comms.customers.repository import CustomersRepository
+from studio_comms.customers.repository import CustomerDetails, CustomersRepository
+from studio_comms.customers.repository import CustomerRow as CustomerRow
 from studio_comms.customers.schemas import CustomerRead, CustomerUpsert
-from studio_comms.studios.service import require_studio
+from studio_comms.db.tx import Tx
+
+
+def require_customer(tx: Tx, studio_id: int, customer_id: int, *, lock: bool = False) -> None:
+    """Raise ``CustomerNotFound`` unless the customer exists; ``lock`` serialises its writers."""
+    if not CustomersRepository(tx, studio_id).exists(customer_id, lock=lock):
+        raise CustomerNotFound(customerId=customer_id)
+
+
+def find_customer(tx: Tx, studio_id: int, customer_id: int) -> CustomerRow | None:
+    return CustomersRepository(tx, studio_id).get(customer_id)
 
 
 def upsert_customer(
-    session: Session, studio_id: int, customer_id: int, data: CustomerUpsert, *, now: datetime
+    tx: Tx, studio_id: int, customer_id: int, data: CustomerUpsert, *, now: datetime
 ) -> tuple[CustomerRead, bool]:
     """Create or replace the customer's details; returns the result and whether it was created."""
-    require_studio(session, studio_id)
-    repository = CustomersRepository(session, studio_id)
-    customer = repository.get(customer_id)
-    created = customer is None
-    if customer is None:
-        customer = Customer(studio_id=studio_id, customer_id=customer_id, created_at=now)
-    customer.first_name = data.firstName
-    customer.last_name = data.lastName
-    customer.email = str(data.email) if data.email else None
-    customer.phone_number = data.phoneNumber
-    customer.language = data.language
-    customer.updated_at = now
-    repository.save(customer)
-    return _to_wire(customer), created
+    repository = CustomersRepository(tx, studio_id)
+    details = CustomerDetails(
+        first_name=data.firstName,
+        last_name=data.lastName,
+        email=str(data.email) if data.email else None,
+        phone_number=data.phoneNumber,
+        language=data.language,
+    )
+    created = not repository.exists(customer_id, lock=True)
+    if created:
+        repository.insert(customer_id, details, now=now)
+    else:
+        repository.update(customer_id, details, now=now)
+    return get_customer(tx, studio_id, customer_id), created
 
 
-def get_customer(session: Session, studio_id: int, customer_id: int) -> CustomerRead:
-    require_studio(session, studio_id)
-    customer = CustomersRepository(session, studio_id).get(customer_id)
+def get_customer(tx: Tx, studio_id: int, customer_id: int) -> CustomerRead:
+    customer = CustomersRepository(tx, studio_id).get(customer_id)
     if customer is None:
         raise CustomerNotFound(customerId=customer_id)
-    return _to_wire(customer)
-
-
-def revoke_links(session: Session, studio_id: int, customer_id: int) -> None:
-    """Every preference-center and unsubscribe link issued to the customer so far stops working
-    (a lost phone, a forwarded e-mail); links issued afterwards work."""
-    require_studio(session, studio_id)
-    repository = CustomersRepository(session, studio_id)
-    repository.require(customer_id, lock=True)
-    repository.revoke_links(customer_id)
-
-
-def _to_wire(customer: Customer) -> CustomerRead:
     return CustomerRead(
         customerId=customer.customer_id,
         firstName=customer.first_name,
@@ -57,3 +53,10 @@ def _to_wire(customer: Customer) -> CustomerRead:
         phoneNumber=customer.phone_number,
         language=customer.language,
     )
+
+
+def revoke_links(tx: Tx, studio_id: int, customer_id: int) -> None:
+    """Every preference-center and unsubscribe link issued to the customer so far stops working
+    (a lost phone, a forwarded e-mail; erasure); links issued afterwards work."""
+    require_customer(tx, studio_id, customer_id, lock=True)
+    CustomersRepository(tx, studio_id).revoke_links(customer_id)

@@ -16,15 +16,3 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def import_all_models() -> None:
-    """Register every table on ``Base.metadata`` (Alembic autogenerate and the model/migration diff test)."""
-    from studio_comms.apikeys import models as _apikeys  # noqa: F401
-    from studio_comms.communications import models as _communications  # noqa: F401
-    from studio_comms.customers import models as _customers  # noqa: F401
-    from studio_comms.idempotency import models as _idempotency  # noqa: F401
-    from studio_comms.outbox import models as _outbox  # noqa: F401
-    from studio_comms.preferences import models as _preferences  # noqa: F401
-    from studio_comms.studios import models as _studios  # noqa: F401
-    from studio_comms.webhooks import models as _webhooks  # noqa: F401

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import orjson
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
+from studio_comms.db.tx import Tx
 from studio_comms.idempotency.errors import IdempotencyKeyInUse, IdempotencyKeyReused
-from studio_comms.idempotency.models import IdempotencyRecord
+from studio_comms.idempotency.repository import IdempotencyRepository
 
 MAX_KEY_LENGTH = 255
 
@@ -45,7 +44,7 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
 
 
 def claim(
-    session: Session,
+    tx: Tx,
     api_key_id: int,
     key: str,
     request_fingerprint: str,
@@ -54,48 +53,27 @@ def claim(
     ttl: timedelta,
     lease: timedelta,
 ) -> Claim:
+    repository = IdempotencyRepository(tx, api_key_id)
     # Expired records of this API key go now; the (api_key_id, key) index makes this cheap.
-    session.execute(
-        delete(IdempotencyRecord).where(
-            IdempotencyRecord.api_key_id == api_key_id, IdempotencyRecord.created_at <= now - ttl
-        )
-    )
-    record = session.scalars(
-        select(IdempotencyRecord)
-        .where(IdempotencyRecord.api_key_id == api_key_id, IdempotencyRecord.idempotency_key == key)
-        .with_for_update()
-    ).first()
+    repository.expire(now - ttl)
+    record = repository.find(key)
     if record is None:
-        record = IdempotencyRecord(
-            api_key_id=api_key_id,
-            idempotency_key=key,
-            fingerprint=request_fingerprint,
-            created_at=now,
-        )
-        session.add(record)
-        session.flush()
-        return Claim(record_id=record.id)
+        return Claim(record_id=repository.claim(key, request_fingerprint, now=now))
     if record.fingerprint != request_fingerprint:
         raise IdempotencyKeyReused(reference="Idempotency-Key")
     if record.completed_at is not None:
         return Claim(replay=StoredResponse(record.response_status or 0, record.response_body or b""))
     if record.created_at <= now - lease:
         # The request that claimed the key died without releasing it; this one takes over.
-        record.created_at = now
-        session.flush()
+        repository.take_over(record.id, now=now)
         return Claim(record_id=record.id)
     raise IdempotencyKeyInUse(reference="Idempotency-Key", headers={"Retry-After": "1"})
 
 
-def complete(session: Session, record_id: int, response: StoredResponse, *, now: datetime) -> None:
-    record = session.get(IdempotencyRecord, record_id)
-    assert record is not None, "an idempotency claim vanished while its request ran"
-    record.response_status = response.status
-    record.response_body = response.body
-    record.completed_at = now
-    session.flush()
+def complete(tx: Tx, api_key_id: int, record_id: int, response: StoredResponse, *, now: datetime) -> None:
+    IdempotencyRepository(tx, api_key_id).complete(record_id, response.status, response.body, now=now)
 
 
-def release(session: Session, record_id: int) -> None:
+def release(tx: Tx, api_key_id: int, record_id: int) -> None:
     """Forget a claim whose request failed, so that a retry with the same key runs again."""
-    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+    IdempotencyRepository(tx, api_key_id).release(record_id)

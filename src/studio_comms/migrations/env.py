@@ -5,11 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, text
 
-from studio_comms.db.base import Base, import_all_models
 from studio_comms.db.engine import make_engine
+from studio_comms.schema import METADATA
 
-import_all_models()
-target_metadata = Base.metadata
+target_metadata = METADATA
 
 
 def _run(connection: Connection) -> None:

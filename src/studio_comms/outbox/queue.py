@@ -1,5 +1,6 @@
-"""The outbox as a work queue: claim with a lease, hold the lease while recording, fail, give up.
+"""The outbox as a work queue: add, claim with a lease, hold the lease while recording, finish.
 
+The worker's queue serves every studio, so its statements are the allowed cross-studio readers.
 Each function runs inside a transaction its caller (the worker, an entry point) commits.
 """
 
@@ -9,11 +10,103 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, or_, select, update
-from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement
+from studio_comms.db.sql import Sql
+from studio_comms.db.tx import Tx, from_json, utc
 
-from studio_comms.outbox.models import OutboxItem
+_QUEUE = "the worker's queue serves every studio"
+
+_ADD = Sql(
+    """
+    INSERT INTO outbox (kind, studio_id, event_uuid, event_type, entity_id, content, occurred_at,
+                        available_at, attempts)
+    VALUES (:kind, :studio_id, :event_uuid, :event_type, :entity_id, :content, :now, :now, 0)
+    """
+)
+# Workers LISTEN on this channel; PostgreSQL delivers the notification when the writer commits.
+_NOTIFY = Sql("SELECT pg_notify('studio_comms_outbox', '')")
+_DUE = """
+    completed_at IS NULL AND available_at <= :now
+    AND (lease_expires_at IS NULL OR lease_expires_at <= :now)
+"""
+# One statement on both databases. On PostgreSQL the inner SELECT skips rows other workers hold,
+# so concurrent workers claim disjoint items without waiting for each other; SQLite has no row
+# locks (the clause is left out) and serialises writers with BEGIN IMMEDIATE instead.
+_CLAIM = Sql(
+    f"""
+    UPDATE outbox SET lease_owner = :owner, lease_expires_at = :lease_until, attempts = attempts + 1
+    WHERE id IN (
+      SELECT id FROM outbox WHERE {_DUE} ORDER BY available_at, id LIMIT :limit FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id, kind, studio_id, event_uuid, event_type, entity_id, content, occurred_at,
+              available_at, attempts
+    """,
+    cross_studio=_QUEUE,
+)
+_ANY_DUE = Sql(f"SELECT id FROM outbox WHERE {_DUE} LIMIT 1", cross_studio=_QUEUE)
+_HOLD = Sql(
+    """
+    SELECT id FROM outbox WHERE id = :id AND lease_owner = :owner AND completed_at IS NULL FOR UPDATE
+    """,
+    cross_studio=_QUEUE,
+)
+_COMPLETE = Sql(
+    """
+    UPDATE outbox SET completed_at = :now, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL
+    WHERE id = :id
+    """,
+    cross_studio=_QUEUE,
+)
+# Put back untried: its claim does not count as an attempt.
+_DEFER = Sql(
+    """
+    UPDATE outbox SET attempts = attempts - 1, available_at = :until, lease_owner = NULL,
+                      lease_expires_at = NULL
+    WHERE id = :id
+    """,
+    cross_studio=_QUEUE,
+)
+_RETRY_LATER = Sql(
+    """
+    UPDATE outbox SET last_error = :error, available_at = :retry_at, lease_owner = NULL,
+                      lease_expires_at = NULL
+    WHERE id = :id
+    """,
+    cross_studio=_QUEUE,
+)
+_DEAD = Sql(
+    """
+    UPDATE outbox SET last_error = :error, completed_at = :now, dead_at = :now, lease_owner = NULL,
+                      lease_expires_at = NULL
+    WHERE id = :id
+    """,
+    cross_studio=_QUEUE,
+)
+# A finished item made new: due now, a fresh retry schedule, no lease.
+_DUE_AGAIN = """
+    completed_at = NULL, dead_at = NULL, attempts = 0, available_at = :now, last_error = NULL,
+    lease_owner = NULL, lease_expires_at = NULL
+"""
+_REVIVE = Sql(
+    f"""
+    UPDATE outbox SET {_DUE_AGAIN}
+    WHERE kind = :kind AND entity_id = :entity_id AND completed_at IS NOT NULL
+    """,
+    cross_studio=_QUEUE,
+)
+_REVIVED = "RETURNING kind, studio_id, entity_id"
+_RETRY_DEAD = Sql(
+    f"UPDATE outbox SET {_DUE_AGAIN} WHERE dead_at IS NOT NULL {_REVIVED}",
+    cross_studio="operators revive dead items of every studio",
+)
+_RETRY_DEAD_OF_KIND = Sql(
+    f"UPDATE outbox SET {_DUE_AGAIN} WHERE dead_at IS NOT NULL AND kind = :kind {_REVIVED}",
+    cross_studio="operators revive dead items of every studio",
+)
+_PURGE_DONE = Sql(
+    "DELETE FROM outbox WHERE completed_at < :before AND dead_at IS NULL",
+    cross_studio="operators purge finished items of every studio",
+)
+MAX_ERROR_LENGTH = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,155 +124,103 @@ class ClaimedItem:
     attempts: int
 
 
-def _claimable(now: datetime) -> Any:
-    return (
-        OutboxItem.completed_at.is_(None),
-        OutboxItem.available_at <= now,
-        or_(OutboxItem.lease_expires_at.is_(None), OutboxItem.lease_expires_at <= now),
+def add(
+    tx: Tx,
+    *,
+    kind: str,
+    studio_id: int,
+    event_uuid: str,
+    event_type: str,
+    entity_id: int,
+    now: datetime,
+    content: dict[str, Any] | None,
+) -> None:
+    """Append an item in the caller's transaction and wake listening workers (once per transaction)."""
+    tx.run(
+        _ADD,
+        kind=kind,
+        studio_id=studio_id,
+        event_uuid=event_uuid,
+        event_type=event_type,
+        entity_id=entity_id,
+        content=content,
+        now=now,
     )
+    # Once: PostgreSQL folds repeats into one notification anyway, and each would cost a round trip.
+    if tx.dialect == "postgresql" and tx.once("outbox.notify"):
+        tx.run(_NOTIFY)
 
 
-def claim(
-    session: Session, *, owner: str, now: datetime, lease_until: datetime, limit: int
-) -> list[ClaimedItem]:
-    """Lease up to ``limit`` due items, oldest first, counting the attempt.
-
-    One statement on both databases. On PostgreSQL the inner SELECT takes ``FOR UPDATE SKIP
-    LOCKED``, so concurrent workers claim disjoint items without waiting for each other; SQLite
-    has no row locks (SQLAlchemy leaves the clause out) and serialises writers with
-    ``BEGIN IMMEDIATE`` instead. An expired lease (a worker that died) is claimable again.
-    """
-    due = (
-        select(OutboxItem.id)
-        .where(*_claimable(now))
-        .order_by(OutboxItem.available_at, OutboxItem.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    statement = (
-        update(OutboxItem)
-        .where(OutboxItem.id.in_(due))
-        .values(lease_owner=owner, lease_expires_at=lease_until, attempts=OutboxItem.attempts + 1)
-        .returning(
-            OutboxItem.id,
-            OutboxItem.kind,
-            OutboxItem.studio_id,
-            OutboxItem.event_uuid,
-            OutboxItem.event_type,
-            OutboxItem.entity_id,
-            OutboxItem.content,
-            OutboxItem.occurred_at,
-            OutboxItem.available_at,
-            OutboxItem.attempts,
+def claim(tx: Tx, *, owner: str, now: datetime, lease_until: datetime, limit: int) -> list[ClaimedItem]:
+    """Lease up to ``limit`` due items, oldest first, counting the attempt. An expired lease (a
+    worker that died) is claimable again."""
+    rows = tx.rows(_CLAIM, owner=owner, now=now, lease_until=lease_until, limit=limit)
+    items = [
+        ClaimedItem(
+            id=row[0],
+            kind=row[1],
+            studio_id=row[2],
+            event_uuid=row[3],
+            event_type=row[4],
+            entity_id=row[5],
+            content=from_json(row[6]),
+            occurred_at=utc(row[7]),
+            available_at=utc(row[8]),
+            attempts=row[9],
         )
-        .execution_options(synchronize_session=False)
-    )
-    rows = session.execute(statement).all()
-    items = [ClaimedItem(**row._asdict()) for row in rows]
+        for row in rows
+    ]
     return sorted(items, key=lambda item: (item.available_at, item.id))
 
 
-def any_due(session: Session, *, now: datetime) -> bool:
+def any_due(tx: Tx, *, now: datetime) -> bool:
     """A read: an idle SQLite worker then does not take the write lock twice a second."""
-    return session.scalar(select(OutboxItem.id).where(*_claimable(now)).limit(1)) is not None
+    return tx.row(_ANY_DUE, now=now) is not None
 
 
-def hold(session: Session, item_id: int, owner: str) -> OutboxItem | None:
-    """The item, locked, if ``owner`` still holds its lease; None when it was taken over or finished.
+def hold(tx: Tx, item_id: int, owner: str) -> bool:
+    """Lock the item if ``owner`` still holds its lease; False when it was taken over or finished.
 
     A worker records an outcome only under its lease, so a worker that outlived its lease cannot
     overwrite what the new holder recorded.
     """
-    return session.scalars(
-        select(OutboxItem)
-        .where(OutboxItem.id == item_id, OutboxItem.lease_owner == owner, OutboxItem.completed_at.is_(None))
-        .with_for_update()
-    ).one_or_none()
+    return tx.row(_HOLD, id=item_id, owner=owner) is not None
 
 
-def complete(item: OutboxItem, now: datetime) -> None:
-    item.completed_at = now
-    item.lease_owner = None
-    item.lease_expires_at = None
-    item.last_error = None
+def complete(tx: Tx, item_id: int, now: datetime) -> None:
+    tx.run(_COMPLETE, id=item_id, now=now)
 
 
-def defer(item: OutboxItem, *, until: datetime) -> None:
-    """Put the item back untried: its claim did not count as an attempt."""
-    item.attempts -= 1
-    item.available_at = until
-    item.lease_owner = None
-    item.lease_expires_at = None
+def defer(tx: Tx, item_id: int, *, until: datetime) -> None:
+    tx.run(_DEFER, id=item_id, until=until)
 
 
-def fail(item: OutboxItem, error: str, *, retry_at: datetime | None, now: datetime) -> None:
+def fail(tx: Tx, item_id: int, error: str, *, retry_at: datetime | None, now: datetime) -> None:
     """Schedule the next attempt, or give up (``retry_at`` None): the item is dead."""
-    item.last_error = error[:2000]
-    item.lease_owner = None
-    item.lease_expires_at = None
     if retry_at is None:
-        item.completed_at = now
-        item.dead_at = now
+        tx.run(_DEAD, id=item_id, error=error[:MAX_ERROR_LENGTH], now=now)
     else:
-        item.available_at = retry_at
+        tx.run(_RETRY_LATER, id=item_id, error=error[:MAX_ERROR_LENGTH], retry_at=retry_at)
 
 
-def _due_again(now: datetime) -> dict[str, Any]:
-    """A finished item made new: due now, a fresh retry schedule, no lease."""
-    return {
-        "completed_at": None,
-        "dead_at": None,
-        "attempts": 0,
-        "available_at": now,
-        "last_error": None,
-        "lease_owner": None,
-        "lease_expires_at": None,
-    }
-
-
-def revive(session: Session, *, kind: str, entity_id: int, now: datetime) -> bool:
+def revive(tx: Tx, *, kind: str, entity_id: int, now: datetime) -> bool:
     """Make the finished item of ``kind`` for ``entity_id`` due again with a fresh schedule.
 
     Reusing the row (instead of adding one) keeps one queue entry per delivery, so an operator's
     ``retry-dead`` can never revive a second copy of something already sent again.
     """
-    revived: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # UPDATE gives a CursorResult
-        update(OutboxItem)
-        .where(
-            OutboxItem.kind == kind,
-            OutboxItem.entity_id == entity_id,
-            OutboxItem.completed_at.is_not(None),
-        )
-        .values(**_due_again(now))
-        .execution_options(synchronize_session=False)
-    )
-    return revived.rowcount > 0
+    return tx.run(_REVIVE, kind=kind, entity_id=entity_id, now=now) > 0
 
 
-def retry_dead(session: Session, *, now: datetime, kind: str | None = None) -> list[tuple[str, int]]:
-    """Make dead items due again with a fresh schedule; returns their (kind, entity_id)."""
-    conditions: list[ColumnElement[bool]] = [OutboxItem.dead_at.is_not(None)]
-    if kind is not None:
-        conditions.append(OutboxItem.kind == kind)
-    revived = session.execute(
-        update(OutboxItem)
-        .where(*conditions)
-        .values(**_due_again(now))
-        .returning(OutboxItem.kind, OutboxItem.entity_id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    return [(row.kind, row.entity_id) for row in revived]
+def retry_dead(tx: Tx, *, now: datetime, kind: str | None = None) -> list[tuple[str, int, int]]:
+    """Make dead items due again with a fresh schedule; returns their (kind, studio_id, entity_id)."""
+    rows = tx.rows(_RETRY_DEAD, now=now) if kind is None else tx.rows(_RETRY_DEAD_OF_KIND, now=now, kind=kind)
+    return [(row[0], row[1], row[2]) for row in rows]
 
 
-def purge_done(session: Session, *, before: datetime) -> int:
+def purge_done(tx: Tx, *, before: datetime) -> int:
     """Delete items that finished successfully before ``before``; returns how many.
 
     Dead items stay (an operator may revive them); webhook deliveries keep their own log rows.
     """
-    deleted: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # DELETE gives a CursorResult
-        delete(OutboxItem)
-        .where(OutboxItem.completed_at < before, OutboxItem.dead_at.is_(None))
-        .execution_options(synchronize_session=False)
-    )
-    return deleted.rowcount
+    return tx.run(_PURGE_DONE, before=before)

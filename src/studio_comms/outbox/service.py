@@ -7,10 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from studio_comms.outbox.models import OutboxItem
-from studio_comms.outbox.wakeup import notify
+from studio_comms.db.tx import Tx
+from studio_comms.outbox import queue
 
 # An event that happened; the worker fans it out to the matching webhook subscriptions.
 EVENT_KIND = "event"
@@ -33,61 +31,37 @@ class EventType(StrEnum):
 SUBSCRIBABLE_EVENT_TYPES = tuple(event for event in EventType if event is not EventType.PING)
 
 
-def _add(
-    session: Session,
-    *,
-    kind: str,
-    studio_id: int,
-    event_type: str,
-    entity_id: int,
-    now: datetime,
-    content: dict[str, Any] | None,
-) -> OutboxItem:
-    item = OutboxItem(
-        kind=kind,
-        studio_id=studio_id,
-        # For an event, the uuid partners see; for other kinds, the row's own unique id.
-        event_uuid=str(uuid.uuid4()),
-        event_type=event_type,
-        entity_id=entity_id,
-        content=content,
-        occurred_at=now,
-        available_at=now,
-        attempts=0,
-    )
-    session.add(item)
-    notify(session)
-    return item
-
-
 def enqueue(
-    session: Session,
+    tx: Tx,
     *,
     studio_id: int,
     event_type: EventType,
     entity_id: int,
     now: datetime,
     content: dict[str, Any] | None = None,
-) -> OutboxItem:
-    """An event; ``entity_id`` is the customer's id (Sport Alliance's ``entityId``)."""
-    return _add(
-        session,
+) -> str:
+    """An event; ``entity_id`` is the customer's id (Sport Alliance's ``entityId``). Returns its uuid."""
+    event_uuid = str(uuid.uuid4())
+    queue.add(
+        tx,
         kind=EVENT_KIND,
+        event_uuid=event_uuid,
         studio_id=studio_id,
         event_type=event_type.value,
         entity_id=entity_id,
         now=now,
         content=content,
     )
+    return event_uuid
 
 
-def enqueue_delivery(
-    session: Session, *, studio_id: int, delivery_id: int, event_type: str, now: datetime
-) -> OutboxItem:
+def enqueue_delivery(tx: Tx, *, studio_id: int, delivery_id: int, event_type: str, now: datetime) -> None:
     """One webhook delivery to send; its row (``webhooks``) holds the event and its uuid."""
-    return _add(
-        session,
+    queue.add(
+        tx,
         kind=WEBHOOK_KIND,
+        # The row's own unique id (the delivery row holds the event's uuid partners see).
+        event_uuid=str(uuid.uuid4()),
         studio_id=studio_id,
         event_type=event_type,
         entity_id=delivery_id,

@@ -5,11 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement
-
-from studio_comms.outbox.models import OutboxItem
+from studio_comms.db.sql import Sql
+from studio_comms.db.tx import Tx, utc
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,37 +20,31 @@ class KindStats:
     oldest_due_seconds: float | None
 
 
-def stats(session: Session, *, now: datetime) -> list[KindStats]:
-    open_ = OutboxItem.completed_at.is_(None)
-    leased = and_(open_, OutboxItem.lease_expires_at.is_not(None), OutboxItem.lease_expires_at > now)
-    pending = and_(open_, or_(OutboxItem.lease_expires_at.is_(None), OutboxItem.lease_expires_at <= now))
-    due = and_(pending, OutboxItem.available_at <= now)
+_STATS = Sql(
+    """
+    SELECT kind,
+      SUM(CASE WHEN completed_at IS NULL AND (lease_expires_at IS NULL OR lease_expires_at <= :now)
+          THEN 1 ELSE 0 END),
+      SUM(CASE WHEN completed_at IS NULL AND lease_expires_at > :now THEN 1 ELSE 0 END),
+      SUM(CASE WHEN dead_at IS NOT NULL THEN 1 ELSE 0 END),
+      SUM(CASE WHEN completed_at IS NOT NULL AND dead_at IS NULL THEN 1 ELSE 0 END),
+      MIN(CASE WHEN completed_at IS NULL AND available_at <= :now
+               AND (lease_expires_at IS NULL OR lease_expires_at <= :now) THEN available_at END)
+    FROM outbox GROUP BY kind ORDER BY kind
+    """,
+    cross_studio="operators see the whole queue",
+)
 
-    def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.sum(case((condition, 1), else_=0))
 
-    rows = session.execute(
-        select(
-            OutboxItem.kind,
-            count(pending),
-            count(leased),
-            count(OutboxItem.dead_at.is_not(None)),
-            count(and_(OutboxItem.completed_at.is_not(None), OutboxItem.dead_at.is_(None))),
-            func.min(case((due, OutboxItem.available_at), else_=None)),
+def stats(tx: Tx, *, now: datetime) -> list[KindStats]:
+    return [
+        KindStats(
+            kind=kind,
+            pending=int(n_pending or 0),
+            leased=int(n_leased or 0),
+            dead=int(n_dead or 0),
+            done=int(n_done or 0),
+            oldest_due_seconds=(now - utc(oldest)).total_seconds() if oldest is not None else None,
         )
-        .group_by(OutboxItem.kind)
-        .order_by(OutboxItem.kind)
-    ).all()
-    result = []
-    for kind, n_pending, n_leased, n_dead, n_done, oldest in rows:
-        result.append(
-            KindStats(
-                kind=kind,
-                pending=int(n_pending or 0),
-                leased=int(n_leased or 0),
-                dead=int(n_dead or 0),
-                done=int(n_done or 0),
-                oldest_due_seconds=(now - oldest).total_seconds() if oldest is not None else None,
-            )
-        )
-    return result
+        for kind, n_pending, n_leased, n_dead, n_done, oldest in tx.rows(_STATS, now=now)
+    ]

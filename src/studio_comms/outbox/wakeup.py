@@ -11,13 +11,10 @@ import time
 from typing import Protocol
 
 import psycopg
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
+# The channel ``outbox.queue.add`` notifies.
 CHANNEL = "studio_comms_outbox"
-# session.info key: the transaction that already notified.
-_NOTIFIED = "studio_comms.outbox.notified"
 log = logging.getLogger("studio_comms.worker")
 
 
@@ -25,21 +22,6 @@ class Waker(Protocol):
     def wait(self, timeout: float) -> None: ...
 
     def close(self) -> None: ...
-
-
-def notify(session: Session) -> None:
-    """Tell listening workers new items exist (PostgreSQL; SQLite workers poll).
-
-    Once per transaction: PostgreSQL would fold repeats into one notification anyway, and each
-    repeat would cost the writing request a round trip.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    transaction = session.get_transaction()
-    if transaction is not None and session.info.get(_NOTIFIED) is transaction:
-        return
-    session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
-    session.info[_NOTIFIED] = session.get_transaction()
 
 
 class PostgresWaker:

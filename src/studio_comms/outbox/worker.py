@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy.orm import Session
-
 from studio_comms.core.clock import utcnow
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
+from studio_comms.db.tx import Tx
 from studio_comms.outbox import backoff, queue
 from studio_comms.outbox.queue import ClaimedItem
 from studio_comms.outbox.wakeup import Waker
@@ -48,13 +47,13 @@ class AttemptInfo:
     retry_at: datetime | None
 
 
-Recorder = Callable[[Session], Outcome]
+Recorder = Callable[[Tx], Outcome]
 
 
 class Handler(Protocol):
     def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder: ...
 
-    def failed(self, session: Session, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
+    def failed(self, tx: Tx, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
         """The handler itself crashed (``perform`` or its recorder raised): record what the
         domain shows, in the transaction that reschedules the item or marks it dead."""
 
@@ -95,12 +94,12 @@ class Worker:
 
     def claim(self, limit: int) -> list[ClaimedItem]:
         now = self.clock()
-        with self.database.session(write=False) as session:
-            if not queue.any_due(session, now=now):
+        with self.database.read() as tx:
+            if not queue.any_due(tx, now=now):
                 return []
-        with self.database.transaction() as session:
+        with self.database.transaction() as tx:
             items = queue.claim(
-                session,
+                tx,
                 owner=self.owner,
                 now=now,
                 lease_until=now + timedelta(seconds=self.config.lease_seconds),
@@ -118,19 +117,19 @@ class Worker:
             if handler is None:
                 raise LookupError(f"no handler for outbox items of kind {item.kind!r}")
             record = handler.perform(item, attempt)
-            with self.database.transaction() as session:
-                held = queue.hold(session, item.id, self.owner)
-                if held is None:
+            with self.database.transaction() as tx:
+                if not queue.hold(tx, item.id, self.owner):
                     log.warning("outbox item %s: lease lost before its result was recorded", item.id)
                     return
-                outcome = record(session)
+                outcome = record(tx)
                 if outcome.defer_seconds is not None:
-                    queue.defer(held, until=self.clock() + timedelta(seconds=outcome.defer_seconds))
+                    queue.defer(tx, item.id, until=self.clock() + timedelta(seconds=outcome.defer_seconds))
                     return
                 if outcome.ok:
-                    queue.complete(held, self.clock())
+                    queue.complete(tx, item.id, self.clock())
                 else:
-                    queue.fail(held, outcome.error or "failed", retry_at=attempt.retry_at, now=self.clock())
+                    error = outcome.error or "failed"
+                    queue.fail(tx, item.id, error, retry_at=attempt.retry_at, now=self.clock())
             self._report(item, attempt, outcome)
         except Exception as error:
             log.exception("outbox item %s (%s) failed on attempt %s", item.id, item.kind, item.attempts)
@@ -138,13 +137,12 @@ class Worker:
 
     def _record_crash(self, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
         try:
-            with self.database.transaction() as session:
-                held = queue.hold(session, item.id, self.owner)
-                if held is not None:
-                    queue.fail(held, error, retry_at=attempt.retry_at, now=self.clock())
+            with self.database.transaction() as tx:
+                if queue.hold(tx, item.id, self.owner):
+                    queue.fail(tx, item.id, error, retry_at=attempt.retry_at, now=self.clock())
                     handler = self.handlers.get(item.kind)
                     if handler is not None:
-                        handler.failed(session, item, attempt, error)
+                        handler.failed(tx, item, attempt, error)
         except Exception:
             # The lease expires and another attempt follows: nothing is lost, only delayed.
             log.exception("outbox item %s: could not record its failure", item.id)

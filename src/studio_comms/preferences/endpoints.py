@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
+from studio_comms.api.context import ApiContext, api_reader, api_writer
 from studio_comms.core.auth import Principal, Scope
-from studio_comms.core.context import ApiContext, api_reader, api_writer
 from studio_comms.core.openapi import COMPATIBLE_ERRORS, CustomerId, error_responses
 from studio_comms.core.schemas import Slice
 from studio_comms.core.slicing import DEFAULT_SLICE_SIZE, MAX_SLICE_SIZE
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
+from studio_comms.db.tx import Tx
 from studio_comms.preferences import service
 from studio_comms.preferences.schemas import (
     CommunicationPermission,
@@ -41,7 +41,7 @@ async def get_communication_preferences(customerId: CustomerId, ctx: Reader) -> 
     channel with its effective `active` and whether the customer may change it.
     """
     return await ctx.run_read(
-        lambda connection, principal: service.get_preferences(connection, principal.studio_id, customerId)
+        lambda tx, principal: service.get_preferences(tx, principal.studio_id, customerId)
     )
 
 
@@ -69,9 +69,9 @@ async def update_communication_preferences(
     A refused body changes nothing. Each effective change is recorded in the consent ledger.
     """
 
-    def work(session: Session, principal: Principal) -> list[CommunicationPreference]:
+    def work(tx: Tx, principal: Principal) -> list[CommunicationPreference]:
         state, _changes = service.update_preferences(
-            session, principal.studio_id, customerId, body, audit=ctx.audit(principal), now=ctx.now
+            tx, principal.studio_id, customerId, body, audit=ctx.audit(principal), now=ctx.now
         )
         return state
 
@@ -96,8 +96,8 @@ async def get_communication_preferences_history(
     The consent ledger of the customer, newest first, in Sport Alliance slices.
     """
     return await ctx.run(
-        lambda session, principal: service.get_history(
-            session, principal.studio_id, customerId, offset=offset, slice_size=sliceSize
+        lambda tx, principal: service.get_history(
+            tx, principal.studio_id, customerId, offset=offset, slice_size=sliceSize
         )
     )
 
@@ -122,8 +122,8 @@ async def get_communication_permission(
     customer's choice.
     """
     return await ctx.run_read(
-        lambda connection, principal: service.get_permission(
-            connection,
+        lambda tx, principal: service.get_permission(
+            tx,
             principal.studio_id,
             customerId,
             messageCategory,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from studio_comms.core.errors import Conflict, Invalid
+from studio_comms.core.errors import Conflict, Invalid, NotFound
 
 
 class DuplicateCategory(Invalid):
@@ -21,3 +21,7 @@ class ChannelNotOverridable(Invalid):
 
 class ChannelSuppressed(Conflict):
     error_code = "CHANNEL_SUPPRESSED"
+
+
+class SuppressionNotFound(NotFound):
+    error_code = "SUPPRESSION_NOT_FOUND"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKeyConstraint, Index, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, ForeignKeyConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from studio_comms.db.base import Base
@@ -76,3 +76,17 @@ class Suppression(Base):
     communication_channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     reason: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StudioChannelSetting(Base):
+    """The studio's offer: a channel offered for a message category, its default and overridability."""
+
+    __tablename__ = "studio_channel_settings"
+
+    studio_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("studios.id", ondelete="CASCADE"), primary_key=True
+    )
+    message_category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    communication_channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean)
+    customer_overridable: Mapped[bool] = mapped_column(Boolean)

@@ -1,30 +1,20 @@
+"""The studio's offer, the customers' choices, their blocks and the consent ledger."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
 
 from studio_comms.core.audit import Audit
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
-from studio_comms.db.rawsql import RawConnection, Sql
-from studio_comms.preferences.models import ConsentLedgerEntry, CustomerChannelChoice, Suppression
+from studio_comms.db.scoped import StudioScoped
+from studio_comms.db.sql import Sql
+from studio_comms.db.tx import utc
 from studio_comms.preferences.rules import Block, Change, Choice, Offer, Slot, State
-from studio_comms.studios.models import StudioChannelSetting
-
-# Prebuilt: building a select() per call costs more than running it (docs/benchmarks.md).
-_settings = StudioChannelSetting.__table__
-
-_OFFERS = select(
-    _settings.c.message_category,
-    _settings.c.communication_channel,
-    _settings.c.active,
-    _settings.c.customer_overridable,
-).where(_settings.c.studio_id == bindparam("studio_id"))
 
 # One round trip for "does the customer exist, what is offered, what did the customer choose"
-# (a customer without any offered channel still yields one row, of NULLs), then the blocks.
-# Plain SQL: every preference read and write runs it (db.rawsql has the numbers).
+# (a customer without any offered channel still yields one row, of NULLs); then the blocks.
 _OFFERS_WITH_CHOICES = Sql(
     """
     SELECT s.message_category, s.communication_channel, s.active, s.customer_overridable,
@@ -39,54 +29,138 @@ _OFFERS_WITH_CHOICES = Sql(
 )
 _BLOCKS = Sql(
     """
-    SELECT communication_channel, reason FROM suppressions
+    SELECT communication_channel, reason, created_at FROM suppressions
     WHERE studio_id = :studio_id AND customer_id = :customer_id
+    ORDER BY communication_channel
+    """
+)
+_OFFERS = Sql(
+    """
+    SELECT message_category, communication_channel, active, customer_overridable
+    FROM studio_channel_settings WHERE studio_id = :studio_id
+    """
+)
+_DROP_OFFER = Sql("DELETE FROM studio_channel_settings WHERE studio_id = :studio_id")
+_OFFER = Sql(
+    """
+    INSERT INTO studio_channel_settings
+      (studio_id, message_category, communication_channel, active, customer_overridable)
+    VALUES (:studio_id, :category, :channel, :active, :overridable)
+    """
+)
+_LEDGER_ENTRY = Sql(
+    """
+    INSERT INTO consent_ledger
+      (studio_id, customer_id, message_category, communication_channel, previous_active, active,
+       source, actor, request_id, ip_address, user_agent, text_version, occurred_at)
+    VALUES (:studio_id, :customer_id, :category, :channel, :previous_active, :active,
+       :source, :actor, :request_id, :ip_address, :user_agent, :text_version, :now)
+    RETURNING id
+    """
+)
+# The choice points at the ledger entry that set it: the proof behind a CUSTOMER_CHOICE decision.
+_CHOICE = Sql(
+    """
+    INSERT INTO customer_channel_choices
+      (studio_id, customer_id, message_category, communication_channel, active, ledger_entry_id, updated_at)
+    VALUES (:studio_id, :customer_id, :category, :channel, :active, :entry_id, :now)
+    ON CONFLICT (studio_id, customer_id, message_category, communication_channel)
+    DO UPDATE SET active = excluded.active, ledger_entry_id = excluded.ledger_entry_id,
+                  updated_at = excluded.updated_at
+    """
+)
+_HISTORY = Sql(
+    """
+    SELECT id, message_category, communication_channel, previous_active, active, source, actor,
+           request_id, occurred_at, ip_address, user_agent, text_version
+    FROM consent_ledger
+    WHERE studio_id = :studio_id AND customer_id = :customer_id AND id < :before
+    ORDER BY id DESC LIMIT :limit
+    """
+)
+_SET_BLOCK = Sql(
+    """
+    INSERT INTO suppressions (studio_id, customer_id, communication_channel, reason, created_at)
+    VALUES (:studio_id, :customer_id, :channel, :reason, :now)
+    ON CONFLICT (studio_id, customer_id, communication_channel) DO UPDATE SET reason = excluded.reason
+    """
+)
+_LIFT_BLOCK = Sql(
+    """
+    DELETE FROM suppressions
+    WHERE studio_id = :studio_id AND customer_id = :customer_id AND communication_channel = :channel
     """
 )
 
 
-def load_state(connection: RawConnection, studio_id: int, customer_id: int) -> State | None:
-    """The customer's offers, choices (for offered channels) and blocks; ``None``: no customer."""
-    params = {"studio_id": studio_id, "customer_id": customer_id}
-    rows = connection.rows(_OFFERS_WITH_CHOICES, **params)
-    if not rows:
-        return None
-    offers: dict[Slot, Offer] = {}
-    choices: dict[Slot, Choice] = {}
-    for category, channel, active, overridable, chosen, entry_id in rows:
-        if category is None:
-            continue  # the studio offers nothing at all
-        slot = (MessageCategory(category), CommunicationChannel(channel))
-        offers[slot] = Offer(bool(active), bool(overridable))
-        if chosen is not None:
-            choices[slot] = Choice(bool(chosen), entry_id)
-    blocks = {
-        CommunicationChannel(channel): Block(reason) for channel, reason in connection.rows(_BLOCKS, **params)
-    }
-    return State(offers=offers, choices=choices, blocks=blocks)
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    id: int
+    category: MessageCategory
+    channel: CommunicationChannel
+    previous_active: bool
+    active: bool
+    source: str
+    actor: str
+    request_id: str | None
+    occurred_at: datetime
+    ip_address: str | None
+    user_agent: str | None
+    text_version: str | None
 
 
-class PreferencesRepository:
-    """Settings, choices, blocks and the ledger of one studio; every query filters by it."""
+@dataclass(frozen=True, slots=True)
+class BlockRow:
+    channel: CommunicationChannel
+    reason: str
+    created_at: datetime
 
-    def __init__(self, session: Session, studio_id: int) -> None:
-        self.session = session
-        self.studio_id = studio_id
+
+class PreferencesRepository(StudioScoped):
+    def state(self, customer_id: int) -> State | None:
+        """The customer's offers, choices (for offered channels) and blocks; ``None``: no customer."""
+        rows = self._rows(_OFFERS_WITH_CHOICES, customer_id=customer_id)
+        if not rows:
+            return None
+        offers: dict[Slot, Offer] = {}
+        choices: dict[Slot, Choice] = {}
+        for category, channel, active, overridable, chosen, entry_id in rows:
+            if category is None:
+                continue  # the studio offers nothing at all
+            slot = (MessageCategory(category), CommunicationChannel(channel))
+            offers[slot] = Offer(bool(active), bool(overridable))
+            if chosen is not None:
+                choices[slot] = Choice(bool(chosen), entry_id)
+        blocks = {block.channel: Block(block.reason) for block in self.blocks(customer_id)}
+        return State(offers=offers, choices=choices, blocks=blocks)
 
     def offers(self) -> dict[Slot, Offer]:
-        rows = self.session.execute(_OFFERS, {"studio_id": self.studio_id})
         return {
-            (MessageCategory(cat), CommunicationChannel(ch)): Offer(bool(active), bool(overridable))
-            for cat, ch, active, overridable in rows
+            (MessageCategory(category), CommunicationChannel(channel)): Offer(bool(active), bool(overridable))
+            for category, channel, active, overridable in self._rows(_OFFERS)
         }
+
+    def replace_offers(self, offers: Iterable[tuple[Slot, Offer]]) -> None:
+        self._run(_DROP_OFFER)
+        for (category, channel), offer in offers:
+            self._run(
+                _OFFER,
+                category=category.value,
+                channel=channel.value,
+                active=offer.active,
+                overridable=offer.customer_overridable,
+            )
 
     def record(self, customer_id: int, change: Change, audit: Audit, *, now: datetime) -> int:
         """Append the ledger entry for ``change`` and make it the customer's choice; returns its id."""
-        entry = ConsentLedgerEntry(
-            studio_id=self.studio_id,
-            customer_id=customer_id,
-            message_category=change.category.value,
-            communication_channel=change.channel.value,
+        slot = {
+            "customer_id": customer_id,
+            "category": change.category.value,
+            "channel": change.channel.value,
+        }
+        entry_id: int = self._scalar(
+            _LEDGER_ENTRY,
+            **slot,
             previous_active=change.previous_active,
             active=change.active,
             source=audit.source.value,
@@ -95,64 +169,40 @@ class PreferencesRepository:
             ip_address=audit.ip_address,
             user_agent=audit.user_agent,
             text_version=audit.text_version,
-            occurred_at=now,
+            now=now,
         )
-        self.session.add(entry)
-        self.session.flush()
-        key = (self.studio_id, customer_id, change.category.value, change.channel.value)
-        choice = self.session.get(CustomerChannelChoice, key)
-        if choice is None:
-            choice = CustomerChannelChoice(
-                studio_id=self.studio_id,
-                customer_id=customer_id,
-                message_category=change.category.value,
-                communication_channel=change.channel.value,
-            )
-            self.session.add(choice)
-        choice.active = change.active
-        choice.ledger_entry_id = entry.id
-        choice.updated_at = now
-        return entry.id
+        self._run(_CHOICE, **slot, active=change.active, entry_id=entry_id, now=now)
+        return entry_id
 
-    def history(
-        self, customer_id: int, *, before_entry_id: int | None, limit: int
-    ) -> list[ConsentLedgerEntry]:
-        query = (
-            select(ConsentLedgerEntry)
-            .where(
-                ConsentLedgerEntry.studio_id == self.studio_id,
-                ConsentLedgerEntry.customer_id == customer_id,
+    def history(self, customer_id: int, *, before: int, limit: int) -> list[LedgerEntry]:
+        return [
+            LedgerEntry(
+                id=row[0],
+                category=MessageCategory(row[1]),
+                channel=CommunicationChannel(row[2]),
+                previous_active=bool(row[3]),
+                active=bool(row[4]),
+                source=row[5],
+                actor=row[6],
+                request_id=row[7],
+                occurred_at=utc(row[8]),
+                ip_address=row[9],
+                user_agent=row[10],
+                text_version=row[11],
             )
-            .order_by(ConsentLedgerEntry.id.desc())
-            .limit(limit)
-        )
-        if before_entry_id is not None:
-            query = query.where(ConsentLedgerEntry.id < before_entry_id)
-        return list(self.session.scalars(query))
+            for row in self._rows(_HISTORY, customer_id=customer_id, before=before, limit=limit)
+        ]
+
+    def blocks(self, customer_id: int) -> list[BlockRow]:
+        return [
+            BlockRow(CommunicationChannel(channel), reason, utc(created_at))
+            for channel, reason, created_at in self._rows(_BLOCKS, customer_id=customer_id)
+        ]
 
     def set_block(
         self, customer_id: int, channel: CommunicationChannel, reason: str, *, now: datetime
     ) -> None:
-        key = (self.studio_id, customer_id, channel.value)
-        block = self.session.get(Suppression, key)
-        if block is None:
-            self.session.add(
-                Suppression(
-                    studio_id=self.studio_id,
-                    customer_id=customer_id,
-                    communication_channel=channel.value,
-                    reason=reason,
-                    created_at=now,
-                )
-            )
-        else:
-            block.reason = reason
-        self.session.flush()
+        self._run(_SET_BLOCK, customer_id=customer_id, channel=channel.value, reason=reason, now=now)
 
     def lift_block(self, customer_id: int, channel: CommunicationChannel) -> bool:
-        block = self.session.get(Suppression, (self.studio_id, customer_id, channel.value))
-        if block is None:
-            return False
-        self.session.delete(block)
-        self.session.flush()
-        return True
+        return self._run(_LIFT_BLOCK, customer_id=customer_id, channel=channel.value) > 0

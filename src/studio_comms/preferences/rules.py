@@ -94,6 +94,22 @@ class State:
         slot = (category, channel)
         return decide(self.offers.get(slot), self.choices.get(slot), self.blocks.get(channel))
 
+    def fixed_by(self, slot: Slot) -> Rule | None:
+        """Why the member cannot switch this channel, or None when they may.
+
+        The one answer for the API's PUT, the preference center and unsubscribe links:
+        ``NOT_OFFERED`` (the studio does not offer it), ``BLOCKED`` (suppressed until lifted),
+        ``STUDIO_ENFORCED`` (the studio decides, not the member).
+        """
+        offer = self.offers.get(slot)
+        if offer is None:
+            return Rule.NOT_OFFERED
+        if slot[1] in self.blocks:
+            return Rule.BLOCKED
+        if not offer.customer_overridable:
+            return Rule.STUDIO_ENFORCED
+        return None
+
     def with_choices(self, recorded: Mapping[Slot, Choice]) -> State:
         """The state after ``recorded`` choices were saved (no need to read them back)."""
         return State(offers=self.offers, choices={**self.choices, **recorded}, blocks=self.blocks)
@@ -101,13 +117,13 @@ class State:
     def effective(self) -> list[tuple[MessageCategory, list[EffectiveChannel]]]:
         """One entry per offered category, channels in enum order (the GET answer)."""
         by_category: dict[MessageCategory, list[EffectiveChannel]] = {}
-        for (category, channel), offer in self.offers.items():
+        for category, channel in self.offers:
             by_category.setdefault(category, []).append(
                 EffectiveChannel(
                     channel=channel,
                     active=self.decide(category, channel).permitted,
                     # A blocked channel cannot be changed by anyone until the block is lifted.
-                    customer_overridable=offer.customer_overridable and channel not in self.blocks,
+                    customer_overridable=self.fixed_by((category, channel)) is None,
                 )
             )
         return [
@@ -175,15 +191,16 @@ def plan_changes(state: State, requested: Sequence[RequestedCategory]) -> list[C
         for j, wanted in enumerate(entry.channels):
             path = f"[{i}].channels[{j}]"
             names: dict[str, Any] = {"category": entry.category, "channel": wanted.channel}
-            offer = state.offers.get((entry.category, wanted.channel))
-            if offer is None:
+            slot = (entry.category, wanted.channel)
+            fixed_by = state.fixed_by(slot)
+            if fixed_by is Rule.NOT_OFFERED:
                 raise ChannelNotOffered(reference=f"{path}.communicationChannel", **names)
-            current = state.decide(entry.category, wanted.channel)
+            current = state.decide(*slot)
             if wanted.active is None or wanted.active == current.permitted:
                 continue
-            if current.rule is Rule.BLOCKED:
+            if fixed_by is Rule.BLOCKED:
                 raise ChannelSuppressed(reference=f"{path}.active", reason=current.block_reason, **names)
-            if not offer.customer_overridable:
+            if fixed_by is Rule.STUDIO_ENFORCED:
                 raise ChannelNotOverridable(reference=f"{path}.active", **names)
             changes.append(Change(entry.category, wanted.channel, current.permitted, wanted.active))
     return changes

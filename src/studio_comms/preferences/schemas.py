@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
@@ -64,3 +65,20 @@ class CommunicationPermission(BaseModel):
     )
     blockReason: str | None = Field(default=None, description="Why the channel is blocked.")
     decidedAt: datetime
+
+
+class SuppressionReason(StrEnum):
+    OPERATOR = "OPERATOR"
+    HARD_BOUNCE = "HARD_BOUNCE"
+    SMS_STOP = "SMS_STOP"
+    ERASED = "ERASED"
+
+
+class SuppressionWrite(BaseModel):
+    reason: SuppressionReason = SuppressionReason.OPERATOR
+
+
+class SuppressionRead(BaseModel):
+    communicationChannel: CommunicationChannel
+    reason: SuppressionReason
+    createdAt: datetime

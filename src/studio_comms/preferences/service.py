@@ -1,30 +1,25 @@
-"""Preference use cases. Callers commit; these only read, flush and raise domain errors."""
+"""Preference use cases. Callers commit; these only read, write and raise domain errors."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-
-from sqlalchemy.orm import Session
 
 from studio_comms.core.audit import Audit
 from studio_comms.core.schemas import Slice
-from studio_comms.core.slicing import make_slice, parse_offset
+from studio_comms.core.slicing import slice_of
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.errors import CustomerNotFound
-from studio_comms.customers.repository import CustomersRepository
-from studio_comms.db.rawsql import RawConnection, of_session
+from studio_comms.customers.service import require_customer
+from studio_comms.db.tx import Tx
 from studio_comms.outbox.service import EventType, enqueue
-from studio_comms.preferences.models import ConsentLedgerEntry
-from studio_comms.preferences.repository import PreferencesRepository, load_state
+from studio_comms.preferences.repository import LedgerEntry, PreferencesRepository
 from studio_comms.preferences.rules import (
     Change,
     Choice,
     Decision,
-    Offer,
     RequestedCategory,
     RequestedChannel,
-    Slot,
     State,
     plan_changes,
 )
@@ -36,21 +31,20 @@ from studio_comms.preferences.schemas import (
 )
 
 
-def get_preferences(
-    connection: RawConnection, studio_id: int, customer_id: int
-) -> list[CommunicationPreference]:
-    return _to_wire(_state(connection, studio_id, customer_id))
-
-
-def _state(connection: RawConnection, studio_id: int, customer_id: int) -> State:
-    state = load_state(connection, studio_id, customer_id)
+def member_state(tx: Tx, studio_id: int, customer_id: int) -> State:
+    """Everything a decision about the customer needs; raises if the customer is unknown."""
+    state = PreferencesRepository(tx, studio_id).state(customer_id)
     if state is None:
         raise CustomerNotFound(customerId=customer_id)
     return state
 
 
+def get_preferences(tx: Tx, studio_id: int, customer_id: int) -> list[CommunicationPreference]:
+    return to_wire(member_state(tx, studio_id, customer_id))
+
+
 def update_preferences(
-    session: Session,
+    tx: Tx,
     studio_id: int,
     customer_id: int,
     body: Sequence[CommunicationPreference],
@@ -67,9 +61,9 @@ def update_preferences(
     other and every ledger entry's ``previousActive`` is the value the previous entry set.
     Returns the new effective state (what a following GET answers) and the changes applied.
     """
-    CustomersRepository(session, studio_id).require(customer_id, lock=True)
-    repository = PreferencesRepository(session, studio_id)
-    state = _state(of_session(session), studio_id, customer_id)
+    require_customer(tx, studio_id, customer_id, lock=True)
+    repository = PreferencesRepository(tx, studio_id)
+    state = member_state(tx, studio_id, customer_id)
     changes = plan_changes(state, [_requested(entry) for entry in body])
     recorded = {
         (change.category, change.channel): Choice(
@@ -78,30 +72,30 @@ def update_preferences(
         for change in changes
     }
     if changes:
-        enqueue(
-            session,
-            studio_id=studio_id,
-            now=now,
-            entity_id=customer_id,
-            event_type=EventType.CUSTOMER_COMMUNICATION_PREFERENCES_UPDATED,
-        )
-    session.flush()
-    return _to_wire(state.with_choices(recorded)), changes
+        preferences_updated(tx, studio_id, customer_id, now=now)
+    return to_wire(state.with_choices(recorded)), changes
+
+
+def preferences_updated(tx: Tx, studio_id: int, customer_id: int, *, now: datetime) -> None:
+    """Partners hear of every change of what GET answers (choices, blocks)."""
+    enqueue(
+        tx,
+        studio_id=studio_id,
+        now=now,
+        entity_id=customer_id,
+        event_type=EventType.CUSTOMER_COMMUNICATION_PREFERENCES_UPDATED,
+    )
 
 
 def decide(
-    session: Session,
-    studio_id: int,
-    customer_id: int,
-    category: MessageCategory,
-    channel: CommunicationChannel,
+    tx: Tx, studio_id: int, customer_id: int, category: MessageCategory, channel: CommunicationChannel
 ) -> Decision:
     """The one decision for (customer, category, channel); raises if the customer is unknown."""
-    return _state(of_session(session), studio_id, customer_id).decide(category, channel)
+    return member_state(tx, studio_id, customer_id).decide(category, channel)
 
 
 def get_permission(
-    connection: RawConnection,
+    tx: Tx,
     studio_id: int,
     customer_id: int,
     category: MessageCategory,
@@ -109,7 +103,7 @@ def get_permission(
     *,
     now: datetime,
 ) -> CommunicationPermission:
-    decision = _state(connection, studio_id, customer_id).decide(category, channel)
+    decision = decide(tx, studio_id, customer_id, category, channel)
     return CommunicationPermission(
         permitted=decision.permitted,
         reason=decision.rule,
@@ -122,20 +116,17 @@ def get_permission(
 
 
 def get_history(
-    session: Session, studio_id: int, customer_id: int, *, offset: str | None, slice_size: int
+    tx: Tx, studio_id: int, customer_id: int, *, offset: str | None, slice_size: int
 ) -> Slice[ConsentLedgerEntryRead]:
-    CustomersRepository(session, studio_id).require(customer_id)
-    rows = PreferencesRepository(session, studio_id).history(
-        customer_id, before_entry_id=parse_offset(offset), limit=slice_size + 1
+    require_customer(tx, studio_id, customer_id)
+    repository = PreferencesRepository(tx, studio_id)
+    return slice_of(
+        ConsentLedgerEntryRead,
+        offset,
+        slice_size,
+        lambda before, limit: repository.history(customer_id, before=before, limit=limit),
+        _entry_to_wire,
     )
-    result, next_offset, has_next = make_slice(
-        rows,
-        slice_size=slice_size,
-        previous_offset=offset,
-        cursor=lambda row: row.id,
-        convert=_entry_to_wire,
-    )
-    return Slice[ConsentLedgerEntryRead](result=result, offset=next_offset, hasNext=has_next)
 
 
 def _requested(entry: CommunicationPreference) -> RequestedCategory:
@@ -148,7 +139,7 @@ def _requested(entry: CommunicationPreference) -> RequestedCategory:
     )
 
 
-def _to_wire(state: State) -> list[CommunicationPreference]:
+def to_wire(state: State) -> list[CommunicationPreference]:
     return [
         CommunicationPreference(
             messageCategory=category,
@@ -165,16 +156,11 @@ def _to_wire(state: State) -> list[CommunicationPreference]:
     ]
 
 
-def offer_to_wire(offers: Mapping[Slot, Offer]) -> list[CommunicationPreference]:
-    """A studio's offer in the compatible shape: the defaults a customer without choices gets."""
-    return _to_wire(State(offers=offers, choices={}, blocks={}))
-
-
-def _entry_to_wire(entry: ConsentLedgerEntry) -> ConsentLedgerEntryRead:
+def _entry_to_wire(entry: LedgerEntry) -> ConsentLedgerEntryRead:
     return ConsentLedgerEntryRead(
         entryId=entry.id,
-        messageCategory=MessageCategory(entry.message_category),
-        communicationChannel=CommunicationChannel(entry.communication_channel),
+        messageCategory=entry.category,
+        communicationChannel=entry.channel,
         previousActive=entry.previous_active,
         active=entry.active,
         source=entry.source,

@@ -1,61 +1,45 @@
-"""Studios and their communication settings (operator use cases)."""
+"""Studios: the tenants (operator use cases; other packages read a studio's mode and profile)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete
-from sqlalchemy.orm import Session
-
-from studio_comms.core.errors import Invalid
-from studio_comms.preferences.repository import PreferencesRepository
-from studio_comms.preferences.rules import check_structure
-from studio_comms.preferences.schemas import CommunicationPreference
-from studio_comms.preferences.service import offer_to_wire
-from studio_comms.studios.defaults import DEFAULT_SETTINGS
+from studio_comms.db.tx import Tx
 from studio_comms.studios.errors import StudioNotFound
-from studio_comms.studios.models import Studio, StudioChannelSetting
+from studio_comms.studios.repository import StudioRepository, StudioRow, insert_studio
 from studio_comms.studios.schemas import ConsentEnforcement, StudioCreate, StudioRead, StudioUpdate
 
 
-def create_studio(session: Session, data: StudioCreate, *, now: datetime) -> StudioRead:
-    studio = Studio(
+def create_studio(tx: Tx, data: StudioCreate, *, now: datetime) -> StudioRead:
+    """The studio's row only: its default offer is ``preferences``' (``admin.onboarding``)."""
+    studio_id = insert_studio(
+        tx,
         name=data.name,
         language=data.language,
         time_zone=data.timeZone,
         consent_enforcement=data.consentEnforcement.value,
-        created_at=now,
+        now=now,
     )
-    session.add(studio)
-    session.flush()
-    session.add_all(
-        StudioChannelSetting(
-            studio_id=studio.id,
-            message_category=category.value,
-            communication_channel=channel.value,
-            active=active,
-            customer_overridable=overridable,
-        )
-        for category, channel, active, overridable in DEFAULT_SETTINGS
-    )
-    session.flush()
-    return _to_wire(studio)
+    return get_studio(tx, studio_id)
 
 
-def require_studio(session: Session, studio_id: int) -> Studio:
-    studio = session.get(Studio, studio_id)
+def require_studio(tx: Tx, studio_id: int) -> StudioRow:
+    studio = StudioRepository(tx, studio_id).get()
     if studio is None:
         raise StudioNotFound(studioId=studio_id)
     return studio
 
 
-def get_studio(session: Session, studio_id: int) -> StudioRead:
-    return _to_wire(require_studio(session, studio_id))
+def get_studio(tx: Tx, studio_id: int) -> StudioRead:
+    return _to_wire(require_studio(tx, studio_id))
 
 
-def update_studio(session: Session, studio_id: int, data: StudioUpdate) -> StudioRead:
-    studio = require_studio(session, studio_id)
+def consent_enforcement(tx: Tx, studio_id: int) -> ConsentEnforcement:
+    return ConsentEnforcement(require_studio(tx, studio_id).consent_enforcement)
+
+
+def update_studio(tx: Tx, studio_id: int, data: StudioUpdate) -> StudioRead:
+    studio = require_studio(tx, studio_id)
     if data.name is not None:
         studio.name = data.name
     if data.language is not None:
@@ -64,55 +48,11 @@ def update_studio(session: Session, studio_id: int, data: StudioUpdate) -> Studi
         studio.time_zone = data.timeZone
     if data.consentEnforcement is not None:
         studio.consent_enforcement = data.consentEnforcement.value
-    session.flush()
+    StudioRepository(tx, studio_id).save(studio)
     return _to_wire(studio)
 
 
-def get_settings(session: Session, studio_id: int) -> list[CommunicationPreference]:
-    require_studio(session, studio_id)
-    return offer_to_wire(PreferencesRepository(session, studio_id).offers())
-
-
-def replace_settings(
-    session: Session, studio_id: int, body: Sequence[CommunicationPreference]
-) -> list[CommunicationPreference]:
-    """The body becomes the whole offer: a channel or category left out is no longer offered.
-
-    Customers' own choices are kept, so offering a channel again brings them back.
-    """
-    require_studio(session, studio_id)
-    check_structure(
-        [(entry.messageCategory, [w.communicationChannel for w in entry.channels or []]) for entry in body]
-    )
-    _require_both_flags(body)
-    session.execute(delete(StudioChannelSetting).where(StudioChannelSetting.studio_id == studio_id))
-    session.add_all(
-        StudioChannelSetting(
-            studio_id=studio_id,
-            message_category=entry.messageCategory.value,
-            communication_channel=wrapper.communicationChannel.value,
-            active=bool(wrapper.active),
-            customer_overridable=bool(wrapper.customerOverridable),
-        )
-        for entry in body
-        if entry.messageCategory is not None
-        for wrapper in entry.channels or []
-    )
-    session.flush()
-    return get_settings(session, studio_id)
-
-
-def _require_both_flags(body: Sequence[CommunicationPreference]) -> None:
-    """A settings file that leaves out a flag must not silently switch a channel off."""
-    for i, entry in enumerate(body):
-        for j, wrapper in enumerate(entry.channels or []):
-            for flag in ("active", "customerOverridable"):
-                if getattr(wrapper, flag) is None:
-                    reference = f"[{i}].channels[{j}].{flag}"
-                    raise Invalid(reference=reference, message_key="FIELD_REQUIRED", field=reference)
-
-
-def _to_wire(studio: Studio) -> StudioRead:
+def _to_wire(studio: StudioRow) -> StudioRead:
     return StudioRead(
         studioId=studio.id,
         name=studio.name,

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
+from studio_comms.api.context import ApiContext, api_writer
 from studio_comms.core.auth import Principal, Scope
-from studio_comms.core.context import ApiContext, api_writer
 from studio_comms.core.openapi import CustomerId, error_responses
+from studio_comms.db.tx import Tx
 from studio_comms.web import links
 from studio_comms.web.schemas import (
     PreferenceLink,
@@ -49,9 +49,9 @@ async def create_preference_link(
     """
     data = body or PreferenceLinkCreate()
 
-    def work(session: Session, principal: Principal) -> PreferenceLink:
+    def work(tx: Tx, principal: Principal) -> PreferenceLink:
         return links.issue_preference_link(
-            session,
+            tx,
             _signer(ctx).get(),
             principal.studio_id,
             customerId,
@@ -81,9 +81,9 @@ async def create_unsubscribe_link(
     not switch the channel off; 409 `CUSTOMER_ERASED` for an erased customer.
     """
 
-    def work(session: Session, principal: Principal) -> UnsubscribeLink:
+    def work(tx: Tx, principal: Principal) -> UnsubscribeLink:
         return links.issue_unsubscribe_link(
-            session,
+            tx,
             _signer(ctx).get(),
             principal.studio_id,
             customerId,

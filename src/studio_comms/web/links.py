@@ -5,17 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from studio_comms.customers.errors import CustomerNotFound
-from studio_comms.customers.models import Customer
-from studio_comms.customers.repository import CustomersRepository
-from studio_comms.db.rawsql import of_session
+from studio_comms.customers.service import CustomerRow, find_customer
+from studio_comms.db.tx import Tx
+from studio_comms.preferences.blocks import is_erased
 from studio_comms.preferences.errors import ChannelNotOffered, ChannelNotOverridable
-from studio_comms.preferences.models import Suppression
-from studio_comms.preferences.repository import load_state
-from studio_comms.preferences.suppressions import SuppressionReason
+from studio_comms.preferences.rules import Rule
+from studio_comms.preferences.service import member_state
 from studio_comms.web.errors import CustomerErased
 from studio_comms.web.schemas import (
     ListUnsubscribeHeaders,
@@ -33,24 +29,11 @@ class LinkRevoked(Exception):
     """A genuine link whose customer is gone or erased, or that was issued before a revocation."""
 
 
-def _is_erased(session: Session, studio_id: int, customer_id: int) -> bool:
-    return (
-        session.execute(
-            select(Suppression.communication_channel).where(
-                Suppression.studio_id == studio_id,
-                Suppression.customer_id == customer_id,
-                Suppression.reason == SuppressionReason.ERASED.value,
-            )
-        ).first()
-        is not None
-    )
-
-
-def _current_epoch(session: Session, studio_id: int, customer_id: int) -> int:
-    customer = CustomersRepository(session, studio_id).get(customer_id)
+def _current_epoch(tx: Tx, studio_id: int, customer_id: int) -> int:
+    customer = find_customer(tx, studio_id, customer_id)
     if customer is None:
         raise CustomerNotFound(customerId=customer_id)
-    if _is_erased(session, studio_id, customer_id):
+    if is_erased(tx, studio_id, customer_id):
         raise CustomerErased(customerId=customer_id)
     return customer.link_epoch
 
@@ -61,7 +44,7 @@ def _expiry(now: datetime, days: int) -> datetime:
 
 
 def issue_preference_link(
-    session: Session,
+    tx: Tx,
     signer: LinkSigner,
     studio_id: int,
     customer_id: int,
@@ -70,7 +53,7 @@ def issue_preference_link(
     base_url: str,
     now: datetime,
 ) -> PreferenceLink:
-    epoch = _current_epoch(session, studio_id, customer_id)
+    epoch = _current_epoch(tx, studio_id, customer_id)
     expires_at = _expiry(now, data.expiresInDays)
     language = data.language.value if data.language else None
     claims = LinkClaims(LinkPurpose.PREFERENCES, studio_id, customer_id, epoch, expires_at, language=language)
@@ -78,7 +61,7 @@ def issue_preference_link(
 
 
 def issue_unsubscribe_link(
-    session: Session,
+    tx: Tx,
     signer: LinkSigner,
     studio_id: int,
     customer_id: int,
@@ -88,14 +71,14 @@ def issue_unsubscribe_link(
     now: datetime,
 ) -> UnsubscribeLink:
     """A one-click link for a channel the customer may switch off; refused for any other."""
-    epoch = _current_epoch(session, studio_id, customer_id)
-    state = load_state(of_session(session), studio_id, customer_id)
-    assert state is not None  # the customer exists (checked above, same transaction)
+    epoch = _current_epoch(tx, studio_id, customer_id)
+    state = member_state(tx, studio_id, customer_id)
     names: dict[str, Any] = {"category": data.messageCategory, "channel": data.communicationChannel}
-    offer = state.offers.get((data.messageCategory, data.communicationChannel))
-    if offer is None:
+    # A blocked channel may still get a link: it works again once the block is lifted.
+    fixed_by = state.fixed_by((data.messageCategory, data.communicationChannel))
+    if fixed_by is Rule.NOT_OFFERED:
         raise ChannelNotOffered(reference="communicationChannel", **names)
-    if not offer.customer_overridable:
+    if fixed_by is Rule.STUDIO_ENFORCED:
         raise ChannelNotOverridable(reference="communicationChannel", **names)
     expires_at = _expiry(now, data.expiresInDays)
     claims = LinkClaims(
@@ -112,13 +95,13 @@ def issue_unsubscribe_link(
     return UnsubscribeLink(url=url, listUnsubscribeHeaders=headers, expiresAt=expires_at)
 
 
-def require_live_link(session: Session, claims: LinkClaims) -> Customer:
+def require_live_link(tx: Tx, claims: LinkClaims) -> CustomerRow:
     """The link's customer, unless the link was revoked (erasure, epoch raised, customer deleted)."""
-    customer = session.get(Customer, (claims.studio_id, claims.customer_id))
+    customer = find_customer(tx, claims.studio_id, claims.customer_id)
     if (
         customer is None
         or customer.link_epoch != claims.epoch
-        or _is_erased(session, claims.studio_id, claims.customer_id)
+        or is_erased(tx, claims.studio_id, claims.customer_id)
     ):
         raise LinkRevoked()
     return customer

@@ -11,17 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from studio_comms.core.audit import Audit
 from studio_comms.core.vocabulary import CATEGORY_ORDER, CHANNEL_ORDER
-from studio_comms.db.rawsql import of_session
-from studio_comms.preferences.repository import load_state
-from studio_comms.preferences.rules import Change, Rule, Slot, State
+from studio_comms.db.tx import Tx
+from studio_comms.preferences.rules import Change, Slot, State
 from studio_comms.preferences.schemas import CommunicationChannelWrapper, CommunicationPreference
-from studio_comms.preferences.service import update_preferences
-from studio_comms.studios.models import Studio
-from studio_comms.web.links import LinkRevoked, require_live_link
+from studio_comms.preferences.service import member_state, update_preferences
+from studio_comms.studios.service import get_studio
+from studio_comms.web.links import require_live_link
 from studio_comms.web.tokens import LinkClaims
 
 
@@ -33,19 +30,11 @@ class MemberView:
     state: State
 
 
-def load_view(session: Session, claims: LinkClaims) -> MemberView:
-    customer = require_live_link(session, claims)
-    studio = session.get(Studio, claims.studio_id)
-    state = load_state(of_session(session), claims.studio_id, claims.customer_id)
-    if studio is None or state is None:
-        raise LinkRevoked()
+def load_view(tx: Tx, claims: LinkClaims) -> MemberView:
+    customer = require_live_link(tx, claims)
+    studio = get_studio(tx, claims.studio_id)
+    state = member_state(tx, claims.studio_id, claims.customer_id)
     return MemberView(studio.name, studio.language, customer.language, state)
-
-
-def changeable(state: State, slot: Slot) -> bool:
-    """Whether the member may switch this slot: offered, customer-overridable and not blocked."""
-    offer = state.offers.get(slot)
-    return offer is not None and offer.customer_overridable and state.decide(*slot).rule is not Rule.BLOCKED
 
 
 def planned_changes(state: State, shown: Mapping[Slot, bool], ticked: set[Slot]) -> dict[Slot, bool]:
@@ -58,16 +47,16 @@ def planned_changes(state: State, shown: Mapping[Slot, bool], ticked: set[Slot])
     wanted = {
         slot: active
         for slot, active in flipped.items()
-        if changeable(state, slot) and state.decide(*slot).permitted != active
+        if state.fixed_by(slot) is None and state.decide(*slot).permitted != active
     }
     return dict(sorted(wanted.items(), key=lambda i: (CATEGORY_ORDER[i[0][0]], CHANNEL_ORDER[i[0][1]])))
 
 
 def apply_changes(
-    session: Session, claims: LinkClaims, wanted: Mapping[Slot, bool], *, audit: Audit, now: datetime
+    tx: Tx, claims: LinkClaims, wanted: Mapping[Slot, bool], *, audit: Audit, now: datetime
 ) -> list[Change]:
     """Write ``wanted`` as one merge, all or nothing; raises the preference errors of the API."""
-    require_live_link(session, claims)
+    require_live_link(tx, claims)
     categories = dict.fromkeys(category for category, _ in wanted)
     body = [
         CommunicationPreference(
@@ -80,5 +69,5 @@ def apply_changes(
         )
         for category in categories
     ]
-    _, changes = update_preferences(session, claims.studio_id, claims.customer_id, body, audit=audit, now=now)
+    _, changes = update_preferences(tx, claims.studio_id, claims.customer_id, body, audit=audit, now=now)
     return changes

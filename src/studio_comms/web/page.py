@@ -13,12 +13,12 @@ from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import Request
-from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from studio_comms.core.audit import Audit, ChangeSource, audit_of
 from studio_comms.core.requestid import request_id_of
 from studio_comms.core.runtime import Runtime
+from studio_comms.db.tx import Tx
 from studio_comms.web.links import LinkRevoked
 from studio_comms.web.member import MemberView
 from studio_comms.web.render import PageError, render_error
@@ -65,12 +65,12 @@ class Page:
         except TokenInvalid as error:
             raise PageError(400, "invalid_title", "invalid") from error
 
-    async def in_transaction(self, work: Callable[[Session], T], *, write: bool) -> T:
+    async def in_transaction(self, work: Callable[[Tx], T], *, write: bool) -> T:
         return await self.runtime.in_db_thread(self._transaction, work, write)
 
-    def _transaction(self, work: Callable[[Session], T], write: bool) -> T:
-        with self.runtime.database.transaction(write=write) as session:
-            return work(session)
+    def _transaction(self, work: Callable[[Tx], T], write: bool) -> T:
+        with self.runtime.database.transaction(write=write) as tx:
+            return work(tx)
 
     def audit(self, source: ChangeSource, claims: LinkClaims, text_version: str) -> Audit:
         return audit_of(

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from studio_comms.core.audit import ChangeSource
 from studio_comms.core.errors import AppError
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
+from studio_comms.db.tx import Tx
 from studio_comms.preferences.rules import Rule, Slot
 from studio_comms.web.member import MemberView, apply_changes, load_view, planned_changes
 from studio_comms.web.page import Page
@@ -95,7 +95,7 @@ async def preference_center(token: str, request: Request, saved: str | None = No
 
     async def handle() -> Response:
         claims = page.claims(token, LinkPurpose.PREFERENCES)
-        view = await page.in_transaction(lambda session: load_view(session, claims), write=False)
+        view = await page.in_transaction(lambda tx: load_view(tx, claims), write=False)
         language = page.speak_to(claims, view)
         return _form_page(page, token, view, language, text("saved", language) if saved == "1" else None)
 
@@ -120,7 +120,7 @@ async def review(token: str, request: Request) -> Response:
         _checked_form(page, token, form, "review")
         shown = parse_flags(form.get("was", []))
         ticked = {parse_slot(value) for value in form.get("on", [])}
-        view = await page.in_transaction(lambda session: load_view(session, claims), write=False)
+        view = await page.in_transaction(lambda tx: load_view(tx, claims), write=False)
         language = page.speak_to(claims, view)
         wanted = planned_changes(view.state, shown, ticked)
         if not wanted:
@@ -172,9 +172,9 @@ async def save(token: str, request: Request) -> Response:
         wanted = parse_flags(form.get("set", []))
         audit = page.audit(ChangeSource.PREFERENCE_CENTER, claims, TEXT_VERSION)
 
-        def work(session: Session) -> None:
+        def work(tx: Tx) -> None:
             if wanted:
-                apply_changes(session, claims, wanted, audit=audit, now=page.now)
+                apply_changes(tx, claims, wanted, audit=audit, now=page.now)
 
         try:
             await page.in_transaction(work, write=True)

@@ -13,10 +13,10 @@ from datetime import timedelta
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
-from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from studio_comms.core.audit import ChangeSource
+from studio_comms.db.tx import Tx
 from studio_comms.preferences.errors import ChannelNotOffered, ChannelNotOverridable
 from studio_comms.preferences.rules import Rule, Slot
 from studio_comms.web.member import MemberView, apply_changes, load_view
@@ -77,7 +77,7 @@ async def confirm_unsubscribe(token: str, request: Request) -> Response:
 
     async def handle() -> Response:
         claims = page.claims(token, LinkPurpose.UNSUBSCRIBE)
-        view = await page.in_transaction(lambda session: load_view(session, claims), write=False)
+        view = await page.in_transaction(lambda tx: load_view(tx, claims), write=False)
         language = page.speak_to(claims, view)
         decision = view.state.decide(*_slot(claims))
         if not decision.permitted:
@@ -127,16 +127,16 @@ async def unsubscribe(token: str, request: Request) -> Response:
         shown = TEXT_VERSION if version == TEXT_VERSION else MAIL_CLIENT_TEXT_VERSION
         audit = page.audit(ChangeSource.UNSUBSCRIBE_LINK, claims, shown)
 
-        def work(session: Session) -> MemberView:
+        def work(tx: Tx) -> MemberView:
             # A channel the studio no longer offers: nothing is sent there anyway.
             with suppress(ChannelNotOffered):
-                apply_changes(session, claims, {_slot(claims): False}, audit=audit, now=page.now)
-            return load_view(session, claims)
+                apply_changes(tx, claims, {_slot(claims): False}, audit=audit, now=page.now)
+            return load_view(tx, claims)
 
         try:
             view = await page.in_transaction(work, write=True)
         except ChannelNotOverridable:
-            view = await page.in_transaction(lambda session: load_view(session, claims), write=False)
+            view = await page.in_transaction(lambda tx: load_view(tx, claims), write=False)
             page.speak_to(claims, view)
             return _message(page, view, claims, "not_overridable_title", "not_overridable", 409)
         page.speak_to(claims, view)

@@ -6,17 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from studio_comms.core.schemas import Slice
-from studio_comms.core.slicing import make_slice, parse_offset
+from studio_comms.core.slicing import slice_of
+from studio_comms.db.tx import Tx
 from studio_comms.outbox import queue
 from studio_comms.outbox.queue import ClaimedItem
 from studio_comms.outbox.service import WEBHOOK_KIND, EventType, enqueue_delivery
-from studio_comms.webhooks import repository
-from studio_comms.webhooks.errors import DeliveryPending, WebhookDisabled
-from studio_comms.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from studio_comms.webhooks import rules
+from studio_comms.webhooks.errors import DeliveryNotFound, DeliveryPending, WebhookDisabled
+from studio_comms.webhooks.repository import AttemptRow, Delivery, Subscription, WebhooksRepository
 from studio_comms.webhooks.schemas import (
     DeliveryAttemptRead,
     DeliveryQueued,
@@ -24,11 +22,12 @@ from studio_comms.webhooks.schemas import (
     DeliveryState,
     WebhookStatus,
 )
+from studio_comms.webhooks.service import require_subscription
 
 
 def _queue(
-    session: Session,
-    subscription: WebhookSubscription,
+    repository: WebhooksRepository,
+    subscription: Subscription,
     *,
     event_uuid: str,
     event_type: str,
@@ -36,44 +35,32 @@ def _queue(
     content: dict[str, Any] | None,
     occurred_at: datetime,
     now: datetime,
-) -> WebhookDelivery:
-    delivery = WebhookDelivery(
-        studio_id=subscription.studio_id,
-        subscription_id=subscription.id,
+) -> int:
+    delivery_id = repository.add_delivery(
+        subscription.id,
         event_uuid=event_uuid,
         event_type=event_type,
         entity_id=entity_id,
         content=content,
         occurred_at=occurred_at,
-        state=DeliveryState.PENDING.value,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
+        now=now,
     )
-    session.add(delivery)
-    session.flush()
     enqueue_delivery(
-        session, studio_id=subscription.studio_id, delivery_id=delivery.id, event_type=event_type, now=now
+        repository.tx, studio_id=repository.studio_id, delivery_id=delivery_id, event_type=event_type, now=now
     )
-    return delivery
+    return delivery_id
 
 
-def fan_out(session: Session, event: ClaimedItem, *, now: datetime) -> int:
+def fan_out(tx: Tx, event: ClaimedItem, *, now: datetime) -> int:
     """One delivery per active subscription of the event's studio that wants its type.
 
     Each delivery is its own outbox item, so a slow or failing endpoint never holds up another.
     """
-    subscriptions = session.scalars(
-        select(WebhookSubscription).where(
-            WebhookSubscription.studio_id == event.studio_id,
-            WebhookSubscription.status == WebhookStatus.ACTIVE.value,
-            WebhookSubscription.deleted_at.is_(None),
-        )
-    ).all()
-    wanted = [s for s in subscriptions if s.event_types is None or event.event_type in s.event_types]
+    repository = WebhooksRepository(tx, event.studio_id)
+    wanted = [s for s in repository.subscriptions(active_only=True) if s.wants(event.event_type)]
     for subscription in wanted:
         _queue(
-            session,
+            repository,
             subscription,
             event_uuid=event.event_uuid,
             event_type=event.event_type,
@@ -85,78 +72,72 @@ def fan_out(session: Session, event: ClaimedItem, *, now: datetime) -> int:
     return len(wanted)
 
 
-def ping(session: Session, studio_id: int, webhook_id: int, *, now: datetime) -> DeliveryQueued:
-    subscription = repository.subscription(session, studio_id, webhook_id)
+def ping(tx: Tx, studio_id: int, webhook_id: int, *, now: datetime) -> DeliveryQueued:
+    repository = WebhooksRepository(tx, studio_id)
+    subscription = require_subscription(repository, webhook_id)
     if subscription.status != WebhookStatus.ACTIVE.value:
         raise WebhookDisabled(webhookId=webhook_id)
-    delivery = _queue(
-        session,
+    event_uuid = str(uuid.uuid4())
+    delivery_id = _queue(
+        repository,
         subscription,
-        event_uuid=str(uuid.uuid4()),
+        event_uuid=event_uuid,
         event_type=EventType.PING.value,
         entity_id=subscription.id,
         content=None,
         occurred_at=now,
         now=now,
     )
-    return DeliveryQueued(deliveryId=delivery.id, eventUuid=delivery.event_uuid, state=DeliveryState.PENDING)
+    return DeliveryQueued(deliveryId=delivery_id, eventUuid=event_uuid, state=DeliveryState.PENDING)
 
 
-def retry(
-    session: Session, studio_id: int, webhook_id: int, delivery_id: int, *, now: datetime
-) -> DeliveryQueued:
+def _require_delivery(
+    repository: WebhooksRepository, subscription: Subscription, delivery_id: int, *, lock: bool = False
+) -> Delivery:
+    delivery = repository.delivery(delivery_id, lock=lock)
+    if delivery is None or delivery.subscription_id != subscription.id:
+        raise DeliveryNotFound(deliveryId=delivery_id)
+    return delivery
+
+
+def retry(tx: Tx, studio_id: int, webhook_id: int, delivery_id: int, *, now: datetime) -> DeliveryQueued:
     """Send a finished delivery again (same event uuid, so receivers can still deduplicate)."""
-    subscription = repository.subscription(session, studio_id, webhook_id)
-    delivery = repository.delivery(session, subscription.id, delivery_id, lock=True)
+    repository = WebhooksRepository(tx, studio_id)
+    subscription = require_subscription(repository, webhook_id)
+    delivery = _require_delivery(repository, subscription, delivery_id, lock=True)
     if subscription.status != WebhookStatus.ACTIVE.value:
         raise WebhookDisabled(webhookId=webhook_id)
     if delivery.state == DeliveryState.PENDING.value:
         raise DeliveryPending(deliveryId=delivery_id)
-    delivery.state = DeliveryState.PENDING.value
-    delivery.next_attempt_at = now
-    delivery.finished_at = None
+    rules.reopen(delivery, now)
+    repository.save_delivery(delivery)
     # Its own queue entry, made due again: one entry per delivery, whatever is replayed.
-    if not queue.revive(session, kind=WEBHOOK_KIND, entity_id=delivery.id, now=now):
+    if not queue.revive(tx, kind=WEBHOOK_KIND, entity_id=delivery.id, now=now):
         enqueue_delivery(
-            session, studio_id=studio_id, delivery_id=delivery.id, event_type=delivery.event_type, now=now
+            tx, studio_id=studio_id, delivery_id=delivery.id, event_type=delivery.event_type, now=now
         )
     return DeliveryQueued(deliveryId=delivery.id, eventUuid=delivery.event_uuid, state=DeliveryState.PENDING)
 
 
 def list_deliveries(
-    session: Session, studio_id: int, webhook_id: int, *, offset: str | None, slice_size: int
+    tx: Tx, studio_id: int, webhook_id: int, *, offset: str | None, slice_size: int
 ) -> Slice[DeliveryRead]:
-    """Newest first."""
-    subscription = repository.subscription(session, studio_id, webhook_id)
-    after = parse_offset(offset)
-    query = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription.id)
-    if after is not None:
-        query = query.where(WebhookDelivery.id < after)
-    rows = session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(slice_size + 1)).all()
-    attempts = _attempts_of([row.id for row in rows[:slice_size]], session)
-    result, next_offset, has_next = make_slice(
-        rows,
-        slice_size=slice_size,
-        previous_offset=offset,
-        cursor=lambda row: row.id,
-        convert=lambda row: _read(row, attempts.get(row.id, [])),
-    )
-    return Slice[DeliveryRead](result=result, offset=next_offset, hasNext=has_next)
+    """Newest first, each with its attempts."""
+    repository = WebhooksRepository(tx, studio_id)
+    subscription = require_subscription(repository, webhook_id)
+    attempts: dict[int, list[AttemptRow]] = {}
+
+    def fetch(before: int, limit: int) -> list[Delivery]:
+        rows = repository.deliveries(subscription.id, before=before, limit=limit)
+        if rows:
+            page = rows[: limit - 1]
+            attempts.update(repository.attempts(subscription.id, before=before, oldest=page[-1].id))
+        return rows
+
+    return slice_of(DeliveryRead, offset, slice_size, fetch, lambda row: _read(row, attempts.get(row.id, [])))
 
 
-def _attempts_of(delivery_ids: list[int], session: Session) -> dict[int, list[WebhookAttempt]]:
-    grouped: dict[int, list[WebhookAttempt]] = {}
-    if delivery_ids:
-        for attempt in session.scalars(
-            select(WebhookAttempt)
-            .where(WebhookAttempt.delivery_id.in_(delivery_ids))
-            .order_by(WebhookAttempt.id)
-        ):
-            grouped.setdefault(attempt.delivery_id, []).append(attempt)
-    return grouped
-
-
-def _read(delivery: WebhookDelivery, attempts: list[WebhookAttempt]) -> DeliveryRead:
+def _read(delivery: Delivery, attempts: list[AttemptRow]) -> DeliveryRead:
     return DeliveryRead(
         deliveryId=delivery.id,
         webhookId=delivery.subscription_id,
@@ -184,13 +165,12 @@ def _read(delivery: WebhookDelivery, attempts: list[WebhookAttempt]) -> Delivery
     )
 
 
-def reopen(session: Session, delivery_ids: list[int], *, now: datetime) -> None:
-    """Dead deliveries whose outbox items an operator made due again (``outbox retry-dead``)."""
-    for delivery in session.scalars(
-        select(WebhookDelivery).where(
-            WebhookDelivery.id.in_(delivery_ids), WebhookDelivery.state == DeliveryState.DEAD.value
-        )
-    ):
-        delivery.state = DeliveryState.PENDING.value
-        delivery.next_attempt_at = now
-        delivery.finished_at = None
+def reopen_dead(tx: Tx, deliveries: list[tuple[int, int]], *, now: datetime) -> None:
+    """Dead deliveries, as (studio, delivery), whose outbox items an operator made due again
+    (``outbox retry-dead``)."""
+    for studio_id, delivery_id in deliveries:
+        repository = WebhooksRepository(tx, studio_id)
+        delivery = repository.delivery(delivery_id, lock=True)
+        if delivery is not None and delivery.state == DeliveryState.DEAD.value:
+            rules.reopen(delivery, now)
+            repository.save_delivery(delivery)

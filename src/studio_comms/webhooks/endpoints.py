@@ -7,13 +7,13 @@ from typing import Annotated
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
+from studio_comms.api.context import ApiContext, Reply, api_reader, api_writer
 from studio_comms.core.auth import Principal, Scope
-from studio_comms.core.context import ApiContext, Reply, api_reader, api_writer
 from studio_comms.core.openapi import DeliveryId, WebhookId, error_responses
 from studio_comms.core.schemas import Slice
 from studio_comms.core.slicing import DEFAULT_SLICE_SIZE, MAX_SLICE_SIZE
+from studio_comms.db.tx import Tx
 from studio_comms.webhooks import deliveries, service, urlsafety
 from studio_comms.webhooks.errors import WebhookUrlNotAllowed
 from studio_comms.webhooks.schemas import (
@@ -57,8 +57,8 @@ async def create_webhook(body: WebhookCreate, ctx: Writer) -> Response:
     """
     await _check_url(ctx, body.url)
 
-    def work(session: Session, principal: Principal) -> Reply:
-        return Reply(service.create(session, principal.studio_id, body, now=ctx.now), 201)
+    def work(tx: Tx, principal: Principal) -> Reply:
+        return Reply(service.create(tx, principal.studio_id, body, now=ctx.now), 201)
 
     return await ctx.run(work)
 
@@ -66,13 +66,13 @@ async def create_webhook(body: WebhookCreate, ctx: Writer) -> Response:
 @router.get("", response_model=list[WebhookRead], responses=error_responses(*_READ_ERRORS))
 async def list_webhooks(ctx: Reader) -> Response:
     """Required Scopes: `WEBHOOKS_MANAGE`. The studio's subscriptions, without credentials."""
-    return await ctx.run(lambda session, principal: service.list_all(session, principal.studio_id))
+    return await ctx.run(lambda tx, principal: service.list_all(tx, principal.studio_id))
 
 
 @router.get("/{webhookId}", response_model=WebhookRead, responses=error_responses(*_READ_ERRORS))
 async def get_webhook(webhookId: WebhookId, ctx: Reader) -> Response:
     """Required Scopes: `WEBHOOKS_MANAGE`."""
-    return await ctx.run(lambda session, principal: service.get(session, principal.studio_id, webhookId))
+    return await ctx.run(lambda tx, principal: service.get(tx, principal.studio_id, webhookId))
 
 
 @router.patch("/{webhookId}", response_model=WebhookRead, responses=error_responses(*_WRITE_ERRORS))
@@ -85,7 +85,7 @@ async def update_webhook(webhookId: WebhookId, body: WebhookUpdate, ctx: Writer)
     if body.url is not None:
         await _check_url(ctx, body.url)
     return await ctx.run(
-        lambda session, principal: service.update(session, principal.studio_id, webhookId, body, now=ctx.now)
+        lambda tx, principal: service.update(tx, principal.studio_id, webhookId, body, now=ctx.now)
     )
 
 
@@ -93,8 +93,8 @@ async def update_webhook(webhookId: WebhookId, body: WebhookUpdate, ctx: Writer)
 async def delete_webhook(webhookId: WebhookId, ctx: Writer) -> Response:
     """Required Scopes: `WEBHOOKS_MANAGE`. Nothing more is sent; queued deliveries are cancelled."""
 
-    def work(session: Session, principal: Principal) -> Reply:
-        service.delete(session, principal.studio_id, webhookId, now=ctx.now)
+    def work(tx: Tx, principal: Principal) -> Reply:
+        service.delete(tx, principal.studio_id, webhookId, now=ctx.now)
         return Reply(None, 204)
 
     return await ctx.run(work)
@@ -105,9 +105,7 @@ async def delete_webhook(webhookId: WebhookId, ctx: Writer) -> Response:
 )
 async def rotate_webhook_secrets(webhookId: WebhookId, ctx: Writer) -> Response:
     """Required Scopes: `WEBHOOKS_MANAGE`. New `apiKey` and `signingSecret`, shown here only."""
-    return await ctx.run(
-        lambda session, principal: service.rotate_secrets(session, principal.studio_id, webhookId)
-    )
+    return await ctx.run(lambda tx, principal: service.rotate_secrets(tx, principal.studio_id, webhookId))
 
 
 @router.post(
@@ -119,8 +117,8 @@ async def rotate_webhook_secrets(webhookId: WebhookId, ctx: Writer) -> Response:
 async def test_webhook(webhookId: WebhookId, ctx: Writer) -> Response:
     """Required Scopes: `WEBHOOKS_MANAGE`. Queues a `PING` event (entityId = webhookId) to this endpoint."""
 
-    def work(session: Session, principal: Principal) -> Reply:
-        return Reply(deliveries.ping(session, principal.studio_id, webhookId, now=ctx.now), 202)
+    def work(tx: Tx, principal: Principal) -> Reply:
+        return Reply(deliveries.ping(tx, principal.studio_id, webhookId, now=ctx.now), 202)
 
     return await ctx.run(work)
 
@@ -136,8 +134,8 @@ async def list_webhook_deliveries(
 ) -> Response:
     """Required Scopes: `WEBHOOKS_MANAGE`. Newest first, each with its attempts."""
     return await ctx.run(
-        lambda session, principal: deliveries.list_deliveries(
-            session, principal.studio_id, webhookId, offset=offset, slice_size=sliceSize
+        lambda tx, principal: deliveries.list_deliveries(
+            tx, principal.studio_id, webhookId, offset=offset, slice_size=sliceSize
         )
     )
 
@@ -155,7 +153,7 @@ async def retry_webhook_delivery(webhookId: WebhookId, deliveryId: DeliveryId, c
     A delivery still pending is 409 `DELIVERY_PENDING`.
     """
 
-    def work(session: Session, principal: Principal) -> Reply:
-        return Reply(deliveries.retry(session, principal.studio_id, webhookId, deliveryId, now=ctx.now), 202)
+    def work(tx: Tx, principal: Principal) -> Reply:
+        return Reply(deliveries.retry(tx, principal.studio_id, webhookId, deliveryId, now=ctx.now), 202)
 
     return await ctx.run(work)

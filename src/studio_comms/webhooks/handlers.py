@@ -7,15 +7,13 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, or_, update
-from sqlalchemy.orm import Session
-
 from studio_comms.core.clock import utcnow
-from studio_comms.db.session import Database
+from studio_comms.db.database import Database
+from studio_comms.db.tx import Tx
 from studio_comms.outbox.queue import ClaimedItem
 from studio_comms.outbox.worker import AttemptInfo, Outcome, Recorder
-from studio_comms.webhooks import deliveries, signing
-from studio_comms.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from studio_comms.webhooks import deliveries, rules, signing
+from studio_comms.webhooks.repository import AttemptRow, WebhooksRepository
 from studio_comms.webhooks.schemas import DeliveryState, WebhookStatus
 from studio_comms.webhooks.sender import Attempt, Sender
 
@@ -26,13 +24,13 @@ class FanOut:
     """``event`` items: all work is in the database, so it all happens while recording."""
 
     def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder:
-        def record(session: Session) -> Outcome:
-            deliveries.fan_out(session, item, now=attempt.now)
+        def record(tx: Tx) -> Outcome:
+            deliveries.fan_out(tx, item, now=attempt.now)
             return Outcome()
 
         return record
 
-    def failed(self, session: Session, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
+    def failed(self, tx: Tx, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
         """Nothing of the domain shows a fan-out; the outbox row says it all."""
 
     def close(self) -> None:
@@ -95,23 +93,24 @@ class Deliver:
         self.sender.close()
 
     def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder:
-        with self.database.session(write=False) as session:
-            delivery = session.get(WebhookDelivery, item.entity_id)
-            subscription = session.get(WebhookSubscription, delivery.subscription_id) if delivery else None
+        with self.database.read() as tx:
+            repository = WebhooksRepository(tx, item.studio_id)
+            delivery = repository.delivery(item.entity_id)
+            subscription = repository.subscription(delivery.subscription_id) if delivery else None
         if delivery is None or subscription is None:
             log.warning("webhook delivery %s no longer exists; nothing to send", item.entity_id)
-            return lambda session: Outcome()
+            return lambda tx: Outcome()
         if delivery.state != DeliveryState.PENDING.value:
             # Finished already (a copy of its queue entry): sending again would duplicate it.
             log.warning("webhook delivery %s is %s; not sent again", delivery.id, delivery.state)
-            return lambda session: Outcome()
+            return lambda tx: Outcome()
         if subscription.deleted_at is not None or subscription.status != WebhookStatus.ACTIVE.value:
             why = "deleted" if subscription.deleted_at is not None else "disabled"
-            return lambda session: self._cancel(session, delivery.id, f"subscription {why}", attempt.now)
+            return lambda tx: self._cancel(tx, item, f"subscription {why}", attempt.now)
         if not self.slots.take(subscription.id):
             # The endpoint already has its share of this worker's threads busy: try it again a
             # moment later, so a slow endpoint's backlog cannot occupy every thread.
-            return lambda session: Outcome(defer_seconds=DEFER_SECONDS)
+            return lambda tx: Outcome(defer_seconds=DEFER_SECONDS)
         try:
             body = signing.envelope(
                 entity_id=delivery.entity_id,
@@ -130,102 +129,65 @@ class Deliver:
             result = self.sender.post(subscription.url, body, headers)
         finally:
             self.slots.give_back(subscription.id)
-        return lambda session: self._record(session, delivery.id, subscription.id, attempt, result)
+        return lambda tx: self._record(tx, item, subscription.id, attempt, result)
 
-    def failed(self, session: Session, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
+    def failed(self, tx: Tx, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
         """The delivery shows the crash too, and is dead when the item is: never PENDING for ever."""
-        delivery = session.get(WebhookDelivery, item.entity_id, with_for_update=True)
+        repository = WebhooksRepository(tx, item.studio_id)
+        delivery = repository.delivery(item.entity_id, lock=True)
         if delivery is None or delivery.state != DeliveryState.PENDING.value:
             return
         delivery.last_error = error[:2000]
-        _schedule(delivery, attempt)
+        rules.reschedule(delivery, attempt.retry_at, attempt.now)
+        repository.save_delivery(delivery)
 
-    def _cancel(self, session: Session, delivery_id: int, reason: str, now: datetime) -> Outcome:
-        delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+    def _cancel(self, tx: Tx, item: ClaimedItem, reason: str, now: datetime) -> Outcome:
+        repository = WebhooksRepository(tx, item.studio_id)
+        delivery = repository.delivery(item.entity_id, lock=True)
         if delivery is not None:
             delivery.last_error = reason
-            _finish(delivery, DeliveryState.CANCELLED, now)
+            rules.finish(delivery, DeliveryState.CANCELLED, now)
+            repository.save_delivery(delivery)
         return Outcome()
 
     def _record(
-        self, session: Session, delivery_id: int, subscription_id: int, attempt: AttemptInfo, result: Attempt
+        self, tx: Tx, item: ClaimedItem, subscription_id: int, attempt: AttemptInfo, result: Attempt
     ) -> Outcome:
-        delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+        repository = WebhooksRepository(tx, item.studio_id)
+        delivery = repository.delivery(item.entity_id, lock=True)
         if delivery is None:
             return Outcome()
         delivery.attempts += 1
-        session.add(
-            WebhookAttempt(
-                delivery_id=delivery.id,
-                attempt=delivery.attempts,
-                attempted_at=attempt.now,
-                status_code=result.status_code,
-                duration_ms=result.duration_ms,
-                error=result.error,
-            )
+        repository.add_attempt(
+            delivery,
+            AttemptRow(
+                delivery.id,
+                delivery.attempts,
+                attempt.now,
+                result.status_code,
+                result.duration_ms,
+                result.error,
+            ),
         )
         delivery.last_status_code = result.status_code
         delivery.last_duration_ms = result.duration_ms
         delivery.last_error = result.error
         if result.succeeded:
-            _finish(delivery, DeliveryState.SUCCEEDED, attempt.now)
-            _healthy(session, subscription_id)
+            rules.finish(delivery, DeliveryState.SUCCEEDED, attempt.now)
+            repository.save_delivery(delivery)
+            repository.healthy(subscription_id)
             return Outcome()
-        _schedule(delivery, attempt)
-        self._failing(session, subscription_id, attempt.now)
+        rules.reschedule(delivery, attempt.retry_at, attempt.now)
+        repository.save_delivery(delivery)
+        self._failing(repository, subscription_id, attempt.now)
         return Outcome(result.error)
 
-    def _failing(self, session: Session, subscription_id: int, now: datetime) -> None:
-        """Start the failure window, or disable the subscription when it has lasted long enough.
-
-        Conditional single-statement updates: concurrent attempts of the same subscription
-        never read-modify-write its row.
-        """
-        table = WebhookSubscription
-        new_run = or_(table.failing_since.is_(None), table.last_failed_at < now - self.quiet_gap)
-        session.execute(
-            update(table)
-            .where(table.id == subscription_id)
-            .values(failing_since=case((new_run, now), else_=table.failing_since), last_failed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        disabled = session.execute(
-            update(table)
-            .where(
-                table.id == subscription_id,
-                table.status == WebhookStatus.ACTIVE.value,
-                table.failing_since <= now - self.disable_after,
-            )
-            .values(status=WebhookStatus.DISABLED.value, disabled_at=now)
-            .returning(table.id, table.studio_id, table.url)
-            .execution_options(synchronize_session=False)
-        ).one_or_none()
-        if disabled is not None:
+    def _failing(self, repository: WebhooksRepository, subscription_id: int, now: datetime) -> None:
+        """Start the failure window, or disable the subscription when it has lasted long enough."""
+        repository.failed_at(subscription_id, now, window_start=now - self.quiet_gap)
+        url = repository.disable_if_failing_since(subscription_id, now - self.disable_after, now=now)
+        if url is not None:
             log.error(
                 "webhook %s of studio %s (%s) disabled: every delivery failed for %s",
-                disabled.id, disabled.studio_id, disabled.url, self.disable_after,
+                subscription_id, repository.studio_id, url, self.disable_after,
             )  # fmt: skip
-
-
-def _finish(delivery: WebhookDelivery, state: DeliveryState, now: datetime) -> None:
-    delivery.state = state.value
-    delivery.next_attempt_at = None
-    delivery.finished_at = now
-
-
-def _schedule(delivery: WebhookDelivery, attempt: AttemptInfo) -> None:
-    """After a failed attempt: the next one, or dead when it was the last."""
-    if attempt.retry_at is None:
-        _finish(delivery, DeliveryState.DEAD, attempt.now)
-    else:
-        delivery.next_attempt_at = attempt.retry_at
-
-
-def _healthy(session: Session, subscription_id: int) -> None:
-    table = WebhookSubscription
-    session.execute(
-        update(table)
-        .where(table.id == subscription_id, table.failing_since.is_not(None))
-        .values(failing_since=None)
-        .execution_options(synchronize_session=False)
-    )

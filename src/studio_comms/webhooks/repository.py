@@ -1,45 +1,357 @@
-"""Lookups that always filter by the calling studio (another studio's webhook is a 404)."""
+"""A studio's webhook subscriptions, their deliveries and each delivery's attempts.
+
+Subscriptions are soft-deleted (their delivery log keeps its subject); every read for the API
+leaves deleted ones out. What a delivery's state changes look like is in ``webhooks.rules``.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from studio_comms.webhooks.errors import DeliveryNotFound, WebhookNotFound
-from studio_comms.webhooks.models import WebhookDelivery, WebhookSubscription
+from studio_comms.db.scoped import StudioScoped
+from studio_comms.db.sql import Sql
+from studio_comms.db.tx import from_json, utc, utc_or_none
+
+_SUBSCRIPTION_COLUMNS = """
+    id, url, event_types, description, api_key, signing_secret, status, created_at, failing_since,
+    last_failed_at, disabled_at, deleted_at
+"""
+_SUBSCRIPTION = Sql(
+    f"""
+    SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions
+    WHERE studio_id = :studio_id AND id = :id
+    """
+)
+_SUBSCRIPTION_FOR_UPDATE = Sql(
+    f"""
+    SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions
+    WHERE studio_id = :studio_id AND id = :id FOR UPDATE
+    """
+)
+_SUBSCRIPTIONS = Sql(
+    f"""
+    SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions
+    WHERE studio_id = :studio_id AND deleted_at IS NULL ORDER BY id
+    """
+)
+_ACTIVE_SUBSCRIPTIONS = Sql(
+    f"""
+    SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions
+    WHERE studio_id = :studio_id AND status = 'ACTIVE' AND deleted_at IS NULL ORDER BY id
+    """
+)
+_ADD_SUBSCRIPTION = Sql(
+    """
+    INSERT INTO webhook_subscriptions
+      (studio_id, url, event_types, description, api_key, signing_secret, status, created_at)
+    VALUES (:studio_id, :url, :event_types, :description, :api_key, :signing_secret, 'ACTIVE', :now)
+    RETURNING id
+    """
+)
+_UPDATE_SUBSCRIPTION = Sql(
+    """
+    UPDATE webhook_subscriptions
+    SET url = :url, event_types = :event_types, description = :description, status = :status,
+        failing_since = :failing_since, disabled_at = :disabled_at, deleted_at = :deleted_at,
+        api_key = :api_key, signing_secret = :signing_secret
+    WHERE studio_id = :studio_id AND id = :id
+    """
+)
+# Conditional single-statement updates: concurrent attempts of one subscription never
+# read-modify-write its row.
+_FAILED_AT = Sql(
+    """
+    UPDATE webhook_subscriptions
+    SET failing_since = CASE WHEN failing_since IS NULL OR last_failed_at < :window_start
+                             THEN :now ELSE failing_since END,
+        last_failed_at = :now
+    WHERE studio_id = :studio_id AND id = :id
+    """
+)
+_DISABLE_IF_FAILING_SINCE = Sql(
+    """
+    UPDATE webhook_subscriptions SET status = 'DISABLED', disabled_at = :now
+    WHERE studio_id = :studio_id AND id = :id AND status = 'ACTIVE' AND failing_since <= :failing_before
+    RETURNING url
+    """
+)
+_HEALTHY = Sql(
+    """
+    UPDATE webhook_subscriptions SET failing_since = NULL
+    WHERE studio_id = :studio_id AND id = :id AND failing_since IS NOT NULL
+    """
+)
+_DELIVERY_COLUMNS = """
+    id, subscription_id, event_uuid, event_type, entity_id, content, occurred_at, state, attempts,
+    last_status_code, last_duration_ms, last_error, next_attempt_at, created_at, finished_at
+"""
+_DELIVERY = Sql(
+    f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE studio_id = :studio_id AND id = :id"
+)
+_DELIVERY_FOR_UPDATE = Sql(
+    f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE studio_id = :studio_id AND id = :id FOR UPDATE"
+)
+_DELIVERIES = Sql(
+    f"""
+    SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries
+    WHERE studio_id = :studio_id AND subscription_id = :subscription_id AND id < :before
+    ORDER BY id DESC LIMIT :limit
+    """
+)
+_ADD_DELIVERY = Sql(
+    """
+    INSERT INTO webhook_deliveries
+      (studio_id, subscription_id, event_uuid, event_type, entity_id, content, occurred_at, state,
+       attempts, next_attempt_at, created_at)
+    VALUES (:studio_id, :subscription_id, :event_uuid, :event_type, :entity_id, :content, :occurred_at,
+       'PENDING', 0, :now, :now)
+    RETURNING id
+    """
+)
+_SAVE_DELIVERY = Sql(
+    """
+    UPDATE webhook_deliveries
+    SET state = :state, attempts = :attempts, last_status_code = :last_status_code,
+        last_duration_ms = :last_duration_ms, last_error = :last_error, next_attempt_at = :next_attempt_at,
+        finished_at = :finished_at
+    WHERE studio_id = :studio_id AND id = :id
+    """
+)
+_ADD_ATTEMPT = Sql(
+    """
+    INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, duration_ms, error)
+    VALUES (:delivery_id, :attempt, :attempted_at, :status_code, :duration_ms, :error)
+    """
+)
+# The attempts of the deliveries of one slice (the same conditions as _DELIVERIES).
+_ATTEMPTS = Sql(
+    """
+    SELECT a.delivery_id, a.attempt, a.attempted_at, a.status_code, a.duration_ms, a.error
+    FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+    WHERE d.studio_id = :studio_id AND d.subscription_id = :subscription_id
+      AND d.id < :before AND d.id >= :oldest
+    ORDER BY a.id
+    """
+)
 
 
-def subscription(
-    session: Session, studio_id: int, webhook_id: int, *, lock: bool = False
-) -> WebhookSubscription:
-    query = select(WebhookSubscription).where(
-        WebhookSubscription.id == webhook_id,
-        WebhookSubscription.studio_id == studio_id,
-        WebhookSubscription.deleted_at.is_(None),
+@dataclass(slots=True)
+class Subscription:
+    id: int
+    url: str
+    # None: every event type, also those added later.
+    event_types: list[str] | None
+    description: str | None
+    api_key: str
+    signing_secret: str
+    status: str
+    created_at: datetime
+    failing_since: datetime | None
+    last_failed_at: datetime | None
+    disabled_at: datetime | None
+    deleted_at: datetime | None
+
+    def wants(self, event_type: str) -> bool:
+        return self.event_types is None or event_type in self.event_types
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One event for one subscription: the log entry partners see, and what a replay resends."""
+
+    id: int
+    subscription_id: int
+    event_uuid: str
+    event_type: str
+    entity_id: int
+    content: dict[str, Any] | None
+    occurred_at: datetime
+    state: str
+    attempts: int
+    last_status_code: int | None
+    last_duration_ms: int | None
+    last_error: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRow:
+    delivery_id: int
+    attempt: int
+    attempted_at: datetime
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+
+
+def _subscription(row: tuple[Any, ...]) -> Subscription:
+    return Subscription(
+        id=row[0],
+        url=row[1],
+        event_types=from_json(row[2]),
+        description=row[3],
+        api_key=row[4],
+        signing_secret=row[5],
+        status=row[6],
+        created_at=utc(row[7]),
+        failing_since=utc_or_none(row[8]),
+        last_failed_at=utc_or_none(row[9]),
+        disabled_at=utc_or_none(row[10]),
+        deleted_at=utc_or_none(row[11]),
     )
-    found = session.scalars(query.with_for_update() if lock else query).one_or_none()
-    if found is None:
-        raise WebhookNotFound(webhookId=webhook_id)
-    return found
 
 
-def subscriptions(session: Session, studio_id: int) -> list[WebhookSubscription]:
-    return list(
-        session.scalars(
-            select(WebhookSubscription)
-            .where(WebhookSubscription.studio_id == studio_id, WebhookSubscription.deleted_at.is_(None))
-            .order_by(WebhookSubscription.id)
+def _delivery(row: tuple[Any, ...]) -> Delivery:
+    return Delivery(
+        id=row[0],
+        subscription_id=row[1],
+        event_uuid=row[2],
+        event_type=row[3],
+        entity_id=row[4],
+        content=from_json(row[5]),
+        occurred_at=utc(row[6]),
+        state=row[7],
+        attempts=row[8],
+        last_status_code=row[9],
+        last_duration_ms=row[10],
+        last_error=row[11],
+        next_attempt_at=utc_or_none(row[12]),
+        created_at=utc(row[13]),
+        finished_at=utc_or_none(row[14]),
+    )
+
+
+class WebhooksRepository(StudioScoped):
+    # -- subscriptions ----------------------------------------------------------------------
+
+    def subscription(self, webhook_id: int, *, lock: bool = False) -> Subscription | None:
+        """Deleted ones too (the worker must see them to cancel their deliveries)."""
+        row = self._row(_SUBSCRIPTION_FOR_UPDATE if lock else _SUBSCRIPTION, id=webhook_id)
+        return _subscription(row) if row else None
+
+    def subscriptions(self, *, active_only: bool = False) -> list[Subscription]:
+        return [
+            _subscription(row) for row in self._rows(_ACTIVE_SUBSCRIPTIONS if active_only else _SUBSCRIPTIONS)
+        ]
+
+    def add_subscription(
+        self,
+        *,
+        url: str,
+        event_types: list[str] | None,
+        description: str | None,
+        api_key: str,
+        signing_secret: str,
+        now: datetime,
+    ) -> int:
+        webhook_id: int = self._scalar(
+            _ADD_SUBSCRIPTION,
+            url=url,
+            event_types=event_types,
+            description=description,
+            api_key=api_key,
+            signing_secret=signing_secret,
+            now=now,
         )
-    )
+        return webhook_id
 
+    def save_subscription(self, subscription: Subscription) -> None:
+        self._run(
+            _UPDATE_SUBSCRIPTION,
+            id=subscription.id,
+            url=subscription.url,
+            event_types=subscription.event_types,
+            description=subscription.description,
+            status=subscription.status,
+            failing_since=subscription.failing_since,
+            disabled_at=subscription.disabled_at,
+            deleted_at=subscription.deleted_at,
+            api_key=subscription.api_key,
+            signing_secret=subscription.signing_secret,
+        )
 
-def delivery(
-    session: Session, subscription_id: int, delivery_id: int, *, lock: bool = False
-) -> WebhookDelivery:
-    query = select(WebhookDelivery).where(
-        WebhookDelivery.id == delivery_id, WebhookDelivery.subscription_id == subscription_id
-    )
-    found = session.scalars(query.with_for_update() if lock else query).one_or_none()
-    if found is None:
-        raise DeliveryNotFound(deliveryId=delivery_id)
-    return found
+    def failed_at(self, webhook_id: int, now: datetime, *, window_start: datetime) -> None:
+        """A failed attempt: starts the failure window unless one runs since ``window_start``."""
+        self._run(_FAILED_AT, id=webhook_id, now=now, window_start=window_start)
+
+    def disable_if_failing_since(self, webhook_id: int, before: datetime, *, now: datetime) -> str | None:
+        """Disable the subscription if its failure window began before ``before``; its URL if so."""
+        url: str | None = self._scalar(
+            _DISABLE_IF_FAILING_SINCE, id=webhook_id, failing_before=before, now=now
+        )
+        return url
+
+    def healthy(self, webhook_id: int) -> None:
+        self._run(_HEALTHY, id=webhook_id)
+
+    # -- deliveries -------------------------------------------------------------------------
+
+    def delivery(self, delivery_id: int, *, lock: bool = False) -> Delivery | None:
+        row = self._row(_DELIVERY_FOR_UPDATE if lock else _DELIVERY, id=delivery_id)
+        return _delivery(row) if row else None
+
+    def deliveries(self, subscription_id: int, *, before: int, limit: int) -> list[Delivery]:
+        """Newest first, ids below ``before``."""
+        rows = self._rows(_DELIVERIES, subscription_id=subscription_id, before=before, limit=limit)
+        return [_delivery(row) for row in rows]
+
+    def attempts(self, subscription_id: int, *, before: int, oldest: int) -> dict[int, list[AttemptRow]]:
+        """The attempts of the subscription's deliveries with ids in [oldest, before), by delivery."""
+        grouped: dict[int, list[AttemptRow]] = {}
+        rows = self._rows(_ATTEMPTS, subscription_id=subscription_id, before=before, oldest=oldest)
+        for delivery_id, attempt, attempted_at, status_code, duration_ms, error in rows:
+            row = AttemptRow(delivery_id, attempt, utc(attempted_at), status_code, duration_ms, error)
+            grouped.setdefault(delivery_id, []).append(row)
+        return grouped
+
+    def add_delivery(
+        self,
+        subscription_id: int,
+        *,
+        event_uuid: str,
+        event_type: str,
+        entity_id: int,
+        content: dict[str, Any] | None,
+        occurred_at: datetime,
+        now: datetime,
+    ) -> int:
+        delivery_id: int = self._scalar(
+            _ADD_DELIVERY,
+            subscription_id=subscription_id,
+            event_uuid=event_uuid,
+            event_type=event_type,
+            entity_id=entity_id,
+            content=content,
+            occurred_at=occurred_at,
+            now=now,
+        )
+        return delivery_id
+
+    def add_attempt(self, delivery: Delivery, attempt: AttemptRow) -> None:
+        """Attempts are only ever appended; the delivery was read (locked) through this studio."""
+        self.tx.run(
+            _ADD_ATTEMPT,
+            delivery_id=delivery.id,
+            attempt=attempt.attempt,
+            attempted_at=attempt.attempted_at,
+            status_code=attempt.status_code,
+            duration_ms=attempt.duration_ms,
+            error=attempt.error,
+        )
+
+    def save_delivery(self, delivery: Delivery) -> None:
+        self._run(
+            _SAVE_DELIVERY,
+            id=delivery.id,
+            state=delivery.state,
+            attempts=delivery.attempts,
+            last_status_code=delivery.last_status_code,
+            last_duration_ms=delivery.last_duration_ms,
+            last_error=delivery.last_error,
+            next_attempt_at=delivery.next_attempt_at,
+            finished_at=delivery.finished_at,
+        )

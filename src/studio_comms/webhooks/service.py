@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
-from studio_comms.webhooks import repository, signing
-from studio_comms.webhooks.models import WebhookSubscription
+from studio_comms.db.tx import Tx
+from studio_comms.webhooks import signing
+from studio_comms.webhooks.errors import WebhookNotFound
+from studio_comms.webhooks.repository import Subscription, WebhooksRepository
 from studio_comms.webhooks.schemas import (
     WebhookCreate,
     WebhookCreated,
@@ -19,7 +19,17 @@ from studio_comms.webhooks.schemas import (
 )
 
 
-def read(subscription: WebhookSubscription) -> WebhookRead:
+def require_subscription(
+    repository: WebhooksRepository, webhook_id: int, *, lock: bool = False
+) -> Subscription:
+    """The studio's subscription; a deleted one, or another studio's, is not found."""
+    subscription = repository.subscription(webhook_id, lock=lock)
+    if subscription is None or subscription.deleted_at is not None:
+        raise WebhookNotFound(webhookId=webhook_id)
+    return subscription
+
+
+def read(subscription: Subscription) -> WebhookRead:
     return WebhookRead(
         webhookId=subscription.id,
         url=subscription.url,
@@ -38,40 +48,34 @@ def _event_types(requested: list[str] | None) -> list[str] | None:
     return None if requested is None else sorted(set(requested))
 
 
-def create(session: Session, studio_id: int, body: WebhookCreate, *, now: datetime) -> WebhookCreated:
+def create(tx: Tx, studio_id: int, body: WebhookCreate, *, now: datetime) -> WebhookCreated:
     """The URL was checked by the caller (before the transaction: resolving a name can be slow)."""
-    subscription = WebhookSubscription(
-        studio_id=studio_id,
+    repository = WebhooksRepository(tx, studio_id)
+    api_key, signing_secret = signing.new_api_key(), signing.new_signing_secret()
+    webhook_id = repository.add_subscription(
         url=body.url,
         event_types=_event_types([event.value for event in body.eventTypes] if body.eventTypes else None),
         description=body.description,
-        api_key=signing.new_api_key(),
-        signing_secret=signing.new_signing_secret(),
-        status=WebhookStatus.ACTIVE.value,
-        created_at=now,
+        api_key=api_key,
+        signing_secret=signing_secret,
+        now=now,
     )
-    session.add(subscription)
-    session.flush()
-    return WebhookCreated(
-        **read(subscription).model_dump(),
-        apiKey=subscription.api_key,
-        signingSecret=subscription.signing_secret,
-    )
+    created = require_subscription(repository, webhook_id)
+    return WebhookCreated(**read(created).model_dump(), apiKey=api_key, signingSecret=signing_secret)
 
 
-def list_all(session: Session, studio_id: int) -> list[WebhookRead]:
-    return [read(subscription) for subscription in repository.subscriptions(session, studio_id)]
+def list_all(tx: Tx, studio_id: int) -> list[WebhookRead]:
+    return [read(subscription) for subscription in WebhooksRepository(tx, studio_id).subscriptions()]
 
 
-def get(session: Session, studio_id: int, webhook_id: int) -> WebhookRead:
-    return read(repository.subscription(session, studio_id, webhook_id))
+def get(tx: Tx, studio_id: int, webhook_id: int) -> WebhookRead:
+    return read(require_subscription(WebhooksRepository(tx, studio_id), webhook_id))
 
 
-def update(
-    session: Session, studio_id: int, webhook_id: int, body: WebhookUpdate, *, now: datetime
-) -> WebhookRead:
+def update(tx: Tx, studio_id: int, webhook_id: int, body: WebhookUpdate, *, now: datetime) -> WebhookRead:
     """Fields absent from the body stay. Re-activating starts a new failure window."""
-    subscription = repository.subscription(session, studio_id, webhook_id, lock=True)
+    repository = WebhooksRepository(tx, studio_id)
+    subscription = require_subscription(repository, webhook_id, lock=True)
     fields = body.model_fields_set
     if body.url is not None:
         subscription.url = body.url
@@ -85,19 +89,25 @@ def update(
         subscription.status = body.status.value
         subscription.failing_since = None
         subscription.disabled_at = now if body.status is WebhookStatus.DISABLED else None
+    repository.save_subscription(subscription)
     return read(subscription)
 
 
-def delete(session: Session, studio_id: int, webhook_id: int, *, now: datetime) -> None:
+def delete(tx: Tx, studio_id: int, webhook_id: int, *, now: datetime) -> None:
     """Nothing more is sent to it; deliveries still queued are cancelled when the worker meets them."""
-    repository.subscription(session, studio_id, webhook_id, lock=True).deleted_at = now
+    repository = WebhooksRepository(tx, studio_id)
+    subscription = require_subscription(repository, webhook_id, lock=True)
+    subscription.deleted_at = now
+    repository.save_subscription(subscription)
 
 
-def rotate_secrets(session: Session, studio_id: int, webhook_id: int) -> WebhookSecrets:
+def rotate_secrets(tx: Tx, studio_id: int, webhook_id: int) -> WebhookSecrets:
     """New ``apiKey`` and ``signingSecret``; deliveries from now on use them."""
-    subscription = repository.subscription(session, studio_id, webhook_id, lock=True)
+    repository = WebhooksRepository(tx, studio_id)
+    subscription = require_subscription(repository, webhook_id, lock=True)
     subscription.api_key = signing.new_api_key()
     subscription.signing_secret = signing.new_signing_secret()
+    repository.save_subscription(subscription)
     return WebhookSecrets(
         webhookId=subscription.id, apiKey=subscription.api_key, signingSecret=subscription.signing_secret
     )

@@ -1,4 +1,7 @@
-"""Operator API for studios and their communication settings (``/admin/v1``)."""
+"""Operator API for studios and their communication settings (``/admin/v1``).
+
+The settings are the studio's offer, owned by ``preferences``.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
-from studio_comms.core.context import AdminContext, Reply, admin_context
+from studio_comms.admin.onboarding import create_studio_with_offer
+from studio_comms.api.context import AdminContext, Reply, admin_context
 from studio_comms.core.openapi import StudioId, error_responses
+from studio_comms.db.tx import Tx
+from studio_comms.preferences import offer
 from studio_comms.preferences.schemas import CommunicationPreference
 from studio_comms.studios import service
 from studio_comms.studios.schemas import StudioCreate, StudioRead, StudioUpdate
@@ -22,21 +27,21 @@ Operator = Annotated[AdminContext, Depends(admin_context)]
 async def create_studio(body: StudioCreate, ctx: Operator) -> Response:
     """Create a studio with the default communication settings."""
 
-    def work(session: Session) -> Reply:
-        return Reply(service.create_studio(session, body, now=ctx.now), 201)
+    def work(tx: Tx) -> Reply:
+        return Reply(create_studio_with_offer(tx, body, now=ctx.now), 201)
 
     return await ctx.run(work)
 
 
 @router.get("/{studioId}", response_model=StudioRead, responses=error_responses(400, 401, 404))
 async def get_studio(studioId: StudioId, ctx: Operator) -> Response:
-    return await ctx.run(lambda session: service.get_studio(session, studioId))
+    return await ctx.run_for_studio(studioId, lambda tx: service.get_studio(tx, studioId))
 
 
 @router.patch("/{studioId}", response_model=StudioRead, responses=error_responses(400, 401, 404, 413, 415))
 async def update_studio(studioId: StudioId, body: StudioUpdate, ctx: Operator) -> Response:
     """Change the fields given, e.g. `{"consentEnforcement": "RECORD"}`."""
-    return await ctx.run(lambda session: service.update_studio(session, studioId, body))
+    return await ctx.run_for_studio(studioId, lambda tx: service.update_studio(tx, studioId, body))
 
 
 @router.get(
@@ -46,7 +51,7 @@ async def update_studio(studioId: StudioId, body: StudioUpdate, ctx: Operator) -
 )
 async def get_communication_settings(studioId: StudioId, ctx: Operator) -> Response:
     """The channels the studio offers per category, with default `active` and `customerOverridable`."""
-    return await ctx.run(lambda session: service.get_settings(session, studioId))
+    return await ctx.run_for_studio(studioId, lambda tx: offer.get_offer(tx, studioId))
 
 
 @router.put(
@@ -61,4 +66,4 @@ async def put_communication_settings(
 
     Customers' own choices are kept and apply again when a channel is offered again.
     """
-    return await ctx.run(lambda session: service.replace_settings(session, studioId, body))
+    return await ctx.run_for_studio(studioId, lambda tx: offer.replace_offer(tx, studioId, body))

@@ -1,4 +1,5 @@
-"""The entry point of every API request: authenticate, limit, run one unit of work, commit.
+"""The entry point of every API request (``/v1`` and ``/admin/v1``): authenticate, limit, run one
+unit of work, commit.
 
 All database work of a request happens in one worker-thread call, so a request costs one thread
 hop (measured: docs/benchmarks.md). The commit happens before the response exists, so a failed
@@ -16,8 +17,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from studio_comms.apikeys.service import authenticate
@@ -31,9 +30,11 @@ from studio_comms.core.errors import (
 )
 from studio_comms.core.requestid import request_id_of
 from studio_comms.core.runtime import Runtime
-from studio_comms.db.rawsql import RawConnection, of_session
+from studio_comms.db.errors import ConstraintViolation
+from studio_comms.db.tx import Tx
 from studio_comms.idempotency import service as idempotency
 from studio_comms.idempotency.service import StoredResponse
+from studio_comms.studios.service import require_studio
 
 api_key_header = APIKeyHeader(name="X-API-KEY", scheme_name="ApiKeyAuth", auto_error=False)
 admin_bearer = HTTPBearer(scheme_name="OperatorToken", auto_error=False)
@@ -80,11 +81,9 @@ class RequestContext:
         self.write = request.method not in _READ_METHODS
         self.request_id = request_id_of(request.scope)
 
-    def _unit_of_work(self, work: Callable[[Session], Any]) -> StoredResponse:
-        with self.runtime.database.session(write=self.write) as session:
-            stored = _stored(work(session))
-            session.commit()
-            return stored
+    def _unit_of_work(self, work: Callable[[Tx], Any]) -> StoredResponse:
+        with self.runtime.database.transaction(write=self.write) as tx:
+            return _stored(work(tx))
 
 
 class ApiContext(RequestContext):
@@ -117,15 +116,15 @@ class ApiContext(RequestContext):
             request_id=self.idempotency_key or self.request_id,
         )
 
-    async def run_read(self, work: Callable[[RawConnection, Principal], Any]) -> Response:
-        """For the hottest reads: plain SQL on a pooled connection, no ORM session (db.rawsql)."""
+    async def run_read(self, work: Callable[[Tx, Principal], Any]) -> Response:
+        """For the hottest reads: statements without a transaction of their own (``Database.read``)."""
         return _respond(await self.runtime.in_db_thread(self._read, work))
 
-    def _read(self, work: Callable[[RawConnection, Principal], Any]) -> StoredResponse:
-        with self.runtime.database.read_only() as connection:
-            return _stored(work(connection, self._authorize(connection)))
+    def _read(self, work: Callable[[Tx, Principal], Any]) -> StoredResponse:
+        with self.runtime.database.read() as tx:
+            return _stored(work(tx, self._authorize(tx)))
 
-    async def run(self, work: Callable[[Session, Principal], Any]) -> Response:
+    async def run(self, work: Callable[[Tx, Principal], Any]) -> Response:
         body = await self.request.body() if self.idempotency_key else b""
         stored, replayed = await self.runtime.in_db_thread(self._run, work, body)
         return _respond(stored, replayed=replayed)
@@ -137,13 +136,13 @@ class ApiContext(RequestContext):
         return self._principal
 
     def _authorize_on_read_connection(self) -> Principal:
-        with self.runtime.database.read_only() as connection:
-            return self._authorize(connection)
+        with self.runtime.database.read() as tx:
+            return self._authorize(tx)
 
-    def _authorize(self, connection: RawConnection) -> Principal:
+    def _authorize(self, tx: Tx) -> Principal:
         if self._principal is not None:
             return self._principal
-        principal = authenticate(connection, self.api_key)
+        principal = authenticate(tx, self.api_key)
         if self.required_scope is not None and self.required_scope not in principal.scopes:
             raise MissingScope(scope=self.required_scope.value)
         route = self.request.scope.get("route")
@@ -151,25 +150,21 @@ class ApiContext(RequestContext):
         self.runtime.limiter.hit(principal.key_id, endpoint)
         return principal
 
-    def _run(self, work: Callable[[Session, Principal], Any], body: bytes) -> tuple[StoredResponse, bool]:
+    def _run(self, work: Callable[[Tx, Principal], Any], body: bytes) -> tuple[StoredResponse, bool]:
         if self.idempotency_key is None:
-            return self._unit_of_work(
-                lambda session: work(session, self._authorize(of_session(session)))
-            ), False
+            return self._unit_of_work(lambda tx: work(tx, self._authorize(tx))), False
         principal, claim = self._claim(body)
         if claim.replay is not None:
             return claim.replay, True
         assert claim.record_id is not None
         try:
-            with self.runtime.database.session(write=True) as session:
-                stored = _stored(work(session, principal))
-                idempotency.complete(session, claim.record_id, stored, now=self.now)
-                session.commit()
-                return stored, False
+            with self.runtime.database.transaction() as tx:
+                stored = _stored(work(tx, principal))
+                idempotency.complete(tx, principal.key_id, claim.record_id, stored, now=self.now)
+            return stored, False
         except BaseException:
-            with self.runtime.database.session(write=True) as session:
-                idempotency.release(session, claim.record_id)
-                session.commit()
+            with self.runtime.database.transaction() as tx:
+                idempotency.release(tx, principal.key_id, claim.record_id)
             raise
 
     def _claim(self, body: bytes) -> tuple[Principal, idempotency.Claim]:
@@ -178,15 +173,10 @@ class ApiContext(RequestContext):
         fingerprint = idempotency.fingerprint(self.request.method, self.request.url.path, body)
         for attempt in (1, 2):
             try:
-                with self.runtime.database.session(write=True) as session:
-                    connection = of_session(session)
-                    principal = (
-                        self._authorize(connection)
-                        if attempt == 1
-                        else authenticate(connection, self.api_key)
-                    )
+                with self.runtime.database.transaction() as tx:
+                    principal = self._authorize(tx) if attempt == 1 else authenticate(tx, self.api_key)
                     claim = idempotency.claim(
-                        session,
+                        tx,
                         principal.key_id,
                         self.idempotency_key,
                         fingerprint,
@@ -194,9 +184,8 @@ class ApiContext(RequestContext):
                         ttl=timedelta(seconds=settings.idempotency_ttl_seconds),
                         lease=timedelta(seconds=settings.idempotency_lease_seconds),
                     )
-                    session.commit()
-                    return principal, claim
-            except IntegrityError:
+                return principal, claim
+            except ConstraintViolation:
                 # PostgreSQL: a concurrent request inserted the same key first; look again.
                 if attempt == 2:
                     raise
@@ -204,8 +193,17 @@ class ApiContext(RequestContext):
 
 
 class AdminContext(RequestContext):
-    async def run(self, work: Callable[[Session], Any]) -> Response:
+    async def run(self, work: Callable[[Tx], Any]) -> Response:
         return _respond(await self.runtime.in_db_thread(self._unit_of_work, work))
+
+    async def run_for_studio(self, studio_id: int, work: Callable[[Tx], Any]) -> Response:
+        """``work`` on a studio that exists (404 ``STUDIO_NOT_FOUND`` otherwise)."""
+
+        def checked(tx: Tx) -> Any:
+            require_studio(tx, studio_id)
+            return work(tx)
+
+        return await self.run(checked)
 
 
 def api_reader(scope: Scope | None) -> Callable[..., Any]:

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
+from studio_comms.api.context import AdminContext, Reply, admin_context
 from studio_comms.apikeys import service
 from studio_comms.apikeys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
-from studio_comms.core.context import AdminContext, Reply, admin_context
 from studio_comms.core.openapi import KeyId, StudioId, error_responses
+from studio_comms.db.tx import Tx
 
 router = APIRouter(prefix="/admin/v1/studios/{studioId}/api-keys", tags=["Operator"])
 Operator = Annotated[AdminContext, Depends(admin_context)]
@@ -23,24 +23,24 @@ Operator = Annotated[AdminContext, Depends(admin_context)]
 async def create_api_key(studioId: StudioId, body: ApiKeyCreate, ctx: Operator) -> Response:
     """Create a key. `apiKey` is in this response only: it is stored as a hash."""
 
-    def work(session: Session) -> Reply:
-        return Reply(service.create_key(session, studioId, body, now=ctx.now), 201)
+    def work(tx: Tx) -> Reply:
+        return Reply(service.create_key(tx, studioId, body, now=ctx.now), 201)
 
-    return await ctx.run(work)
+    return await ctx.run_for_studio(studioId, work)
 
 
 @router.get("", response_model=list[ApiKeyRead], responses=error_responses(400, 401, 404))
 async def list_api_keys(studioId: StudioId, ctx: Operator) -> Response:
     """The studio's keys, revoked ones included, without secrets."""
-    return await ctx.run(lambda session: service.list_keys(session, studioId))
+    return await ctx.run_for_studio(studioId, lambda tx: service.list_keys(tx, studioId))
 
 
 @router.delete("/{keyId}", status_code=204, responses=error_responses(400, 401, 404))
 async def revoke_api_key(studioId: StudioId, keyId: KeyId, ctx: Operator) -> Response:
     """Revoke the key: the next request with it is answered 401."""
 
-    def work(session: Session) -> Reply:
-        service.revoke_key(session, studioId, keyId, now=ctx.now)
+    def work(tx: Tx) -> Reply:
+        service.revoke_key(tx, studioId, keyId, now=ctx.now)
         return Reply(None, 204)
 
-    return await ctx.run(work)
+    return await ctx.run_for_studio(studioId, work)

@@ -7,15 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from sqlalchemy import text
 from starlette.routing import Match
 from starlette.types import Scope
 
+from studio_comms.api.context import ApiContext, Reply, api_reader
 from studio_comms.core.auth import Principal
-from studio_comms.core.context import ApiContext, Reply, api_reader
 from studio_comms.core.errors import ServiceUnavailable
 from studio_comms.core.runtime import Runtime
-from studio_comms.db.rawsql import RawConnection
+from studio_comms.db.tx import Tx
 
 
 class HeadOnlyRoute(APIRoute):
@@ -41,12 +40,8 @@ async def healthz() -> Response:
 async def readyz(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
 
-    def ping() -> None:
-        with runtime.database.session(write=False) as session:
-            session.execute(text("SELECT 1"))
-
     try:
-        await runtime.in_db_thread(ping)
+        await runtime.in_db_thread(runtime.database.ping)
     except Exception as error:
         raise ServiceUnavailable() from error
     return Response(_OK, media_type="application/json")
@@ -56,7 +51,7 @@ async def readyz(request: Request) -> Response:
 async def head_checks_key(path: str, ctx: Annotated[ApiContext, Depends(api_reader(None))]) -> Response:
     """Sport Alliance: HEAD on any path only validates the key (200 or 401)."""
 
-    def work(_connection: RawConnection, _principal: Principal) -> Reply:
+    def work(_tx: Tx, _principal: Principal) -> Reply:
         return Reply(None, 200)
 
     return await ctx.run_read(work)

@@ -1,0 +1,45 @@
+"""Statements: plain SQL written once, at import time, in the module that owns its tables.
+
+Every statement the service runs is an :class:`Sql` constant in a ``repository`` module (or the
+outbox queue), so the architecture tests can read them all: which tables each touches, and
+whether a statement on a studio-owned table is scoped by ``studio_id = :studio_id``
+(``tests/architecture``). A statement that must read across studios says why, in
+``cross_studio``; only a short list of modules may declare one.
+
+The SQL is standard and runs on SQLite and PostgreSQL alike. :meth:`Sql.for_dialect` is the one
+place that knows their differences: the driver's placeholder style, and row locks, which SQLite
+does not have (its write transactions hold the whole database, ``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+_NAMED = re.compile(r"(?<!:):(\w+)")
+_ROW_LOCK = re.compile(r"\s+FOR\s+UPDATE(\s+SKIP\s+LOCKED)?\b", re.IGNORECASE)
+
+# Every statement defined so far, in definition order (the architecture tests read it).
+REGISTRY: list[Sql] = []
+
+
+class Sql:
+    """A statement with ``:name`` placeholders, rendered once for each driver."""
+
+    __slots__ = ("_postgres", "_sqlite", "cross_studio", "module", "text")
+
+    def __init__(self, text: str, *, cross_studio: str | None = None) -> None:
+        self.text = " ".join(text.split())
+        # Why this statement may touch several studios' rows (None: it must be scoped to one).
+        self.cross_studio = cross_studio
+        self.module: str = sys._getframe(1).f_globals.get("__name__", "?")
+        # sqlite3 takes :name as written; psycopg takes %(name)s (and a literal % doubled).
+        self._sqlite = _ROW_LOCK.sub("", self.text)
+        self._postgres = _NAMED.sub(r"%(\1)s", self.text.replace("%", "%%"))
+        REGISTRY.append(self)
+
+    def for_dialect(self, dialect: str) -> str:
+        return self._sqlite if dialect == "sqlite" else self._postgres
+
+    def __repr__(self) -> str:
+        return f"Sql({self.text!r})"
