@@ -38,14 +38,15 @@ from typing import Any
 import httpx
 import psycopg
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from studio_comms.admin.onboarding import create_studio_with_offer
+from studio_comms.db.database import Database
 from studio_comms.db.engine import make_engine
 from studio_comms.db.migrate import upgrade
-from studio_comms.db.session import Database
 from studio_comms.outbox.models import OutboxItem
 from studio_comms.outbox.service import EventType, enqueue
 from studio_comms.studios.schemas import StudioCreate
-from studio_comms.studios.service import create_studio
 from studio_comms.webhooks import signing
 from studio_comms.webhooks.models import WebhookDelivery
 from studio_comms.webhooks.schemas import WebhookCreate
@@ -145,9 +146,9 @@ def delivered_per_second(
     engine = make_engine(db_url)
     db = Database(engine)
     now = datetime.now(UTC)
-    with db.transaction() as session:
-        studio = create_studio(session, StudioCreate(name="Bench"), now=now).studioId
-        create_subscription(session, studio, WebhookCreate(url=receiver_url), now=now)
+    with db.transaction() as tx:
+        studio = create_studio_with_offer(tx, StudioCreate(name="Bench"), now=now).studioId
+        create_subscription(tx, studio, WebhookCreate(url=receiver_url), now=now)
     env = {
         **os.environ,
         "STUDIO_COMMS_DATABASE_URL": db_url,
@@ -162,10 +163,10 @@ def delivered_per_second(
     try:
         time.sleep(3)  # started and idle
         cpu_before = sum(cpu_seconds(process.pid) for process in processes)
-        with db.transaction() as session:
+        with db.transaction() as tx:
             for number in range(events):
                 enqueue(
-                    session,
+                    tx,
                     studio_id=studio,
                     event_type=EventType.CUSTOMER_COMMUNICATION_PREFERENCES_UPDATED,
                     entity_id=number + 1,
@@ -173,7 +174,7 @@ def delivered_per_second(
                 )
         started = time.perf_counter()
         while True:
-            with db.session(write=False) as session:
+            with Session(db.engine) as session:
                 left = session.scalar(select(func.count()).where(OutboxItem.completed_at.is_(None)))
             if left == 0:
                 break
@@ -182,7 +183,7 @@ def delivered_per_second(
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
         cpu = sum(cpu_seconds(process.pid) for process in processes) - cpu_before
-        with db.session(write=False) as session:
+        with Session(db.engine) as session:
             succeeded = session.scalar(
                 select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.state == "SUCCEEDED")
             )

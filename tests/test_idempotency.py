@@ -12,8 +12,8 @@ from studio_comms.core.auth import prefix_of
 from studio_comms.db.database import Database
 from studio_comms.idempotency.models import IdempotencyRecord
 from studio_comms.idempotency.service import fingerprint
-from tests.dbtools import orm
 from tests.conftest import FixedClock
+from tests.dbtools import orm
 from tests.factories import World
 
 PREFS = "/v1/communications/1/communication-preferences"

@@ -88,7 +88,6 @@ class Database:
         with self._connection() as pooled:
             yield Tx(pooled.driver_connection, self.dialect)
 
-
     def _commit(self, driver: Any) -> None:
         try:
             driver.commit()
