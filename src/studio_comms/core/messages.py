@@ -15,6 +15,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "An unexpected error occurred. Quote the traceId when you report it.",
         "de": "Ein unerwarteter Fehler ist aufgetreten. Bitte nennen Sie die traceId bei Rückfragen.",
     },
+    "VALIDATION_FAILED": {
+        "en": "The request is invalid.",
+        "de": "Die Anfrage ist ungültig.",
+    },
+    "FORBIDDEN": {
+        "en": "This request is not allowed.",
+        "de": "Diese Anfrage ist nicht erlaubt.",
+    },
+    "ENTITY_NOT_FOUND": {
+        "en": "The requested entity does not exist.",
+        "de": "Das angefragte Objekt existiert nicht.",
+    },
+    "CONFLICT": {
+        "en": "The request conflicts with the current state of the entity.",
+        "de": "Die Anfrage steht im Widerspruch zum aktuellen Zustand des Objekts.",
+    },
     "SERVICE_UNAVAILABLE": {
         "en": "The service cannot reach its database right now. Retry later.",
         "de": "Der Dienst erreicht seine Datenbank gerade nicht. Bitte später erneut versuchen.",
