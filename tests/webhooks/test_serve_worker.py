@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from standardwebhooks.webhooks import Webhook
 
 from tests.cleanup import purge_studios
+from tests.cli.test_serve import STUDIO_COMMS, free_port, wait_until_live
 from tests.receiver import Receiver
-from tests.test_serve import STUDIO_COMMS, free_port, wait_until_live
 
 ADMIN = {"Authorization": "Bearer serve-admin"}
 
