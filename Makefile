@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_POSTGRES_URL ?= $(or $(STUDIO_COMMS_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432/test)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres lint bench clean chromium
+.PHONY: install run test test-sqlite test-postgres lint bench clean chromium redis
 
 install: $(STAMP)
 
@@ -26,11 +26,23 @@ test: test-sqlite test-postgres
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
-test-sqlite: install chromium
+# The rate-limit tests share counters through Redis, as several API processes would: start one on
+# 127.0.0.1:6379 when none answers (installing Debian's redis-server when it is missing).
+redis: install
+	@$(BIN)/python -c "import redis; redis.Redis(socket_timeout=1).ping()" 2>/dev/null || { \
+		command -v redis-server >/dev/null || (apt-get update && apt-get install -y redis-server); \
+		mkdir -p /var/lib/redis /var/log/redis; \
+		redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+			--dir /var/lib/redis --logfile /var/log/redis/studio-comms-tests.log; \
+		for _ in 1 2 3 4 5 6 7 8 9 10; do \
+			$(BIN)/python -c "import redis; redis.Redis(socket_timeout=1).ping()" 2>/dev/null && break; sleep 1; \
+		done; }
+
+test-sqlite: install chromium redis
 	STUDIO_COMMS_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_ARGS)
 
 # Runs when PostgreSQL answers; under CI=true it must answer.
-test-postgres: install chromium
+test-postgres: install chromium redis
 	@if [ "$$CI" = "true" ] || $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(TEST_POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		STUDIO_COMMS_TEST_DB=postgres STUDIO_COMMS_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest $(PYTEST_ARGS); \
 	else \

@@ -49,16 +49,21 @@ class World:
     studio_b: int
     key_a: str
     key_b: str
+    # A customer number that exists in studio B only: asked for with A's key it must be a 404
+    # (a number that exists nowhere proves nothing about tenancy).
+    only_in_b: int = 4
 
 
 def make_world(db: Database, *, now: datetime) -> World:
-    """Studios A and B, each with customers 1, 2, 3 (same numbers: tenancy must tell them apart)."""
+    """Studios A and B, each with customers 1, 2, 3 (same numbers: tenancy must tell them apart), and
+    customer 4 in B only."""
     with db.transaction() as tx:
         studio_a = make_studio(tx, now=now, name="Studio A")
         studio_b = make_studio(tx, now=now, name="Studio B")
         for studio in (studio_a, studio_b):
             for customer_id in (1, 2, 3):
                 make_customer(tx, studio, customer_id, now=now)
+        make_customer(tx, studio_b, World.only_in_b, now=now)
         key_a = make_key(tx, studio_a, now=now, name="key A")
         key_b = make_key(tx, studio_b, now=now, name="key B")
     return World(studio_a=studio_a, studio_b=studio_b, key_a=key_a, key_b=key_b)

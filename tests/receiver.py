@@ -37,6 +37,8 @@ class Receiver:
     failure_status: int = 500
     always_fail: bool = False
     delay_seconds: float = 0.0
+    # Bodies cut short (a sender killed while sending): no delivery, never answered with success.
+    incomplete: int = 0
     # Requests whose handling began (answered or not yet), and the most handled at once.
     started: int = 0
     in_flight: int = 0
@@ -74,7 +76,13 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length).decode()
+            raw = self.rfile.read(length)
+            if len(raw) < length:
+                # The sender went away mid-body (a killed worker): nothing to record or answer.
+                with receiver.lock:
+                    receiver.incomplete += 1
+                return
+            body = raw.decode()
             with receiver.lock:
                 receiver.started += 1
                 receiver.in_flight += 1

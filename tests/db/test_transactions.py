@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ast
+import uuid
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from studio_comms.db.database import ConnectionBoundDatabase, Database
 from studio_comms.studios.models import Studio
@@ -55,16 +56,17 @@ def test_a_failing_commit_answers_an_error_and_stores_nothing(
     assert api.get(path + "/history").json()["result"] == []
 
 
-MARKER = "rolled-back-marker-studio"
-
-
-def test_rows_committed_in_a_test_exist_during_it(db: Database, clock: FixedClock) -> None:
-    with db.transaction() as session:
-        make_studio(session, now=clock.now, name=MARKER)
-    with orm(db) as session:
-        assert session.scalars(select(Studio).where(Studio.name == MARKER)).first() is not None
-
-
-def test_rows_committed_in_the_previous_test_are_gone(db: Database) -> None:
-    with orm(db) as session:
-        assert session.scalars(select(Studio).where(Studio.name == MARKER)).first() is None
+def test_rows_committed_inside_a_test_are_gone_after_it(engine: Engine, clock: FixedClock) -> None:
+    """The fixtures' life cycle, run here in one test (so it does not depend on test order): the
+    app's commits are savepoints in the test's transaction, which the fixture rolls back."""
+    marker = f"rolled-back-{uuid.uuid4().hex}"
+    with engine.connect() as connection:
+        outer = connection.begin()
+        db = ConnectionBoundDatabase(connection)
+        with db.transaction() as tx:
+            make_studio(tx, now=clock.now, name=marker)
+        with orm(db) as session:
+            assert session.scalars(select(Studio).where(Studio.name == marker)).first() is not None
+        outer.rollback()
+    with orm(Database(engine)) as session:
+        assert session.scalars(select(Studio).where(Studio.name == marker)).first() is None

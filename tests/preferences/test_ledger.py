@@ -83,9 +83,24 @@ def test_history_slices_newest_first(api: TestClient, clock: FixedClock) -> None
         assert newer["previousActive"] == older["active"]
 
 
-def test_history_default_slice_and_empty_history(api: TestClient) -> None:
+def test_history_empty(api: TestClient) -> None:
     empty = api.get(HISTORY).json()
     assert empty == {"result": [], "hasNext": False}
+
+
+def test_history_slices_hold_50_entries_unless_asked_otherwise(api: TestClient) -> None:
+    for flip in range(53):
+        body = [
+            {
+                "messageCategory": "NEWSLETTER",
+                "channels": [{"communicationChannel": "EMAIL", "active": flip % 2 == 0}],
+            }
+        ]
+        assert api.put(PREFS, json=body).status_code == 200
+    first = api.get(HISTORY).json()
+    assert (len(first["result"]), first["hasNext"]) == (50, True)
+    rest = api.get(HISTORY, params={"offset": first["offset"]}).json()
+    assert (len(rest["result"]), rest["hasNext"]) == (3, False)
 
 
 @pytest.mark.parametrize(

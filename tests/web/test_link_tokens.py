@@ -15,6 +15,7 @@ from studio_comms.settings import Settings
 from studio_comms.web.secret import LazySigner, load_or_create_secret
 from studio_comms.web.texts import choose_language
 from studio_comms.web.tokens import LinkClaims, LinkPurpose, LinkSigner, TokenExpired, TokenInvalid
+from tests.forgery import with_flipped_signature
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 SIGNER = LinkSigner(b"k" * 32)
@@ -98,7 +99,8 @@ def test_form_tokens_are_bound_to_link_action_and_time() -> None:
     assert not SIGNER.form_token_valid(form, "link-a", "review", now=NOW + timedelta(hours=3))
     assert not SIGNER.form_token_valid(form, "link-a", "review", now=NOW - timedelta(hours=1))
     assert not LinkSigner(b"z" * 32).form_token_valid(form, "link-a", "review", now=NOW)
-    for forged in ("", "1.2", "x.y.z", form[:-2] + "AA", f"{int(NOW.timestamp()) + 1}{form[10:]}"):
+    forgeries = ("", "1.2", "x.y.z", with_flipped_signature(form), f"{int(NOW.timestamp()) + 1}{form[10:]}")
+    for forged in forgeries:
         assert not SIGNER.form_token_valid(forged, "link-a", "review", now=NOW)
 
 

@@ -48,9 +48,11 @@ def test_preference_link_body_is_validated(api: TestClient) -> None:
     assert_error(api.post(LINKS.format(customer="01")), 400, "VALIDATION_FAILED", "customerId")
 
 
-def test_links_for_unknown_or_other_studios_customers_are_404(api: TestClient) -> None:
-    assert_error(api.post(LINKS.format(customer=99)), 404, "CUSTOMER_NOT_FOUND")
-    assert_error(api.post(UNSUB.format(customer=99), json=NEWSLETTER_EMAIL), 404, "CUSTOMER_NOT_FOUND")
+def test_links_for_unknown_or_other_studios_customers_are_404(api: TestClient, world: World) -> None:
+    for customer in (99, world.only_in_b):
+        assert_error(api.post(LINKS.format(customer=customer)), 404, "CUSTOMER_NOT_FOUND")
+        unsubscribe = api.post(UNSUB.format(customer=customer), json=NEWSLETTER_EMAIL)
+        assert_error(unsubscribe, 404, "CUSTOMER_NOT_FOUND")
 
 
 def test_links_need_the_preferences_write_scope(

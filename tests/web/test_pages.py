@@ -11,6 +11,7 @@ from studio_comms.db.database import Database
 from studio_comms.web.texts import TEXT_VERSION
 from tests.conftest import FixedClock
 from tests.factories import World
+from tests.forgery import with_flipped_signature
 from tests.web.helpers import (
     checked,
     confirm_form,
@@ -201,7 +202,7 @@ def test_missing_or_forged_csrf_is_refused_and_changes_nothing(api: TestClient, 
         "",
         "1.2.3",
         other_csrf,
-        hidden(page, "csrf")[0] if step == "save" else form["csrf"][:-1] + "A",
+        hidden(page, "csrf")[0] if step == "save" else with_flipped_signature(form["csrf"]),
     ):
         data = {k: v for k, v in form.items() if k != "csrf"}
         if csrf is not None:
