@@ -208,7 +208,8 @@ def test_studios_create_prints_the_studio_as_json(
         "name": "Fit Nord",
         "language": "en",
         "timeZone": "Europe/London",
-        "consentEnforcement": "REJECT",
+        "consentEnforcement": "RECORD",
+        "consentEnforcementChosen": False,
     }
     fetched = committed_client.get(f"/admin/v1/studios/{body['studioId']}")
     assert fetched.status_code == 200

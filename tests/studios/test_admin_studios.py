@@ -221,8 +221,15 @@ def test_create_studio_answers_201_with_defaults(admin: TestClient) -> None:
     response = admin.post(STUDIOS, json={"name": "Fit Mitte"})
     assert response.status_code == 201, response.text
     body = response.json()
-    assert set(body) == {"studioId", "name", "language", "timeZone", "consentEnforcement"}
-    assert body["consentEnforcement"] == "REJECT"
+    assert set(body) == {
+        "studioId",
+        "name",
+        "language",
+        "timeZone",
+        "consentEnforcement",
+        "consentEnforcementChosen",
+    }
+    assert (body["consentEnforcement"], body["consentEnforcementChosen"]) == ("RECORD", False)
     assert isinstance(body["studioId"], int)
     assert body["studioId"] >= 1
     assert body["name"] == "Fit Mitte"
@@ -293,7 +300,8 @@ def test_get_studio(admin: TestClient, world: World) -> None:
         "name": "Studio A",
         "language": "de",
         "timeZone": "Europe/Berlin",
-        "consentEnforcement": "REJECT",
+        "consentEnforcement": "RECORD",
+        "consentEnforcementChosen": False,
     }
 
 
@@ -590,3 +598,9 @@ def test_customer_choice_yields_to_a_studio_enforced_channel_and_returns(
     }
     assert admin.put(SETTINGS.format(world.studio_a), json=DEFAULT_SETTINGS).status_code == 200
     assert _newsletter(api.get(PREFS.format(1)).json()) == {"EMAIL": True, "TEXT_MESSAGE": False}
+
+
+@pytest.mark.parametrize("mode", ["REJECT", "RECORD"])
+def test_a_mode_given_at_creation_counts_as_chosen(admin: TestClient, mode: str) -> None:
+    body = create_studio(admin, name="Strict Gym", consentEnforcement=mode)
+    assert (body["consentEnforcement"], body["consentEnforcementChosen"]) == (mode, True)

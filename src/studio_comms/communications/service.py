@@ -30,13 +30,14 @@ def create_thread(
     customer_id: int,
     data: CommunicationThreadRequest,
     *,
+    enforcement: ConsentEnforcement | None = None,
     request_id: str | None,
     now: datetime,
 ) -> CommunicationThreadResponse:
     """A new thread with its first communication. Nothing is stored when consent refuses it."""
     CustomersRepository(session, studio_id).require(customer_id)
     category = data.messageCategory or MessageCategory.GENERAL
-    receipt = _authorize(session, studio_id, customer_id, data, category, now=now)
+    receipt = _authorize(session, studio_id, customer_id, data, category, enforcement, now=now)
     repository = ThreadsRepository(session, studio_id)
     thread = CommunicationThread(
         studio_id=studio_id,
@@ -58,7 +59,8 @@ def create_thread(
         content={
             "threadId": thread.id,
             "communicationThreadStatus": thread.status,
-            "messageCategory": thread.message_category,
+            # The category applied (GENERAL when the request named none), never null.
+            "messageCategory": category.value,
         },
     )
     _communication_created(session, communication, now=now)
@@ -72,6 +74,7 @@ def append_communication(
     thread_id: int,
     data: CommunicationThreadRequest,
     *,
+    enforcement: ConsentEnforcement | None = None,
     request_id: str | None,
     now: datetime,
 ) -> CommunicationThreadResponse:
@@ -87,7 +90,7 @@ def append_communication(
     if thread is None:
         raise ThreadNotFound(threadId=thread_id)
     category = data.messageCategory or MessageCategory(thread.message_category or "GENERAL")
-    receipt = _authorize(session, studio_id, customer_id, data, category, now=now)
+    receipt = _authorize(session, studio_id, customer_id, data, category, enforcement, now=now)
     previous_status = thread.status
     thread.status = data.communicationThreadStatus.value
     thread.updated_at = now
@@ -111,15 +114,19 @@ def _authorize(
     customer_id: int,
     data: CommunicationThreadRequest,
     category: MessageCategory,
+    requested: ConsentEnforcement | None,
     *,
     now: datetime,
 ) -> AuthorizationReceipt | None:
-    """INCOMING: no check. OUTGOING: the one decision; refused unless the studio only records."""
+    """INCOMING: no check. OUTGOING: the one decision; a denied one is recorded as such, or
+    refused when the studio or the request (``requested``) chose REJECT."""
     if data.communicationDirection is CommunicationDirection.INCOMING:
         return None
     decision = preferences.decide(session, studio_id, customer_id, category, data.communicationChannel)
-    enforcement = ConsentEnforcement(require_studio(session, studio_id).consent_enforcement)
-    if not decision.permitted and enforcement is ConsentEnforcement.REJECT:
+    studio_mode = ConsentEnforcement(require_studio(session, studio_id).consent_enforcement)
+    rejecting = ConsentEnforcement.REJECT in (studio_mode, requested)
+    enforcement = ConsentEnforcement.REJECT if rejecting else ConsentEnforcement.RECORD
+    if not decision.permitted and rejecting:
         raise CommunicationNotPermitted(
             reference="communicationChannel",
             category=category.value,
@@ -177,17 +184,22 @@ def _store(
 
 
 def _communication_created(session: Session, communication: Communication, *, now: datetime) -> None:
+    content: dict[str, object] = {
+        "threadId": communication.thread_id,
+        "communicationId": communication.id,
+        "direction": communication.direction,
+        "channel": communication.channel,
+        "category": communication.message_category,
+    }
+    if communication.authorization_permitted is not None:
+        # OUTGOING: a receiver sees a communication the preferences did not permit (RECORD mode).
+        content["permitted"] = communication.authorization_permitted
+        content["rule"] = communication.authorization_rule
     enqueue(
         session,
         studio_id=communication.studio_id,
         event_type=EventType.COMMUNICATION_CREATED,
         entity_id=communication.customer_id,
         now=now,
-        content={
-            "threadId": communication.thread_id,
-            "communicationId": communication.id,
-            "direction": communication.direction,
-            "channel": communication.channel,
-            "category": communication.message_category,
-        },
+        content=content,
     )

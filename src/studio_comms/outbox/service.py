@@ -69,7 +69,11 @@ def enqueue(
     now: datetime,
     content: dict[str, Any] | None = None,
 ) -> OutboxItem:
-    """An event; ``entity_id`` is the customer's id (Sport Alliance's ``entityId``)."""
+    """An event; ``entity_id`` is the customer's id (Sport Alliance's ``entityId``).
+
+    Absent values are left out of ``content`` rather than sent as ``null``: receivers typed
+    after the documented fields must not meet a null where a value is promised.
+    """
     return _add(
         session,
         kind=EVENT_KIND,
@@ -77,7 +81,7 @@ def enqueue(
         event_type=event_type.value,
         entity_id=entity_id,
         now=now,
-        content=content,
+        content=None if content is None else {k: v for k, v in content.items() if v is not None},
     )
 
 

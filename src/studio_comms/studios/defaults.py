@@ -1,11 +1,15 @@
-"""Communication settings of a new studio, until an operator sets others (marketing is opt-in)."""
+"""What a new studio starts with, until an operator sets otherwise."""
 
 from __future__ import annotations
 
 from studio_comms.core.vocabulary import CommunicationChannel as Ch
 from studio_comms.core.vocabulary import MessageCategory as Cat
+from studio_comms.studios.schemas import ConsentEnforcement
 
-# (category, channel, active, customer_overridable)
+# A partner recording what it already sent must never lose the record (see ConsentEnforcement).
+DEFAULT_CONSENT_ENFORCEMENT = ConsentEnforcement.RECORD
+
+# Communication settings (marketing is opt-in): (category, channel, active, customer_overridable)
 DEFAULT_SETTINGS: tuple[tuple[Cat, Ch, bool, bool], ...] = (
     (Cat.CONTRACT, Ch.EMAIL, True, False),
     (Cat.CONTRACT, Ch.LETTER, True, False),

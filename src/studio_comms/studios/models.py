@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from studio_comms.db.base import Base
@@ -18,9 +18,13 @@ class Studio(Base):
     name: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(8))
     time_zone: Mapped[str] = mapped_column(String(64))
-    # REJECT: refuse an OUTGOING communication the customer's preferences deny.
-    # RECORD: store it with a receipt saying so (for logging calls that already happened).
-    consent_enforcement: Mapped[str] = mapped_column(String(16), server_default="REJECT")
+    # RECORD (default): store an OUTGOING communication the customer's preferences deny, with a
+    # receipt saying so (a partner logging what it already sent must not lose the record).
+    # REJECT: refuse it, storing nothing.
+    consent_enforcement: Mapped[str] = mapped_column(String(16), server_default="RECORD")
+    # Whether an operator chose the mode. One who never did follows the default, also when a
+    # later release changes it (migration 0005 moved such studios from REJECT to RECORD).
+    consent_enforcement_chosen: Mapped[bool] = mapped_column(Boolean, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -14,7 +14,12 @@ _ZONES = frozenset(z for z in available_timezones() if z == "UTC" or ("/" in z a
 
 
 class ConsentEnforcement(StrEnum):
-    """REJECT: refuse OUTGOING communications the preferences deny. RECORD: store them, marked."""
+    """What happens to an OUTGOING communication the customer's preferences do not permit.
+
+    RECORD (the default): it is stored with an `authorization` receipt saying it was not permitted
+    and why, and its COMMUNICATION_CREATED event says `permitted: false`. REJECT: it is refused
+    with 409 COMMUNICATION_NOT_PERMITTED and nothing is stored.
+    """
 
     REJECT = "REJECT"
     RECORD = "RECORD"
@@ -24,7 +29,9 @@ class StudioCreate(BaseModel):
     name: Name
     language: str = Field(default="de", pattern=LANGUAGE_PATTERN)
     timeZone: str = Field(default="Europe/Berlin", max_length=64)
-    consentEnforcement: ConsentEnforcement = ConsentEnforcement.REJECT
+    consentEnforcement: ConsentEnforcement | None = Field(
+        default=None, description="Leave out to follow the default (RECORD)."
+    )
 
     @field_validator("timeZone")
     @classmethod
@@ -54,3 +61,7 @@ class StudioRead(BaseModel):
     language: str
     timeZone: str
     consentEnforcement: ConsentEnforcement
+    consentEnforcementChosen: bool = Field(
+        description="Whether an operator chose the mode; false: the default applies (and follows "
+        "changes of the default)."
+    )

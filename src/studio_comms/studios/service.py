@@ -13,7 +13,7 @@ from studio_comms.preferences.repository import PreferencesRepository
 from studio_comms.preferences.rules import check_structure
 from studio_comms.preferences.schemas import CommunicationPreference
 from studio_comms.preferences.service import offer_to_wire
-from studio_comms.studios.defaults import DEFAULT_SETTINGS
+from studio_comms.studios.defaults import DEFAULT_CONSENT_ENFORCEMENT, DEFAULT_SETTINGS
 from studio_comms.studios.errors import StudioNotFound
 from studio_comms.studios.models import Studio, StudioChannelSetting
 from studio_comms.studios.schemas import ConsentEnforcement, StudioCreate, StudioRead, StudioUpdate
@@ -24,7 +24,8 @@ def create_studio(session: Session, data: StudioCreate, *, now: datetime) -> Stu
         name=data.name,
         language=data.language,
         time_zone=data.timeZone,
-        consent_enforcement=data.consentEnforcement.value,
+        consent_enforcement=(data.consentEnforcement or DEFAULT_CONSENT_ENFORCEMENT).value,
+        consent_enforcement_chosen=data.consentEnforcement is not None,
         created_at=now,
     )
     session.add(studio)
@@ -64,6 +65,7 @@ def update_studio(session: Session, studio_id: int, data: StudioUpdate) -> Studi
         studio.time_zone = data.timeZone
     if data.consentEnforcement is not None:
         studio.consent_enforcement = data.consentEnforcement.value
+        studio.consent_enforcement_chosen = True
     session.flush()
     return _to_wire(studio)
 
@@ -119,4 +121,5 @@ def _to_wire(studio: Studio) -> StudioRead:
         language=studio.language,
         timeZone=studio.time_zone,
         consentEnforcement=ConsentEnforcement(studio.consent_enforcement),
+        consentEnforcementChosen=studio.consent_enforcement_chosen,
     )
