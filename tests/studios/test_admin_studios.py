@@ -312,10 +312,16 @@ def test_get_unknown_studio_is_404(admin: TestClient) -> None:
     assert_error(admin.put(SETTINGS.format(UNKNOWN_STUDIO), json=[]), 404, "STUDIO_NOT_FOUND")
 
 
-@pytest.mark.parametrize("studio_id", ["0", "-1", "9223372036854775808", "abc", "1.5"])
+@pytest.mark.parametrize("studio_id", ["9223372036854775808", "-9223372036854775809", "abc", "1.5"])
 def test_invalid_studio_id_is_400_naming_it(admin: TestClient, studio_id: str) -> None:
     assert_error(admin.get(f"{STUDIOS}/{studio_id}"), 400, "VALIDATION_FAILED", "studioId")
     assert_error(admin.get(SETTINGS.format(studio_id)), 400, "VALIDATION_FAILED", "studioId")
+
+
+@pytest.mark.parametrize("studio_id", ["0", "-1"])
+def test_a_studio_id_below_one_is_404(admin: TestClient, studio_id: str) -> None:
+    assert_error(admin.get(f"{STUDIOS}/{studio_id}"), 404, "STUDIO_NOT_FOUND")
+    assert_error(admin.get(SETTINGS.format(studio_id)), 404, "STUDIO_NOT_FOUND")
 
 
 # --- communication settings ---------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
@@ -32,13 +31,6 @@ def _not_blank(value: str) -> str:
     return value
 
 
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
-        raise ValueError("must be an http(s) URL")
-    return value
-
-
 def _instant(value: object) -> object:
     return parse_instant(value) if isinstance(value, str) else value
 
@@ -46,7 +38,9 @@ def _instant(value: object) -> object:
 Subject = Annotated[str, StringConstraints(max_length=255), AfterValidator(_not_blank)]
 Content = Annotated[str, StringConstraints(max_length=100_000), AfterValidator(_not_blank)]
 ShortText = Annotated[str, StringConstraints(max_length=255)]
-TicketLink = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_http_url)]
+# Any string, as the official API takes it (a ticket key such as JIRA-123, a relative path, a URL):
+# partners put there whatever their ticket system calls a link. We never follow or render it as one.
+TicketLink = Annotated[str, StringConstraints(max_length=2048)]
 Instant = Annotated[datetime, BeforeValidator(_instant)]
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from studio_comms.core.context import AdminContext, Reply, admin_context
-from studio_comms.core.openapi import CustomerId, StudioId, error_responses
+from studio_comms.core.openapi import CustomerId, NewCustomerId, StudioId, error_responses
 from studio_comms.customers import service
 from studio_comms.customers.schemas import CustomerRead, CustomerUpsert
 
@@ -26,7 +26,7 @@ Operator = Annotated[AdminContext, Depends(admin_context)]
     },
 )
 async def put_customer(
-    studioId: StudioId, customerId: CustomerId, body: CustomerUpsert, ctx: Operator
+    studioId: StudioId, customerId: NewCustomerId, body: CustomerUpsert, ctx: Operator
 ) -> Response:
     """Create the customer (201) or replace its details (200)."""
 
