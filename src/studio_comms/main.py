@@ -17,7 +17,7 @@ from studio_comms.communications import endpoints as communications_endpoints
 from studio_comms.core import handlers
 from studio_comms.core.clock import utcnow
 from studio_comms.core.middleware import RequestGuardMiddleware
-from studio_comms.core.openapi import without_framework_422
+from studio_comms.core.openapi_document import official_style
 from studio_comms.core.ops import bench_router, head_router
 from studio_comms.core.ops import router as ops_router
 from studio_comms.core.ratelimit import RateLimiter
@@ -81,7 +81,7 @@ def create_app(
         db_threads=CapacityLimiter(settings.db_pool_size),
     )
     app.state.link_signer = LazySigner(settings)
-    app.openapi = without_framework_422(app)  # type: ignore[method-assign]
+    app.openapi = official_style(app)  # type: ignore[method-assign]
     handlers.install(app)
     app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(ops_router)

@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from studio_comms.core.auth import Scope
+from studio_comms.core.schemas import Int64
 
 
 class ApiKeyCreate(BaseModel):
@@ -13,7 +14,7 @@ class ApiKeyCreate(BaseModel):
 
 
 class ApiKeyRead(BaseModel):
-    keyId: int
+    keyId: Int64
     name: str
     scopes: list[Scope]
     prefix: str = Field(description="The visible start of the key, to tell keys apart.")
@@ -22,7 +23,7 @@ class ApiKeyRead(BaseModel):
 
 
 class ApiKeyCreated(BaseModel):
-    keyId: int
+    keyId: Int64
     apiKey: str = Field(description="The key itself. Shown only in this response; store it now.")
     name: str
     scopes: list[Scope]

@@ -9,7 +9,13 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
 from studio_comms.core.datetimes import parse_instant
-from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
+from studio_comms.core.schemas import Int64, inline_enum
+from studio_comms.core.vocabulary import (
+    CommunicationChannel,
+    InlineCommunicationChannel,
+    InlineMessageCategory,
+    MessageCategory,
+)
 from studio_comms.preferences.rules import Rule
 from studio_comms.studios.schemas import ConsentEnforcement
 
@@ -23,6 +29,10 @@ class CommunicationThreadStatus(StrEnum):
 class CommunicationDirection(StrEnum):
     INCOMING = "INCOMING"
     OUTGOING = "OUTGOING"
+
+
+InlineThreadStatus = Annotated[CommunicationThreadStatus, inline_enum(CommunicationThreadStatus)]
+InlineDirection = Annotated[CommunicationDirection, inline_enum(CommunicationDirection)]
 
 
 def _not_blank(value: str) -> str:
@@ -47,20 +57,20 @@ Instant = Annotated[datetime, BeforeValidator(_instant)]
 class CommunicationThreadRequest(BaseModel):
     """A communication to store in a new or an existing thread."""
 
-    communicationThreadStatus: CommunicationThreadStatus
+    communicationThreadStatus: InlineThreadStatus
     ticketNumber: ShortText | None = None
     subject: Subject
     content: Content
-    communicationDirection: CommunicationDirection
+    communicationDirection: InlineDirection
     ticketLink: TicketLink | None = None
-    communicationChannel: CommunicationChannel
+    communicationChannel: InlineCommunicationChannel
     agent: ShortText | None = None
     communicationDateTime: Instant | None = Field(
         default=None,
         description="When it happened (default: now). ISO-8601 with Z or an offset, optional "
         "fraction and optional zone suffix, e.g. 2022-06-22T08:00:00.000+02:00[Europe/Berlin].",
     )
-    messageCategory: MessageCategory | None = Field(
+    messageCategory: InlineMessageCategory | None = Field(
         default=None,
         description="Extension: the category an OUTGOING communication is checked against "
         "(default: the thread's category, else GENERAL).",
@@ -77,26 +87,26 @@ class AuthorizationReceipt(BaseModel):
     reason: Rule
     messageCategory: MessageCategory
     communicationChannel: CommunicationChannel
-    ledgerEntryId: int | None = None
+    ledgerEntryId: Int64 | None = None
     blockReason: str | None = None
     enforcement: ConsentEnforcement
     decidedAt: datetime
 
 
 class CommunicationThreadResponse(BaseModel):
-    customerId: int
-    communicationId: int
-    threadId: int
-    communicationThreadStatus: CommunicationThreadStatus
+    customerId: Int64
+    communicationId: Int64
+    threadId: Int64
+    communicationThreadStatus: InlineThreadStatus
     ticketNumber: str | None = None
     subject: str
     content: str
-    communicationDirection: CommunicationDirection
+    communicationDirection: InlineDirection
     ticketLink: str | None = None
-    communicationChannel: CommunicationChannel
+    communicationChannel: InlineCommunicationChannel
     agent: str | None = None
     # Extensions:
-    messageCategory: MessageCategory | None = None
+    messageCategory: InlineMessageCategory | None = None
     communicationDateTime: datetime | None = None
     requestId: str | None = None
     authorization: AuthorizationReceipt | None = None
@@ -105,7 +115,7 @@ class CommunicationThreadResponse(BaseModel):
 class CommunicationRead(BaseModel):
     """One communication of a thread, in the timeline."""
 
-    communicationId: int
+    communicationId: Int64
     communicationThreadStatus: CommunicationThreadStatus
     subject: str
     content: str
@@ -121,8 +131,8 @@ class CommunicationRead(BaseModel):
 
 
 class CommunicationThreadSummary(BaseModel):
-    threadId: int
-    customerId: int
+    threadId: Int64
+    customerId: Int64
     communicationThreadStatus: CommunicationThreadStatus
     subject: str
     messageCategory: MessageCategory | None = None

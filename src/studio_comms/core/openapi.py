@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Path
+from fastapi import Path
 from pydantic import AfterValidator, BeforeValidator
 
 from studio_comms.core.schemas import ErrorResponse
@@ -74,23 +73,3 @@ COMPATIBLE_ERRORS = (400, 401, 403, 404, 409, 429, 500)
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorResponse, "description": _DESCRIPTIONS[status]} for status in statuses}
-
-
-def without_framework_422(app: FastAPI) -> Callable[[], dict[str, Any]]:
-    """FastAPI documents 422 for validation errors; ours answer 400 ``ErrorResponse`` instead."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = generate()
-        for path_item in schema.get("paths", {}).values():
-            for operation in path_item.values():
-                operation.get("responses", {}).pop("422", None)
-        components = schema.get("components", {}).get("schemas", {})
-        for name in ("HTTPValidationError", "ValidationError"):
-            components.pop(name, None)
-        app.openapi_schema = schema
-        return schema
-
-    return openapi

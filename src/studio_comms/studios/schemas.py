@@ -6,6 +6,8 @@ from zoneinfo import available_timezones
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
+from studio_comms.core.schemas import Int64
+
 LANGUAGE_PATTERN = r"^[a-z]{2}(-[A-Z]{2})?$"
 # Names: surrounding blanks are dropped, and nothing but blanks is no name.
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -56,7 +58,7 @@ class StudioUpdate(BaseModel):
 
 
 class StudioRead(BaseModel):
-    studioId: int
+    studioId: Int64
     name: str
     language: str
     timeZone: str
