@@ -70,6 +70,9 @@ def create_app(
         description=DESCRIPTION,
         # One schema per model, named as in the official spec (no -Input/-Output split).
         separate_input_output_schemas=False,
+        # A 307 to the path without the slash makes many clients drop a PUT's body: a path with a
+        # trailing slash is simply not found.
+        redirect_slashes=False,
     )
     app.state.runtime = Runtime(
         settings=settings,
