@@ -1,4 +1,5 @@
-"""Our ``/openapi.json`` publishes the compatible operations as the official spec does.
+"""Our ``/openapi.json`` publishes the compatible operations (the four communication ones and the
+two studio ones) as the official spec does.
 
 The expected facts below are written from the official Sport Alliance Open API 1.5.0 document
 (the file itself is not part of the project): an SDK generated from our document must line up
@@ -21,6 +22,10 @@ INT64 = ("integer", "int64")
 STRING = ("string", None)
 BOOLEAN = ("boolean", None)
 DATE_TIME = ("string", "date-time")
+DATE = ("string", "date")
+INT32 = ("integer", "int32")
+DOUBLE = ("number", "double")
+DAY = ("enum", ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"))
 THREAD_STATUS = ("enum", ("CREATED", "ONGOING", "CLOSED"))
 DIRECTION = ("enum", ("INCOMING", "OUTGOING"))
 CHANNEL = ("enum", ("LETTER", "EMAIL", "TEXT_MESSAGE", "PHONE", "FAX", "CONVERSATION", "CHAT", "OTHER"))
@@ -114,6 +119,48 @@ SCHEMAS: dict[str, tuple[list[str] | None, dict[str, object], dict[str, object]]
         {},
     ),
     "TypedArgumentDto": (None, {"value": ("object", None), "type": ARGUMENT_TYPE}, {}),
+    "StudioInformation": (
+        ["accessCodeConfiguration", "studioId"],
+        {
+            "name": STRING,
+            "description": STRING,
+            "country": STRING,
+            "countryCode": ("string", "ISO 3166-1"),
+            "studioId": INT64,
+            "openingDate": DATE,
+            "closingDate": DATE,
+            "email": STRING,
+            "logoUrl": STRING,
+            "telephone": STRING,
+            "website": STRING,
+            "openingHours": array(ref("StudioOpeningHours")),
+            "publicOpeningHours": array(ref("StudioOpeningHours")),
+            "closingHours": array(ref("StudioClosingHours")),
+            "street": STRING,
+            "houseNumber": STRING,
+            "zip": STRING,
+            "city": STRING,
+            "accessCodeConfiguration": ref("StudioAccessCodeConfiguration"),
+            "location": ref("StudioLocation"),
+            "studioTags": array(ref("Tag")),
+        },
+        {},
+    ),
+    "StudioOpeningHours": (
+        None,
+        {
+            "dayOfWeekFrom": DAY,
+            "dayOfWeekTo": DAY,
+            "timeFrom": ref("LocalTime"),
+            "timeTo": ref("LocalTime"),
+        },
+        {},
+    ),
+    "LocalTime": (None, {"hour": INT32, "minute": INT32, "second": INT32, "nano": INT32}, {}),
+    "StudioClosingHours": (None, {"reason": STRING, "dateTimeFrom": DATE_TIME, "dateTimeTo": DATE_TIME}, {}),
+    "StudioAccessCodeConfiguration": (None, {"enabled": BOOLEAN}, {}),
+    "StudioLocation": (None, {"longitude": DOUBLE, "latitude": DOUBLE}, {}),
+    "Tag": (["name"], {"name": STRING}, {}),
 }
 
 ERRORS = {"400", "401", "403", "404", "409", "429", "500"}
@@ -124,9 +171,11 @@ CONSENT_ENFORCEMENT = ("Consent-Enforcement", "header", False, ref("ConsentEnfor
 PREFERENCES = "/v1/communications/{customerId}/communication-preferences"
 THREADS = "/v1/communications/{customerId}/threads"
 THREAD = "/v1/communications/{customerId}/threads/{threadId}"
+STUDIO_INFORMATION = "/v1/studios/information"
+CONFIRM_ACTIVATION = "/v1/studios/confirmActivation"
 
-# (method, path) -> operationId, official parameters, request body, 200 body, extension
-# parameters, extension statuses (ours answer them; the official spec leaves them undocumented)
+# (method, path) -> operationId, official parameters, request body, 200 body (None: no content),
+# extension parameters, extension statuses (ours answer them; the official spec leaves them out)
 OPERATIONS: dict[tuple[str, str], tuple[str, list[object], object, object, list[object], set[str]]] = {
     ("get", PREFERENCES): (
         "getCommunicationPreferences",
@@ -160,6 +209,8 @@ OPERATIONS: dict[tuple[str, str], tuple[str, list[object], object, object, list[
         [CONSENT_ENFORCEMENT, IDEMPOTENCY_KEY],
         {"413", "415"},
     ),
+    ("get", STUDIO_INFORMATION): ("getStudioInformation", [], None, ref("StudioInformation"), [], set()),
+    ("post", CONFIRM_ACTIVATION): ("confirmActivation", [], None, None, [IDEMPOTENCY_KEY], {"413", "415"}),
 }
 
 # Our extensions on the same paths.
@@ -211,9 +262,11 @@ def test_compatible_operations_have_the_official_shape(
     operation_id, parameters, body, ok, extra_parameters, extra_statuses = OPERATIONS[(method, path)]
     operation = document["paths"][path][method]
     assert operation["operationId"] == operation_id
-    assert operation["tags"] == ["Customers Communication"]
+    assert operation["tags"] == ["Studios" if path.startswith("/v1/studios/") else "Customers Communication"]
     assert "security" not in operation  # the document's API key requirement applies, as in the official
-    published = [(p["name"], p["in"], p["required"], shape(p["schema"])) for p in operation["parameters"]]
+    published = [
+        (p["name"], p["in"], p["required"], shape(p["schema"])) for p in operation.get("parameters", [])
+    ]
     assert published == parameters + extra_parameters
     if body is None:
         assert "requestBody" not in operation
@@ -222,7 +275,10 @@ def test_compatible_operations_have_the_official_shape(
         assert shape(operation["requestBody"]["content"]["application/json"]["schema"]) == body
     responses = operation["responses"]
     assert set(responses) == {"200"} | ERRORS | extra_statuses
-    assert shape(responses["200"]["content"]["application/json"]["schema"]) == ok
+    if ok is None:
+        assert "content" not in responses["200"]
+    else:
+        assert shape(responses["200"]["content"]["application/json"]["schema"]) == ok
     for status in ERRORS | extra_statuses:
         assert shape(responses[status]["content"]["application/json"]["schema"]) == ref("ErrorResponse")
     published_methods = {m: o["operationId"] for m, o in document["paths"][path].items()}

@@ -28,6 +28,7 @@ from studio_comms.db.session import Database
 from studio_comms.preferences import endpoints as preferences_endpoints
 from studio_comms.preferences import suppressions
 from studio_comms.settings import Settings
+from studio_comms.studios import api_endpoints as studios_api_endpoints
 from studio_comms.studios import endpoints as studios_endpoints
 from studio_comms.web import endpoints as web_endpoints
 from studio_comms.web import pages, render, unsubscribe
@@ -91,6 +92,7 @@ def create_app(
     app.include_router(head_router)
     app.include_router(preferences_endpoints.router)
     app.include_router(communications_endpoints.router)
+    app.include_router(studios_api_endpoints.router)
     app.include_router(studios_endpoints.router)
     app.include_router(apikeys_endpoints.router)
     app.include_router(customers_endpoints.router)

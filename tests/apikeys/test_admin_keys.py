@@ -22,6 +22,7 @@ ALL_SCOPES = [
     "COMMUNICATION_READ",
     "COMMUNICATION_WRITE",
     "WEBHOOKS_MANAGE",
+    "STUDIO_READ",
 ]
 OPT_IN = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}]
 

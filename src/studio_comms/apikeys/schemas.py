@@ -20,6 +20,10 @@ class ApiKeyRead(BaseModel):
     prefix: str = Field(description="The visible start of the key, to tell keys apart.")
     createdAt: datetime
     revokedAt: datetime | None = None
+    activationConfirmedAt: datetime | None = Field(
+        default=None,
+        description="When the integration using the key first called POST /v1/studios/confirmActivation.",
+    )
 
 
 class ApiKeyCreated(BaseModel):

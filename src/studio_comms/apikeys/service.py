@@ -60,6 +60,19 @@ def revoke_key(session: Session, studio_id: int, key_id: int, *, now: datetime) 
     session.flush()
 
 
+def confirm_activation(session: Session, principal: Principal, *, now: datetime) -> None:
+    """Record that the integration behind the calling key confirmed its activation.
+
+    Idempotent: the first confirmation's time is kept, later calls change nothing.
+    """
+    key = ApiKeysRepository(session, principal.studio_id).get(principal.key_id)
+    if key is None:  # revoked between authentication and now: as if the key were unknown
+        raise Unauthenticated()
+    if key.activation_confirmed_at is None:
+        key.activation_confirmed_at = now
+        session.flush()
+
+
 def _to_wire(key: ApiKey) -> ApiKeyRead:
     return ApiKeyRead(
         keyId=key.id,
@@ -68,4 +81,5 @@ def _to_wire(key: ApiKey) -> ApiKeyRead:
         prefix=f"{KEY_MARKER}_{key.prefix}",
         createdAt=key.created_at,
         revokedAt=key.revoked_at,
+        activationConfirmedAt=key.activation_confirmed_at,
     )

@@ -222,7 +222,7 @@ def api_reader(scope: Scope | None) -> Callable[..., Any]:
     return dependency
 
 
-def api_writer(scope: Scope) -> Callable[..., Any]:
+def api_writer(scope: Scope | None) -> Callable[..., Any]:
     """Dependency for a writing ``/v1`` route: as :func:`api_reader`, plus ``Idempotency-Key``."""
 
     async def dependency(

@@ -12,6 +12,7 @@ from studio_comms.core.context import AdminContext, Reply, admin_context
 from studio_comms.core.openapi import StudioId, error_responses
 from studio_comms.preferences.schemas import CommunicationPreference
 from studio_comms.studios import service
+from studio_comms.studios.information_schemas import StudioInformation, StudioInformationUpdate
 from studio_comms.studios.schemas import StudioCreate, StudioRead, StudioUpdate
 
 router = APIRouter(prefix="/admin/v1/studios", tags=["Operator"])
@@ -35,7 +36,8 @@ async def get_studio(studioId: StudioId, ctx: Operator) -> Response:
 
 @router.patch("/{studioId}", response_model=StudioRead, responses=error_responses(400, 401, 404, 413, 415))
 async def update_studio(studioId: StudioId, body: StudioUpdate, ctx: Operator) -> Response:
-    """Change the fields given, e.g. `{"consentEnforcement": "RECORD"}`."""
+    """Change the fields given, e.g. `{"consentEnforcement": "REJECT"}` (a mode given here counts as
+    chosen: later changes of the default no longer apply to the studio)."""
     return await ctx.run(lambda session: service.update_studio(session, studioId, body))
 
 
@@ -62,3 +64,24 @@ async def put_communication_settings(
     Customers' own choices are kept and apply again when a channel is offered again.
     """
     return await ctx.run(lambda session: service.replace_settings(session, studioId, body))
+
+
+@router.get(
+    "/{studioId}/information", response_model=StudioInformation, responses=error_responses(400, 401, 404)
+)
+async def get_studio_information(studioId: StudioId, ctx: Operator) -> Response:
+    """What `GET /v1/studios/information` answers the studio's API keys."""
+    return await ctx.run(lambda session: service.get_information(session, studioId))
+
+
+@router.put(
+    "/{studioId}/information",
+    response_model=StudioInformation,
+    responses=error_responses(400, 401, 404, 413, 415),
+)
+async def put_studio_information(
+    studioId: StudioId, body: StudioInformationUpdate, ctx: Operator
+) -> Response:
+    """Replace the studio's information (address, contact, opening hours, tags…): fields left out
+    are cleared; `name`, when given, renames the studio."""
+    return await ctx.run(lambda session: service.set_information(session, studioId, body))
