@@ -71,12 +71,14 @@ def serve(
 ) -> None:
     """Apply migrations, then serve the API, with an outbox worker unless ``--no-worker``."""
     settings = Settings()
+    # Where it listens is part of the settings: the default public URL of member links follows it.
+    settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
     upgrade(settings.database_url)
     configure_logging()
     uvicorn.run(
         create_app(settings, embedded_worker=not no_worker),
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         access_log=False,
         proxy_headers=True,
     )

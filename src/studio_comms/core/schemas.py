@@ -79,5 +79,5 @@ class Slice(BaseModel, Generic[T]):
     """A Sport Alliance data slice: pass ``offset`` back to get the next one while ``hasNext``."""
 
     result: list[T]
-    offset: str | None = None
+    offset: str = Field(description="Pass it back for the next slice (always present; 0: the start).")
     hasNext: bool

@@ -1,4 +1,8 @@
-"""Sport Alliance data slices with a cursor ``offset`` (the id of the last entry returned)."""
+"""Sport Alliance data slices with a cursor ``offset`` (the id of the last entry returned).
+
+``offset`` is always there, as in the official slices (``required``): ``"0"`` — the official
+default — means "from the start", and an empty slice hands back the offset it was asked for.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,13 @@ from studio_comms.core.errors import Invalid
 T = TypeVar("T")
 R = TypeVar("R")
 
+START = "0"  # no id is 0
 DEFAULT_SLICE_SIZE = 50
 MAX_SLICE_SIZE = 100
 
 
 def parse_offset(offset: str | None) -> int | None:
-    if offset is None or offset == "":
+    if offset is None or offset in ("", START):
         return None
     if not offset.isdigit() or len(offset) > 19:
         raise Invalid(
@@ -34,9 +39,9 @@ def make_slice(
     previous_offset: str | None,
     cursor: Callable[[T], int],
     convert: Callable[[T], R],
-) -> tuple[list[R], str | None, bool]:
+) -> tuple[list[R], str, bool]:
     """``rows`` holds up to ``slice_size + 1`` rows: the extra one only says there is more."""
     page = list(rows[:slice_size])
     has_next = len(rows) > slice_size
-    offset = str(cursor(page[-1])) if page else previous_offset
+    offset = str(cursor(page[-1])) if page else previous_offset or START
     return [convert(row) for row in page], offset, has_next

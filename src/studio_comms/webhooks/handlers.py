@@ -25,8 +25,8 @@ log = logging.getLogger("studio_comms.webhooks")
 class FanOut:
     """``event`` items: all work is in the database, so it all happens while recording."""
 
-    def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder:
-        def record(session: Session) -> Outcome:
+    def perform(self, item: ClaimedItem, now: datetime) -> Recorder:
+        def record(session: Session, attempt: AttemptInfo) -> Outcome:
             deliveries.fan_out(session, item, now=attempt.now)
             return Outcome()
 
@@ -94,24 +94,24 @@ class Deliver:
     def close(self) -> None:
         self.sender.close()
 
-    def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder:
+    def perform(self, item: ClaimedItem, now: datetime) -> Recorder:
         with self.database.session(write=False) as session:
             delivery = session.get(WebhookDelivery, item.entity_id)
             subscription = session.get(WebhookSubscription, delivery.subscription_id) if delivery else None
         if delivery is None or subscription is None:
             log.warning("webhook delivery %s no longer exists; nothing to send", item.entity_id)
-            return lambda session: Outcome()
+            return lambda session, attempt: Outcome()
         if delivery.state != DeliveryState.PENDING.value:
             # Finished already (a copy of its queue entry): sending again would duplicate it.
             log.warning("webhook delivery %s is %s; not sent again", delivery.id, delivery.state)
-            return lambda session: Outcome()
+            return lambda session, attempt: Outcome()
         if subscription.deleted_at is not None or subscription.status != WebhookStatus.ACTIVE.value:
             why = "deleted" if subscription.deleted_at is not None else "disabled"
-            return lambda session: self._cancel(session, delivery.id, f"subscription {why}", attempt.now)
+            return lambda session, attempt: self._cancel(session, delivery.id, f"subscription {why}", now)
         if not self.slots.take(subscription.id):
             # The endpoint already has its share of this worker's threads busy: try it again a
             # moment later, so a slow endpoint's backlog cannot occupy every thread.
-            return lambda session: Outcome(defer_seconds=DEFER_SECONDS)
+            return lambda session, attempt: Outcome(defer_seconds=DEFER_SECONDS)
         try:
             body = signing.envelope(
                 entity_id=delivery.entity_id,
@@ -130,7 +130,7 @@ class Deliver:
             result = self.sender.post(subscription.url, body, headers)
         finally:
             self.slots.give_back(subscription.id)
-        return lambda session: self._record(session, delivery.id, subscription.id, attempt, result)
+        return lambda session, attempt: self._record(session, delivery.id, subscription.id, attempt, result)
 
     def failed(self, session: Session, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
         """The delivery shows the crash too, and is dead when the item is: never PENDING for ever."""
