@@ -6,25 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
 
-
-@pytest.fixture(scope="module")
-def spec() -> dict[str, Any]:
-    from studio_comms.main import create_app
-    from studio_comms.settings import Settings
-
-    app = create_app(Settings(database_url="sqlite:///:memory:"))
-    with TestClient(app) as client:
-        response = client.get("/openapi.json")
-    assert response.status_code == 200
-    result: dict[str, Any] = response.json()
-    return result
-
-
-def test_every_route_documents_its_errors_as_error_response_and_none_says_422(spec: dict[str, Any]) -> None:
-    for path, item in spec["paths"].items():
+def test_every_route_documents_its_errors_as_error_response_and_none_says_422(
+    openapi_document: dict[str, Any],
+) -> None:
+    for path, item in openapi_document["paths"].items():
         for method, operation in item.items():
             responses = operation["responses"]
             assert "422" not in responses, (method, path)
@@ -33,36 +19,38 @@ def test_every_route_documents_its_errors_as_error_response_and_none_says_422(sp
             for response in errors.values():
                 schema = response["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/ErrorResponse"}, (method, path)
-    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    assert "HTTPValidationError" not in openapi_document["components"]["schemas"]
 
 
-def test_the_api_key_is_required_for_the_whole_document_as_in_the_official(spec: dict[str, Any]) -> None:
-    assert spec["security"] == [{"ApiKeyAuth": []}]
-    assert spec["components"]["securitySchemes"]["ApiKeyAuth"] == {
+def test_the_api_key_is_required_for_the_whole_document_as_in_the_official(
+    openapi_document: dict[str, Any],
+) -> None:
+    assert openapi_document["security"] == [{"ApiKeyAuth": []}]
+    assert openapi_document["components"]["securitySchemes"]["ApiKeyAuth"] == {
         "type": "apiKey",
         "in": "header",
         "name": "X-API-KEY",
     }
-    for path, item in spec["paths"].items():
+    for path, item in openapi_document["paths"].items():
         for operation in item.values():
             if path.startswith("/admin/"):
                 assert operation["security"] == [{"OperatorToken": []}]
 
 
-def test_no_optional_field_is_published_as_any_of_null(spec: dict[str, Any]) -> None:
-    text = json.dumps(spec)
+def test_no_optional_field_is_published_as_any_of_null(openapi_document: dict[str, Any]) -> None:
+    text = json.dumps(openapi_document)
     assert '{"type": "null"}' not in text
-    assert '"title"' not in json.dumps(spec["paths"])
+    assert '"title"' not in json.dumps(openapi_document["paths"])
 
 
-def test_every_integer_id_is_int64(spec: dict[str, Any]) -> None:
+def test_every_integer_id_is_int64(openapi_document: dict[str, Any]) -> None:
     ids = []
-    for item in spec["paths"].values():
+    for item in openapi_document["paths"].values():
         for operation in item.values():
             for parameter in operation.get("parameters", []):
                 if parameter["schema"].get("type") == "integer" and parameter["name"].endswith("Id"):
                     ids.append((parameter["name"], parameter["schema"].get("format")))
-    for name, schema in spec["components"]["schemas"].items():
+    for name, schema in openapi_document["components"]["schemas"].items():
         for field, value in schema.get("properties", {}).items():
             if field.endswith("Id") and value.get("type") == "integer":
                 ids.append((f"{name}.{field}", value.get("format")))
