@@ -139,9 +139,15 @@ def test_studios_that_never_chose_a_consent_mode_move_to_record(empty_database: 
                 ("kept default", "RECORD", False),
                 ("chose record", "RECORD", True),
             ]
-            # SQLite rebuilt the table: the rows referencing it survived (no cascade on the DROP).
+            # SQLite rebuilt the table: the rows referencing it survived (no cascade on the DROP)
+            # and it still never hands out an id twice.
             settings = connection.execute(text("SELECT count(*) FROM studio_channel_settings")).scalar_one()
             assert settings == 2
+            if backend() == "sqlite":
+                tables = connection.execute(
+                    text("SELECT sql FROM sqlite_master WHERE name IN ('studios', 'api_keys')")
+                ).scalars()
+                assert all("AUTOINCREMENT" in sql for sql in tables)
             # A studio made by plain SQL after the upgrade gets the new default too.
             connection.execute(
                 text(

@@ -15,7 +15,6 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-# Added columns only: SQLite adds them in place, no table rebuild.
 _STUDIO_COLUMNS: tuple[sa.Column[object], ...] = (
     sa.Column("description", sa.Text(), nullable=True),
     sa.Column("country", sa.String(length=200), nullable=True),
@@ -41,11 +40,11 @@ _STUDIO_COLUMNS: tuple[sa.Column[object], ...] = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("studios", schema=None) as batch_op:
-        for column in _STUDIO_COLUMNS:
-            batch_op.add_column(column)
-    with op.batch_alter_table("api_keys", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("activation_confirmed_at", sa.DateTime(timezone=True), nullable=True))
+    # Plain ADD COLUMN, not a batch: on SQLite a batch may rebuild the table (and a rebuild must
+    # be told to keep AUTOINCREMENT); adding nullable or defaulted columns never needs one.
+    for column in _STUDIO_COLUMNS:
+        op.add_column("studios", column)
+    op.add_column("api_keys", sa.Column("activation_confirmed_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
