@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -160,3 +161,14 @@ def live(engine: Engine, settings: Settings, clock: FixedClock) -> Iterator[tupl
         yield create_app(settings, database=database, clock=clock), live_world
     finally:
         purge_studios(engine, [live_world.studio_a, live_world.studio_b])
+
+
+@pytest.fixture(scope="session")
+def openapi_document() -> dict[str, Any]:
+    """``/openapi.json`` as a client downloads it (no database needed to publish it)."""
+    app = create_app(Settings(database_url="sqlite:///:memory:"))
+    with TestClient(app) as client:
+        response = client.get("/openapi.json")
+    assert response.status_code == 200
+    document: dict[str, Any] = response.json()
+    return document

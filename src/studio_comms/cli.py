@@ -9,7 +9,7 @@ import csv
 import json
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 import uvicorn
@@ -18,14 +18,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 
-from studio_comms.admin.onboarding import create_studio_with_offer
 from studio_comms.apikeys.schemas import ApiKeyCreate
-from studio_comms.apikeys.service import create_key
+from studio_comms.apikeys.service import create_key, list_keys
+from studio_comms.cli_studios import fail as _fail
+from studio_comms.cli_studios import studios_app
 from studio_comms.cli_worker import configure_logging, outbox_app, worker
 from studio_comms.core.auth import Scope
 from studio_comms.core.clock import utcnow
 from studio_comms.core.errors import AppError
-from studio_comms.core.messages import render
 from studio_comms.core.openapi import CANONICAL_ID, INT64_MAX
 from studio_comms.customers.schemas import CustomerUpsert
 from studio_comms.customers.service import upsert_customer
@@ -36,11 +36,9 @@ from studio_comms.main import create_app
 from studio_comms.preferences.offer import replace_offer
 from studio_comms.preferences.schemas import CommunicationPreference
 from studio_comms.settings import Settings
-from studio_comms.studios.schemas import StudioCreate
 from studio_comms.studios.service import require_studio
 
 app = typer.Typer(help="studio-comms: customer communication for fitness studios.", no_args_is_help=True)
-studios_app = typer.Typer(help="Studios.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 customers_app = typer.Typer(help="Customers.", no_args_is_help=True)
 settings_app = typer.Typer(help="Studio communication settings.", no_args_is_help=True)
@@ -56,12 +54,6 @@ StudioOption = Annotated[int, typer.Option("--studio", min=1, help="Studio id")]
 
 def _database(settings: Settings | None = None) -> AbstractContextManager[Database]:
     return open_database((settings or Settings()).database_url)
-
-
-def _fail(error: AppError) -> NoReturn:
-    message = render(error.catalogue_key, "en", error.args_for_message)
-    console.print(f"[red]{error.error_code}[/red]: {escape(message)}")
-    raise typer.Exit(1)
 
 
 @app.command()
@@ -80,12 +72,14 @@ def serve(
 ) -> None:
     """Apply migrations, then serve the API, with an outbox worker unless ``--no-worker``."""
     settings = Settings()
+    # Where it listens is part of the settings: the default public URL of member links follows it.
+    settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
     upgrade(settings.database_url)
     configure_logging()
     uvicorn.run(
         create_app(settings, embedded_worker=not no_worker),
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         access_log=False,
         proxy_headers=True,
     )
@@ -106,23 +100,6 @@ def demo() -> None:
     print(f"Preference center for demo customer 1: {url}", flush=True)
 
 
-@studios_app.command("create")
-def studios_create(
-    name: Annotated[str, typer.Option(help="Studio name")],
-    language: Annotated[str, typer.Option()] = "de",
-    time_zone: Annotated[str, typer.Option("--time-zone")] = "Europe/Berlin",
-) -> None:
-    """Create a studio with the default communication settings."""
-    try:
-        data = StudioCreate(name=name, language=language, timeZone=time_zone)
-    except ValidationError as error:
-        console.print(f"[red]Invalid studio:[/red] {escape(error.errors()[0]['msg'])}")
-        raise typer.Exit(1) from error
-    with _database() as database, database.transaction() as tx:
-        studio = create_studio_with_offer(tx, data, now=utcnow())
-    print(json.dumps(studio.model_dump()))
-
-
 @keys_app.command("create")
 def keys_create(
     studio: StudioOption,
@@ -139,6 +116,18 @@ def keys_create(
     except AppError as error:
         _fail(error)
     print(json.dumps(created.model_dump(mode="json")))
+
+
+@keys_app.command("list")
+def keys_list(studio: StudioOption) -> None:
+    """The studio's keys without secrets: scopes, revocation, activation confirmed by the integration."""
+    try:
+        with _database() as database, database.transaction() as tx:
+            require_studio(tx, studio)
+            keys = list_keys(tx, studio)
+    except AppError as error:
+        _fail(error)
+    print(json.dumps([key.model_dump(mode="json", exclude_none=True) for key in keys]))
 
 
 @settings_app.command("set")

@@ -21,13 +21,14 @@ from studio_comms.communications import endpoints as communications_endpoints
 from studio_comms.core import handlers
 from studio_comms.core.clock import utcnow
 from studio_comms.core.middleware import RequestGuardMiddleware
-from studio_comms.core.openapi import without_framework_422
+from studio_comms.core.openapi_document import official_style
 from studio_comms.core.ratelimit import RateLimiter
 from studio_comms.core.runtime import Runtime
 from studio_comms.db.database import Database
 from studio_comms.db.engine import make_engine
 from studio_comms.preferences import endpoints as preferences_endpoints
 from studio_comms.settings import Settings
+from studio_comms.studios import endpoints as studios_endpoints
 from studio_comms.web import endpoints as web_endpoints
 from studio_comms.web import pages, render, unsubscribe
 from studio_comms.web.secret import LazySigner
@@ -69,6 +70,9 @@ def create_app(
         description=DESCRIPTION,
         # One schema per model, named as in the official spec (no -Input/-Output split).
         separate_input_output_schemas=False,
+        # A 307 to the path without the slash makes many clients drop a PUT's body: a path with a
+        # trailing slash is simply not found.
+        redirect_slashes=False,
     )
     app.state.runtime = Runtime(
         settings=settings,
@@ -80,13 +84,14 @@ def create_app(
         db_threads=CapacityLimiter(settings.db_pool_size),
     )
     app.state.link_signer = LazySigner(settings)
-    app.openapi = without_framework_422(app)  # type: ignore[method-assign]
+    app.openapi = official_style(app)  # type: ignore[method-assign]
     handlers.install(app)
     app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(ops_router)
     app.include_router(head_router)
     app.include_router(preferences_endpoints.router)
     app.include_router(communications_endpoints.router)
+    app.include_router(studios_endpoints.router)
     app.include_router(admin_studios.router)
     app.include_router(admin_keys.router)
     app.include_router(admin_customers.router)

@@ -42,7 +42,10 @@ class Settings(BaseSettings):
 
     @property
     def public_base_url(self) -> str:
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
+        return f"http://{host}:{self.port}"
 
     # Webhooks. Subscriptions must be https to public addresses unless this is true (development,
     # tests: a receiver on loopback).

@@ -23,6 +23,7 @@ ALL_SCOPES = [
     "COMMUNICATION_READ",
     "COMMUNICATION_WRITE",
     "WEBHOOKS_MANAGE",
+    "STUDIO_READ",
 ]
 OPT_IN = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}]
 
@@ -154,10 +155,16 @@ def test_keys_of_an_unknown_studio_are_404(admin: TestClient) -> None:
     assert_error(admin.delete(f"{KEYS.format(unknown)}/1"), 404, "STUDIO_NOT_FOUND")
 
 
-@pytest.mark.parametrize("key_id", ["0", "-1", "9223372036854775808", "abc"])
+@pytest.mark.parametrize("key_id", ["9223372036854775808", "abc", "1.0"])
 def test_invalid_key_id_is_400(admin: TestClient, world: World, key_id: str) -> None:
     response = admin.delete(f"{KEYS.format(world.studio_a)}/{key_id}")
     assert_error(response, 400, "VALIDATION_FAILED", "keyId")
+
+
+@pytest.mark.parametrize("key_id", ["0", "-1"])
+def test_a_key_id_below_one_is_404(admin: TestClient, world: World, key_id: str) -> None:
+    response = admin.delete(f"{KEYS.format(world.studio_a)}/{key_id}")
+    assert_error(response, 404, "API_KEY_NOT_FOUND")
 
 
 def test_revoked_key_is_refused_at_once(admin: TestClient, client: TestClient) -> None:

@@ -19,8 +19,15 @@ def test_create_studio_answers_201_with_defaults(admin: TestClient) -> None:
     response = admin.post(STUDIOS, json={"name": "Fit Mitte"})
     assert response.status_code == 201, response.text
     body = response.json()
-    assert set(body) == {"studioId", "name", "language", "timeZone", "consentEnforcement"}
-    assert body["consentEnforcement"] == "REJECT"
+    assert set(body) == {
+        "studioId",
+        "name",
+        "language",
+        "timeZone",
+        "consentEnforcement",
+        "consentEnforcementChosen",
+    }
+    assert (body["consentEnforcement"], body["consentEnforcementChosen"]) == ("RECORD", False)
     assert isinstance(body["studioId"], int)
     assert body["studioId"] >= 1
     assert body["name"] == "Fit Mitte"
@@ -91,7 +98,8 @@ def test_get_studio(admin: TestClient, world: World) -> None:
         "name": "Studio A",
         "language": "de",
         "timeZone": "Europe/Berlin",
-        "consentEnforcement": "REJECT",
+        "consentEnforcement": "RECORD",
+        "consentEnforcementChosen": False,
     }
 
 
@@ -102,7 +110,19 @@ def test_get_unknown_studio_is_404(admin: TestClient) -> None:
     assert_error(admin.put(SETTINGS.format(UNKNOWN_STUDIO), json=[]), 404, "STUDIO_NOT_FOUND")
 
 
-@pytest.mark.parametrize("studio_id", ["0", "-1", "9223372036854775808", "abc", "1.5"])
+@pytest.mark.parametrize("studio_id", ["9223372036854775808", "-9223372036854775809", "abc", "1.5"])
 def test_invalid_studio_id_is_400_naming_it(admin: TestClient, studio_id: str) -> None:
     assert_error(admin.get(f"{STUDIOS}/{studio_id}"), 400, "VALIDATION_FAILED", "studioId")
     assert_error(admin.get(SETTINGS.format(studio_id)), 400, "VALIDATION_FAILED", "studioId")
+
+
+@pytest.mark.parametrize("studio_id", ["0", "-1"])
+def test_a_studio_id_below_one_is_404(admin: TestClient, studio_id: str) -> None:
+    assert_error(admin.get(f"{STUDIOS}/{studio_id}"), 404, "STUDIO_NOT_FOUND")
+    assert_error(admin.get(SETTINGS.format(studio_id)), 404, "STUDIO_NOT_FOUND")
+
+
+@pytest.mark.parametrize("mode", ["REJECT", "RECORD"])
+def test_a_mode_given_at_creation_counts_as_chosen(admin: TestClient, mode: str) -> None:
+    body = create_studio(admin, name="Strict Gym", consentEnforcement=mode)
+    assert (body["consentEnforcement"], body["consentEnforcementChosen"]) == (mode, True)

@@ -51,8 +51,15 @@ def test_serve_starts_migrates_and_answers(tmp_path: Path) -> None:
         # Always a fresh SQLite file, also on the PostgreSQL run: this tests the process.
         "STUDIO_COMMS_DATABASE_URL": f"sqlite:///{database}",
         "STUDIO_COMMS_VAR_DIR": str(tmp_path / "var"),
+        "STUDIO_COMMS_ADMIN_TOKEN": "serve-test-token",
     }
-    env.pop("STUDIO_COMMS_REDIS_URL", None)
+    for name in (
+        "STUDIO_COMMS_REDIS_URL",
+        "STUDIO_COMMS_PUBLIC_URL",
+        "STUDIO_COMMS_PORT",
+        "STUDIO_COMMS_HOST",
+    ):
+        env.pop(name, None)
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -92,6 +99,11 @@ def test_serve_starts_migrates_and_answers(tmp_path: Path) -> None:
         unauthenticated = httpx.get(f"{base}/v1/communications/1/communication-preferences", timeout=5.0)
         assert unauthenticated.status_code == 401
         assert unauthenticated.json()["errorCode"] == "AUTHENTICATION_FAILED"
+
+        # No STUDIO_COMMS_PUBLIC_URL: member links point where serve listens (--port), not to 8000.
+        link = _preference_link(base)
+        assert link.startswith(f"{base}/preferences/"), link
+        assert httpx.get(link, timeout=5.0).status_code == 200
     finally:
         process.terminate()
         try:
@@ -99,6 +111,22 @@ def test_serve_starts_migrates_and_answers(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+def _preference_link(base: str) -> str:
+    admin = {"Authorization": "Bearer serve-test-token"}
+    studio = httpx.post(f"{base}/admin/v1/studios", json={"name": "Serve"}, headers=admin, timeout=5.0).json()
+    studios = f"{base}/admin/v1/studios/{studio['studioId']}"
+    customer = {"firstName": "Erika", "lastName": "Mustermann"}
+    assert httpx.put(f"{studios}/customers/1", json=customer, headers=admin, timeout=5.0).status_code == 201
+    scopes = {"name": "links", "scopes": ["COMMUNICATION_PREFERENCES_WRITE"]}
+    key = httpx.post(f"{studios}/api-keys", json=scopes, headers=admin, timeout=5.0).json()["apiKey"]
+    created = httpx.post(
+        f"{base}/v1/communications/1/preference-links", json={}, headers={"X-API-KEY": key}, timeout=5.0
+    )
+    assert created.status_code == 200, created.text
+    url: str = created.json()["url"]
+    return url
 
 
 def test_readyz_is_503_when_the_database_is_unreachable() -> None:

@@ -32,7 +32,8 @@ def test_studios_create_prints_the_studio_as_json(
         "name": "Fit Nord",
         "language": "en",
         "timeZone": "Europe/London",
-        "consentEnforcement": "REJECT",
+        "consentEnforcement": "RECORD",
+        "consentEnforcementChosen": False,
     }
     fetched = committed_client.get(f"/admin/v1/studios/{body['studioId']}")
     assert fetched.status_code == 200
@@ -115,6 +116,7 @@ def test_keys_create_without_scope_gets_all_scopes(runner: CliRunner, created_st
         "COMMUNICATION_READ",
         "COMMUNICATION_WRITE",
         "WEBHOOKS_MANAGE",
+        "STUDIO_READ",
     ]
 
 

@@ -102,6 +102,7 @@ def test_refused_writes_leave_no_event(api: TestClient, db: Database) -> None:
         json=request(
             communicationDirection="OUTGOING", communicationChannel="EMAIL", messageCategory="NEWSLETTER"
         ),
+        headers={"Consent-Enforcement": "REJECT"},
     )
     api.put(
         PREFS,
@@ -135,3 +136,19 @@ def test_a_failure_after_the_event_insert_leaves_neither_row(
     with orm(db) as session:
         assert session.scalars(select(CommunicationThread)).all() == []
     assert api.get(PREFS + "/history").json()["result"] == []
+
+
+def test_a_thread_without_a_category_announces_the_one_applied_never_null(
+    api: TestClient, db: Database
+) -> None:
+    created = api.post(THREADS.format(1), json=request()).json()
+    thread_event = events(db)[0]
+    assert thread_event == (
+        "COMMUNICATION_THREAD_CREATED",
+        1,
+        {
+            "threadId": created["threadId"],
+            "communicationThreadStatus": "CREATED",
+            "messageCategory": "GENERAL",
+        },
+    )

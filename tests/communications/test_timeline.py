@@ -28,7 +28,7 @@ def test_threads_newest_first_in_slices_with_status_filter(api: TestClient) -> N
     closed = api.get(THREADS.format(1), params={"communicationThreadStatus": "CLOSED"}).json()["result"]
     assert [t["threadId"] for t in closed] == [ids[3], ids[1]]
     assert closed[0]["subject"] == "s3"
-    assert api.get(THREADS.format(2)).json() == {"result": [], "hasNext": False}
+    assert api.get(THREADS.format(2)).json() == {"result": [], "offset": "0", "hasNext": False}
 
 
 def test_thread_lists_its_communications_in_order_with_time_and_request_id(

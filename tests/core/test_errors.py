@@ -102,11 +102,33 @@ def test_chunked_body_over_the_limit_is_413(api: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "customer_id", ["abc", "0", "-1", "9223372036854775808", "1.5", "1.0", "01", "+1", "1e3"]
+    "customer_id",
+    ["abc", "9223372036854775808", "-9223372036854775809", "1.5", "1.0", "01", "+1", "1e3", "-0"],
 )
 def test_bad_path_ids_are_400_naming_the_id(api: TestClient, customer_id: str) -> None:
     response = api.get(f"/v1/communications/{customer_id}/communication-preferences")
     assert_error(response, 400, "VALIDATION_FAILED", "customerId")
+
+
+@pytest.mark.parametrize("customer_id", ["0", "-1", "-9223372036854775808"])
+def test_int64_ids_that_name_nothing_are_404_like_any_unknown_id(api: TestClient, customer_id: str) -> None:
+    """The official API takes any int64 in the path; an id no customer has is simply not found."""
+    prefs = f"/v1/communications/{customer_id}/communication-preferences"
+    assert_error(api.get(prefs), 404, "CUSTOMER_NOT_FOUND")
+    assert_error(api.put(prefs, json=[]), 404, "CUSTOMER_NOT_FOUND")
+    thread = {
+        "communicationThreadStatus": "CREATED",
+        "subject": "s",
+        "content": "c",
+        "communicationDirection": "INCOMING",
+        "communicationChannel": "EMAIL",
+    }
+    assert_error(
+        api.post(f"/v1/communications/{customer_id}/threads", json=thread), 404, "CUSTOMER_NOT_FOUND"
+    )
+    assert_error(
+        api.put(f"/v1/communications/{customer_id}/threads/1", json=thread), 404, "CUSTOMER_NOT_FOUND"
+    )
 
 
 def test_largest_int64_id_is_a_404_not_an_error(api: TestClient) -> None:

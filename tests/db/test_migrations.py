@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -20,7 +23,7 @@ from studio_comms.preferences.models import StudioChannelSetting
 from studio_comms.schema import METADATA
 from studio_comms.studios.models import Studio
 from tests.cli.test_serve import STUDIO_COMMS
-from tests.conftest import FixedClock, postgres_admin_url
+from tests.conftest import FixedClock, backend, postgres_admin_url
 from tests.dbtools import orm
 from tests.factories import make_studio
 
@@ -88,3 +91,83 @@ def test_processes_starting_together_migrate_one_after_the_other() -> None:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[str]:
+    """A database with no schema yet, on this run's backend."""
+    if backend() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    admin_url = postgres_admin_url()
+    name = f"sc_empty_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(normalize_url(admin_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_studios_that_never_chose_a_consent_mode_move_to_record(empty_database: str) -> None:
+    """Before 0005 the default was REJECT: RECORD was a choice, REJECT may have been the default."""
+    command.upgrade(alembic_config(empty_database), "0004")
+    engine = create_engine(normalize_url(empty_database))
+    try:
+        with engine.begin() as connection:
+            for name, mode in (("kept default", "REJECT"), ("chose record", "RECORD")):
+                connection.execute(
+                    text(
+                        "INSERT INTO studios (name, language, time_zone, consent_enforcement, created_at) "
+                        "VALUES (:name, 'de', 'Europe/Berlin', :mode, :now)"
+                    ),
+                    {"name": name, "mode": mode, "now": FixedClock().now},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO studio_channel_settings (studio_id, message_category, "
+                    "communication_channel, active, customer_overridable) "
+                    "SELECT id, 'GENERAL', 'EMAIL', true, true FROM studios"
+                )
+            )
+        command.upgrade(alembic_config(empty_database), "head")
+        with engine.begin() as connection:
+            rows = connection.execute(
+                text("SELECT name, consent_enforcement, consent_enforcement_chosen FROM studios ORDER BY id")
+            ).all()
+            assert [(name, mode, bool(chosen)) for name, mode, chosen in rows] == [
+                ("kept default", "RECORD", False),
+                ("chose record", "RECORD", True),
+            ]
+            # SQLite rebuilt the table: the rows referencing it survived (no cascade on the DROP)
+            # and it still never hands out an id twice.
+            settings = connection.execute(text("SELECT count(*) FROM studio_channel_settings")).scalar_one()
+            assert settings == 2
+            if backend() == "sqlite":
+                tables = connection.execute(
+                    text("SELECT sql FROM sqlite_master WHERE name IN ('studios', 'api_keys')")
+                ).scalars()
+                assert all("AUTOINCREMENT" in sql for sql in tables)
+            # A studio made by plain SQL after the upgrade gets the new default too.
+            connection.execute(
+                text(
+                    "INSERT INTO studios (name, language, time_zone, created_at) "
+                    "VALUES ('later', 'de', 'Europe/Berlin', :now)"
+                ),
+                {"now": FixedClock().now},
+            )
+            later = connection.execute(
+                text(
+                    "SELECT consent_enforcement, consent_enforcement_chosen FROM studios WHERE name = 'later'"
+                )
+            ).one()
+            assert (later[0], bool(later[1])) == ("RECORD", False)
+        command.downgrade(alembic_config(empty_database), "0004")
+        with engine.begin() as connection:
+            modes = connection.execute(text("SELECT consent_enforcement FROM studios ORDER BY id")).scalars()
+            assert list(modes) == ["REJECT", "RECORD", "REJECT"]
+    finally:
+        engine.dispose()

@@ -85,7 +85,15 @@ def test_history_slices_newest_first(api: TestClient, clock: FixedClock) -> None
 
 def test_history_empty(api: TestClient) -> None:
     empty = api.get(HISTORY).json()
-    assert empty == {"result": [], "hasNext": False}
+    assert empty == {"result": [], "offset": "0", "hasNext": False}
+    # The offset handed back (and the official default "0") start from the beginning.
+    put(api, "NEWSLETTER", "EMAIL", True)
+    again = api.get(HISTORY, params={"offset": empty["offset"]}).json()
+    assert len(again["result"]) == 1
+    assert again["offset"] == str(again["result"][0]["entryId"])
+    # Past the last entry: an empty slice that still carries the offset it was asked for.
+    past = api.get(HISTORY, params={"offset": again["offset"]}).json()
+    assert past == {"result": [], "offset": again["offset"], "hasNext": False}
 
 
 def test_history_slices_hold_50_entries_unless_asked_otherwise(api: TestClient) -> None:

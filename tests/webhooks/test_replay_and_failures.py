@@ -59,7 +59,11 @@ def test_replay_of_an_unknown_or_foreign_delivery_is_404(
         api.post(f"/v1/webhooks/{second}/deliveries/{delivery_of_first}/retry"), 404, "DELIVERY_NOT_FOUND"
     )
     assert_error(api.post(f"/v1/webhooks/{first}/deliveries/999999/retry"), 404, "DELIVERY_NOT_FOUND")
-    assert_error(api.post(f"/v1/webhooks/{first}/deliveries/0/retry"), 400, "VALIDATION_FAILED", "deliveryId")
+    assert_error(api.post(f"/v1/webhooks/{first}/deliveries/0/retry"), 404, "DELIVERY_NOT_FOUND")
+    assert_error(
+        api.post(f"/v1/webhooks/{first}/deliveries/1.0/retry"), 400, "VALIDATION_FAILED", "deliveryId"
+    )
+    assert_error(api.post("/v1/webhooks/-1/deliveries/1/retry"), 404, "WEBHOOK_NOT_FOUND")
 
 
 def test_ping_goes_to_that_subscription_only(api: TestClient, receiver: Receiver, worker: Worker) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -75,13 +76,13 @@ class _TakenOver:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder:
+    def perform(self, item: ClaimedItem, now: datetime) -> Recorder:
         with orm(self.db) as session:
             session.execute(
                 update(OutboxItem).where(OutboxItem.id == item.id).values(lease_owner="other-worker")
             )
             session.commit()
-        return lambda tx: Outcome()
+        return lambda tx, attempt: Outcome()
 
     def failed(self, *args: object) -> None:
         raise AssertionError("not a crash")
@@ -148,8 +149,8 @@ def test_stats_tell_how_long_the_oldest_due_item_has_waited(
 
 
 class _Busy:
-    def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder:
-        return lambda tx: Outcome(defer_seconds=5)
+    def perform(self, item: ClaimedItem, now: datetime) -> Recorder:
+        return lambda tx, attempt: Outcome(defer_seconds=5)
 
     def failed(self, *args: object) -> None:
         raise AssertionError("not a crash")
@@ -199,3 +200,75 @@ def test_workers_are_notified_once_per_writing_transaction(
         enqueue(tx, studio_id=world.studio_a, event_type=EventType.COMMUNICATION_CREATED,
                 entity_id=1, now=clock.now)  # fmt: skip
     assert len(notifications) == 2  # the next transaction notifies again
+
+
+class _Slow:
+    """An attempt that takes twenty seconds of the worker's clock and fails."""
+
+    def __init__(self, clock: FixedClock) -> None:
+        self.clock = clock
+        self.attempts: list[AttemptInfo] = []
+
+    def perform(self, item: ClaimedItem, now: datetime) -> Recorder:
+        self.clock.now += timedelta(seconds=20)
+
+        def record(session: object, attempt: AttemptInfo) -> Outcome:
+            self.attempts.append(attempt)
+            return Outcome("timed out")
+
+        return record
+
+    def failed(self, *args: object) -> None:
+        raise AssertionError("not a crash")
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_retry_delay_counts_from_the_end_of_the_failed_attempt(
+    api: TestClient, db: Database, clock: FixedClock
+) -> None:
+    set_preference(api, 1, active=True)
+    started = clock.now
+    slow = _Slow(clock)
+    worker = Worker(db, {EVENT_KIND: slow}, WorkerConfig(retry_schedule=(60,)), clock=clock)
+    assert worker.drain(limit=1) == 1
+    [attempt] = slow.attempts
+    assert attempt.now == started
+    assert attempt.retry_at is not None
+    # 60 s ± 10 % jitter after the attempt ended (20 s after it started), not after it started.
+    assert timedelta(seconds=20 + 54) <= attempt.retry_at - started <= timedelta(seconds=20 + 66)
+    [item] = _items(db, EVENT_KIND)
+    assert item.available_at == attempt.retry_at
+
+
+class _RunningClock:
+    """The worker's clock from the fixed start on, advancing with real time (an attempt takes time)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self.started = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.started)
+
+
+def test_a_receiver_that_times_out_gets_the_whole_retry_delay_after_the_timeout(
+    api: TestClient, receiver: Receiver, db: Database, clock: FixedClock, settings: Settings
+) -> None:
+    webhook_id = subscribe(api, receiver.url)["webhookId"]
+    set_preference(api, 1, active=True)
+    receiver.delay_seconds = 2.0  # longer than the 1 s timeout of these tests
+    schedule = settings.model_copy(update={"webhook_retry_schedule": (2, 300)})
+    worker = build_worker(schedule, db, clock=_RunningClock(clock.now), listen=False)
+    try:
+        worker.drain()
+    finally:
+        worker.close()
+    [delivery] = deliveries(api, webhook_id)
+    [attempt] = delivery["attempts"]
+    assert "timed out" in attempt["error"]
+    attempted = datetime.fromisoformat(attempt["attemptedAt"])
+    retry = datetime.fromisoformat(delivery["nextRetryAt"])
+    # The 1 s timeout plus at least 2 s - 10 % (from the start it would be at most 2 s + 10 %).
+    assert retry - attempted >= timedelta(seconds=1.0 + 1.8)

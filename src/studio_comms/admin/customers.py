@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
+from studio_comms.admin.studio_scope import in_studio
 from studio_comms.api.context import AdminContext, Reply, admin_context
-from studio_comms.core.openapi import CustomerId, StudioId, error_responses
+from studio_comms.core.openapi import CustomerId, NewCustomerId, StudioId, error_responses
 from studio_comms.core.vocabulary import CommunicationChannel
 from studio_comms.customers import service
 from studio_comms.customers.schemas import CustomerRead, CustomerUpsert
@@ -29,7 +30,7 @@ Operator = Annotated[AdminContext, Depends(admin_context)]
     },
 )
 async def put_customer(
-    studioId: StudioId, customerId: CustomerId, body: CustomerUpsert, ctx: Operator
+    studioId: StudioId, customerId: NewCustomerId, body: CustomerUpsert, ctx: Operator
 ) -> Response:
     """Create the customer (201) or replace its details (200)."""
 
@@ -37,12 +38,12 @@ async def put_customer(
         customer, created = service.upsert_customer(tx, studioId, customerId, body, now=ctx.now)
         return Reply(customer, 201 if created else 200)
 
-    return await ctx.run_for_studio(studioId, work)
+    return await in_studio(ctx, studioId, work)
 
 
 @router.get("/{customerId}", response_model=CustomerRead, responses=error_responses(400, 401, 404))
 async def get_customer(studioId: StudioId, customerId: CustomerId, ctx: Operator) -> Response:
-    return await ctx.run_for_studio(studioId, lambda tx: service.get_customer(tx, studioId, customerId))
+    return await in_studio(ctx, studioId, lambda tx: service.get_customer(tx, studioId, customerId))
 
 
 @router.post("/{customerId}/revoke-links", status_code=204, responses=error_responses(400, 401, 404))
@@ -53,7 +54,7 @@ async def revoke_member_links(studioId: StudioId, customerId: CustomerId, ctx: O
         service.revoke_links(tx, studioId, customerId)
         return Reply(None, 204)
 
-    return await ctx.run_for_studio(studioId, work)
+    return await in_studio(ctx, studioId, work)
 
 
 @router.get(
@@ -62,7 +63,7 @@ async def revoke_member_links(studioId: StudioId, customerId: CustomerId, ctx: O
     responses=error_responses(400, 401, 404),
 )
 async def get_suppressions(studioId: StudioId, customerId: CustomerId, ctx: Operator) -> Response:
-    return await ctx.run_for_studio(studioId, lambda tx: blocks.list_suppressions(tx, studioId, customerId))
+    return await in_studio(ctx, studioId, lambda tx: blocks.list_suppressions(tx, studioId, customerId))
 
 
 @router.put(
@@ -79,8 +80,10 @@ async def put_suppression(
 ) -> Response:
     """Block the channel for the customer; answers the customer's blocks."""
     reason = (body or SuppressionWrite()).reason
-    return await ctx.run_for_studio(
-        studioId, lambda tx: blocks.set_suppression(tx, studioId, customerId, channel, reason, now=ctx.now)
+    return await in_studio(
+        ctx,
+        studioId,
+        lambda tx: blocks.set_suppression(tx, studioId, customerId, channel, reason, now=ctx.now),
     )
 
 
@@ -94,4 +97,4 @@ async def delete_suppression(
         blocks.lift_suppression(tx, studioId, customerId, channel, now=ctx.now)
         return Reply(None, 204)
 
-    return await ctx.run_for_studio(studioId, work)
+    return await in_studio(ctx, studioId, work)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
+from studio_comms.admin.studio_scope import in_studio
 from studio_comms.api.context import AdminContext, Reply, admin_context
 from studio_comms.apikeys import service
 from studio_comms.apikeys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
@@ -26,13 +27,13 @@ async def create_api_key(studioId: StudioId, body: ApiKeyCreate, ctx: Operator) 
     def work(tx: Tx) -> Reply:
         return Reply(service.create_key(tx, studioId, body, now=ctx.now), 201)
 
-    return await ctx.run_for_studio(studioId, work)
+    return await in_studio(ctx, studioId, work)
 
 
 @router.get("", response_model=list[ApiKeyRead], responses=error_responses(400, 401, 404))
 async def list_api_keys(studioId: StudioId, ctx: Operator) -> Response:
     """The studio's keys, revoked ones included, without secrets."""
-    return await ctx.run_for_studio(studioId, lambda tx: service.list_keys(tx, studioId))
+    return await in_studio(ctx, studioId, lambda tx: service.list_keys(tx, studioId))
 
 
 @router.delete("/{keyId}", status_code=204, responses=error_responses(400, 401, 404))
@@ -43,4 +44,4 @@ async def revoke_api_key(studioId: StudioId, keyId: KeyId, ctx: Operator) -> Res
         service.revoke_key(tx, studioId, keyId, now=ctx.now)
         return Reply(None, 204)
 
-    return await ctx.run_for_studio(studioId, work)
+    return await in_studio(ctx, studioId, work)

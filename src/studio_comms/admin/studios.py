@@ -11,12 +11,14 @@ from fastapi import APIRouter, Body, Depends
 from fastapi.responses import Response
 
 from studio_comms.admin.onboarding import create_studio_with_offer
+from studio_comms.admin.studio_scope import in_studio
 from studio_comms.api.context import AdminContext, Reply, admin_context
 from studio_comms.core.openapi import StudioId, error_responses
 from studio_comms.db.tx import Tx
 from studio_comms.preferences import offer
 from studio_comms.preferences.schemas import CommunicationPreference
 from studio_comms.studios import service
+from studio_comms.studios.information_schemas import StudioInformation, StudioInformationUpdate
 from studio_comms.studios.schemas import StudioCreate, StudioRead, StudioUpdate
 
 router = APIRouter(prefix="/admin/v1/studios", tags=["Operator"])
@@ -35,13 +37,14 @@ async def create_studio(body: StudioCreate, ctx: Operator) -> Response:
 
 @router.get("/{studioId}", response_model=StudioRead, responses=error_responses(400, 401, 404))
 async def get_studio(studioId: StudioId, ctx: Operator) -> Response:
-    return await ctx.run_for_studio(studioId, lambda tx: service.get_studio(tx, studioId))
+    return await in_studio(ctx, studioId, lambda tx: service.get_studio(tx, studioId))
 
 
 @router.patch("/{studioId}", response_model=StudioRead, responses=error_responses(400, 401, 404, 413, 415))
 async def update_studio(studioId: StudioId, body: StudioUpdate, ctx: Operator) -> Response:
-    """Change the fields given, e.g. `{"consentEnforcement": "RECORD"}`."""
-    return await ctx.run_for_studio(studioId, lambda tx: service.update_studio(tx, studioId, body))
+    """Change the fields given, e.g. `{"consentEnforcement": "REJECT"}` (a mode given here counts as
+    chosen: later changes of the default no longer apply to the studio)."""
+    return await in_studio(ctx, studioId, lambda tx: service.update_studio(tx, studioId, body))
 
 
 @router.get(
@@ -51,7 +54,7 @@ async def update_studio(studioId: StudioId, body: StudioUpdate, ctx: Operator) -
 )
 async def get_communication_settings(studioId: StudioId, ctx: Operator) -> Response:
     """The channels the studio offers per category, with default `active` and `customerOverridable`."""
-    return await ctx.run_for_studio(studioId, lambda tx: offer.get_offer(tx, studioId))
+    return await in_studio(ctx, studioId, lambda tx: offer.get_offer(tx, studioId))
 
 
 @router.put(
@@ -66,4 +69,25 @@ async def put_communication_settings(
 
     Customers' own choices are kept and apply again when a channel is offered again.
     """
-    return await ctx.run_for_studio(studioId, lambda tx: offer.replace_offer(tx, studioId, body))
+    return await in_studio(ctx, studioId, lambda tx: offer.replace_offer(tx, studioId, body))
+
+
+@router.get(
+    "/{studioId}/information", response_model=StudioInformation, responses=error_responses(400, 401, 404)
+)
+async def get_studio_information(studioId: StudioId, ctx: Operator) -> Response:
+    """What `GET /v1/studios/information` answers the studio's API keys."""
+    return await in_studio(ctx, studioId, lambda tx: service.get_information(tx, studioId))
+
+
+@router.put(
+    "/{studioId}/information",
+    response_model=StudioInformation,
+    responses=error_responses(400, 401, 404, 413, 415),
+)
+async def put_studio_information(
+    studioId: StudioId, body: StudioInformationUpdate, ctx: Operator
+) -> Response:
+    """Replace the studio's information (address, contact, opening hours, tags…): fields left out
+    are cleared; `name`, when given, renames the studio."""
+    return await in_studio(ctx, studioId, lambda tx: service.set_information(tx, studioId, body))

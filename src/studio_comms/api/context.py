@@ -34,7 +34,6 @@ from studio_comms.db.errors import ConstraintViolation
 from studio_comms.db.tx import Tx
 from studio_comms.idempotency import service as idempotency
 from studio_comms.idempotency.service import StoredResponse
-from studio_comms.studios.service import require_studio
 
 api_key_header = APIKeyHeader(name="X-API-KEY", scheme_name="ApiKeyAuth", auto_error=False)
 admin_bearer = HTTPBearer(scheme_name="OperatorToken", auto_error=False)
@@ -196,15 +195,6 @@ class AdminContext(RequestContext):
     async def run(self, work: Callable[[Tx], Any]) -> Response:
         return _respond(await self.runtime.in_db_thread(self._unit_of_work, work))
 
-    async def run_for_studio(self, studio_id: int, work: Callable[[Tx], Any]) -> Response:
-        """``work`` on a studio that exists (404 ``STUDIO_NOT_FOUND`` otherwise)."""
-
-        def checked(tx: Tx) -> Any:
-            require_studio(tx, studio_id)
-            return work(tx)
-
-        return await self.run(checked)
-
 
 def api_reader(scope: Scope | None) -> Callable[..., Any]:
     """Dependency for a reading ``/v1`` route needing ``scope`` (``None``: any valid key)."""
@@ -220,7 +210,7 @@ def api_reader(scope: Scope | None) -> Callable[..., Any]:
     return dependency
 
 
-def api_writer(scope: Scope) -> Callable[..., Any]:
+def api_writer(scope: Scope | None) -> Callable[..., Any]:
     """Dependency for a writing ``/v1`` route: as :func:`api_reader`, plus ``Idempotency-Key``."""
 
     async def dependency(

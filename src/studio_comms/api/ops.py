@@ -1,4 +1,4 @@
-"""Routes for operations: liveness, readiness, the HEAD key check and the benchmark ceiling."""
+"""Routes for operations: liveness, readiness, the HEAD key check, OPTIONS and the benchmark ceiling."""
 
 from __future__ import annotations
 
@@ -12,22 +12,24 @@ from starlette.types import Scope
 
 from studio_comms.api.context import ApiContext, Reply, api_reader
 from studio_comms.core.auth import Principal
-from studio_comms.core.errors import ServiceUnavailable
+from studio_comms.core.errors import RouteNotFound, ServiceUnavailable
+from studio_comms.core.methods import allow_header
 from studio_comms.core.runtime import Runtime
 from studio_comms.db.tx import Tx
 
 
-class HeadOnlyRoute(APIRoute):
-    """Matches HEAD only: for other methods the catch-all path must not turn a 404 into a 405."""
+class OwnMethodOnlyRoute(APIRoute):
+    """A catch-all path that matches its own methods only: for any other method it must not
+    turn a 404 into a 405."""
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope.get("method") != "HEAD":
+        if scope.get("method") not in (self.methods or ()):
             return Match.NONE, {}
         return super().matches(scope)
 
 
 router = APIRouter(include_in_schema=False)
-head_router = APIRouter(include_in_schema=False, route_class=HeadOnlyRoute)
+head_router = APIRouter(include_in_schema=False, route_class=OwnMethodOnlyRoute)
 _OK = b'{"status":"ok"}'
 
 
@@ -55,6 +57,15 @@ async def head_checks_key(path: str, ctx: Annotated[ApiContext, Depends(api_read
         return Reply(None, 200)
 
     return await ctx.run_read(work)
+
+
+@head_router.options("/{path:path}")
+async def options(path: str, request: Request) -> Response:
+    """What the path allows (no key needed: it names methods, not data); 404 for no endpoint."""
+    allow = allow_header(request.app.router.routes, request.scope)
+    if not allow:
+        raise RouteNotFound(path=request.url.path)
+    return Response(status_code=204, headers={"Allow": allow})
 
 
 bench_router = APIRouter(include_in_schema=False)

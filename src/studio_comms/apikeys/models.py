@@ -23,3 +23,5 @@ class ApiKey(Base):
     scopes: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # When the integration behind the key first called POST /v1/studios/confirmActivation.
+    activation_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -18,7 +18,7 @@ _ACTIVE_BY_PREFIX = Sql(
     """,
     cross_studio="authentication: the key tells which studio is calling",
 )
-_COLUMNS = "id, name, prefix, scopes, created_at, revoked_at"
+_COLUMNS = "id, name, prefix, scopes, created_at, revoked_at, activation_confirmed_at"
 _LIST = Sql(f"SELECT {_COLUMNS} FROM api_keys WHERE studio_id = :studio_id ORDER BY id")
 _GET = Sql(f"SELECT {_COLUMNS} FROM api_keys WHERE studio_id = :studio_id AND id = :id")
 _ADD = Sql(
@@ -29,6 +29,12 @@ _ADD = Sql(
     """
 )
 _REVOKE = Sql("UPDATE api_keys SET revoked_at = :now WHERE studio_id = :studio_id AND id = :id")
+_CONFIRM_ACTIVATION = Sql(
+    """
+    UPDATE api_keys SET activation_confirmed_at = :now
+    WHERE studio_id = :studio_id AND id = :id AND activation_confirmed_at IS NULL
+    """
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +54,7 @@ class KeyRow:
     scopes: list[str]
     created_at: datetime
     revoked_at: datetime | None
+    activation_confirmed_at: datetime | None
 
 
 def find_active_by_prefix(tx: Tx, prefix: str) -> ActiveKey | None:
@@ -59,7 +66,9 @@ def find_active_by_prefix(tx: Tx, prefix: str) -> ActiveKey | None:
 
 
 def _key(row: tuple[Any, ...]) -> KeyRow:
-    return KeyRow(row[0], row[1], row[2], from_json(row[3]), utc(row[4]), utc_or_none(row[5]))
+    return KeyRow(
+        row[0], row[1], row[2], from_json(row[3]), utc(row[4]), utc_or_none(row[5]), utc_or_none(row[6])
+    )
 
 
 class ApiKeysRepository(StudioScoped):
@@ -78,3 +87,7 @@ class ApiKeysRepository(StudioScoped):
 
     def revoke(self, key_id: int, *, now: datetime) -> None:
         self._run(_REVOKE, id=key_id, now=now)
+
+    def confirm_activation(self, key_id: int, *, now: datetime) -> None:
+        """The first confirmation's time stays."""
+        self._run(_CONFIRM_ACTIVATION, id=key_id, now=now)

@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from studio_comms.core.auth import Scope
+from studio_comms.core.schemas import Int64
 
 
 class ApiKeyCreate(BaseModel):
@@ -13,16 +14,20 @@ class ApiKeyCreate(BaseModel):
 
 
 class ApiKeyRead(BaseModel):
-    keyId: int
+    keyId: Int64
     name: str
     scopes: list[Scope]
     prefix: str = Field(description="The visible start of the key, to tell keys apart.")
     createdAt: datetime
     revokedAt: datetime | None = None
+    activationConfirmedAt: datetime | None = Field(
+        default=None,
+        description="When the integration using the key first called POST /v1/studios/confirmActivation.",
+    )
 
 
 class ApiKeyCreated(BaseModel):
-    keyId: int
+    keyId: Int64
     apiKey: str = Field(description="The key itself. Shown only in this response; store it now.")
     name: str
     scopes: list[Scope]

@@ -53,6 +53,19 @@ def revoke_key(tx: Tx, studio_id: int, key_id: int, *, now: datetime) -> None:
     repository.revoke(key_id, now=now)
 
 
+def confirm_activation(tx: Tx, principal: Principal, *, now: datetime) -> None:
+    """Record that the integration behind the calling key confirmed its activation.
+
+    Idempotent: the first confirmation's time is kept, later calls change nothing.
+    """
+    repository = ApiKeysRepository(tx, principal.studio_id)
+    key = repository.get(principal.key_id)
+    if key is None or key.revoked_at is not None:  # revoked since authentication: as if unknown
+        raise Unauthenticated()
+    if key.activation_confirmed_at is None:
+        repository.confirm_activation(principal.key_id, now=now)
+
+
 def _to_wire(key: KeyRow) -> ApiKeyRead:
     return ApiKeyRead(
         keyId=key.id,
@@ -61,4 +74,5 @@ def _to_wire(key: KeyRow) -> ApiKeyRead:
         prefix=f"{KEY_MARKER}_{key.prefix}",
         createdAt=key.created_at,
         revokedAt=key.revoked_at,
+        activationConfirmedAt=key.activation_confirmed_at,
     )

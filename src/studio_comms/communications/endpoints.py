@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import Response
 
 from studio_comms.api.context import ApiContext, api_reader, api_writer
@@ -21,56 +21,86 @@ from studio_comms.core.openapi import COMPATIBLE_ERRORS, CustomerId, ThreadId, e
 from studio_comms.core.schemas import Slice
 from studio_comms.core.slicing import DEFAULT_SLICE_SIZE, MAX_SLICE_SIZE
 from studio_comms.db.tx import Tx
+from studio_comms.studios.schemas import ConsentEnforcement
 
 router = APIRouter(prefix="/v1/communications", tags=["Customers Communication"])
 
 Writer = Annotated[ApiContext, Depends(api_writer(Scope.COMMUNICATION_WRITE))]
 Reader = Annotated[ApiContext, Depends(api_reader(Scope.COMMUNICATION_READ))]
+# Extension header: a request may ask to be refused rather than recorded; it cannot loosen a
+# studio's REJECT (the studio's policy wins over a partner's convenience).
+Enforcement = Annotated[
+    ConsentEnforcement | None,
+    Header(
+        alias="Consent-Enforcement",
+        description="Extension. `REJECT`: refuse (409, nothing stored) an OUTGOING communication the "
+        "customer's preferences do not permit, even where the studio records such communications. "
+        "`RECORD` or absent: the studio's setting applies (default `RECORD`).",
+    ),
+]
+
+_CONSENT = """
+An OUTGOING communication is checked against the customer's preferences for its
+`messageCategory` (extension; default: the thread's category, else `GENERAL`) and channel, and
+carries an `authorization` receipt (extension) with the decision, its rule and the consent ledger
+entry behind it. What happens when the preferences do not permit it depends on the consent
+enforcement: `RECORD` (the default) stores it all the same, with `authorization.permitted: false`
+(the `COMMUNICATION_CREATED` event says `permitted: false` too), as the original API records
+communications; `REJECT` (chosen by the studio's operator, or per request with the
+`Consent-Enforcement: REJECT` header) refuses it with 409 `COMMUNICATION_NOT_PERMITTED` and stores
+nothing. That 409 is a decision, not a concurrent modification: retrying the same request does not
+help. INCOMING communications are never refused. `requestId` in the body is an alias of the
+`Idempotency-Key` header.
+"""
 
 
 @router.post(
     "/{customerId}/threads",
     operation_id="createCommunicationInNewCommunicationThread",
     summary="Create communication thread",
+    description="Required Scopes: `COMMUNICATION_WRITE`\n\nCreates a thread with its first communication "
+    "(answers 200, as the original).\n" + _CONSENT,
     response_model=CommunicationThreadResponse,
     responses=error_responses(*COMPATIBLE_ERRORS, 413, 415),
 )
-async def create_thread(customerId: CustomerId, body: CommunicationThreadRequest, ctx: Writer) -> Response:
-    """Required Scopes: `COMMUNICATION_WRITE`.
-
-    Creates a thread with its first communication (answers 200, as the original).
-    An OUTGOING communication is checked against the customer's preferences for its
-    `messageCategory` (extension; default `GENERAL`) and channel: when they do not permit it,
-    nothing is stored and the answer is 409 `COMMUNICATION_NOT_PERMITTED` (unless the studio's
-    consent enforcement is `RECORD`). Stored OUTGOING communications carry an `authorization`
-    receipt. `requestId` in the body is an alias of the `Idempotency-Key` header.
-    """
+async def create_thread(
+    customerId: CustomerId, body: CommunicationThreadRequest, ctx: Writer, enforcement: Enforcement = None
+) -> Response:
     request_id = ctx.adopt_request_id(body.requestId)
 
     def work(tx: Tx, principal: Principal) -> CommunicationThreadResponse:
         return service.create_thread(
-            tx, principal.studio_id, customerId, body, request_id=request_id, now=ctx.now
+            tx,
+            principal.studio_id,
+            customerId,
+            body,
+            enforcement=enforcement,
+            request_id=request_id,
+            now=ctx.now,
         )
 
     return await ctx.run(work)
 
 
 async def _append(
-    customerId: CustomerId, threadId: ThreadId, body: CommunicationThreadRequest, ctx: Writer
+    customerId: CustomerId,
+    threadId: ThreadId,
+    body: CommunicationThreadRequest,
+    ctx: Writer,
+    enforcement: Enforcement = None,
 ) -> Response:
-    """Required Scopes: `COMMUNICATION_WRITE`.
-
-    Adds a communication to the thread and sets the thread's status from the body. A CLOSED
-    thread accepts new communications; the body's status becomes the thread's (a new message
-    re-opens a ticket). Consent is checked as for a new thread; the category defaults to the
-    thread's. A thread of another customer or studio is 404. `POST` on this path is accepted
-    too (the published use-case page and some clients send POST).
-    """
     request_id = ctx.adopt_request_id(body.requestId)
 
     def work(tx: Tx, principal: Principal) -> CommunicationThreadResponse:
         return service.append_communication(
-            tx, principal.studio_id, customerId, threadId, body, request_id=request_id, now=ctx.now
+            tx,
+            principal.studio_id,
+            customerId,
+            threadId,
+            body,
+            enforcement=enforcement,
+            request_id=request_id,
+            now=ctx.now,
         )
 
     return await ctx.run(work)
@@ -82,6 +112,11 @@ router.add_api_route(
     methods=["PUT"],
     operation_id="createCommunicationInExistingCommunicationThread",
     summary="Update communication thread",
+    description="Required Scopes: `COMMUNICATION_WRITE`\n\nAdds a communication to the thread and sets the "
+    "thread's status from the body. A CLOSED thread accepts new communications; the body's status "
+    "becomes the thread's (a new message re-opens a ticket). The category defaults to the thread's. "
+    "A thread of another customer or studio is 404. `POST` on this path is accepted too (the "
+    "published use-case page and some clients send POST).\n" + _CONSENT,
     response_model=CommunicationThreadResponse,
     responses=error_responses(*COMPATIBLE_ERRORS, 413, 415),
 )

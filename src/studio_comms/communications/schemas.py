@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
 from studio_comms.core.datetimes import parse_instant
-from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
+from studio_comms.core.schemas import Int64, inline_enum
+from studio_comms.core.vocabulary import (
+    CommunicationChannel,
+    InlineCommunicationChannel,
+    InlineMessageCategory,
+    MessageCategory,
+)
 from studio_comms.preferences.rules import Rule
 from studio_comms.studios.schemas import ConsentEnforcement
 
@@ -26,16 +31,13 @@ class CommunicationDirection(StrEnum):
     OUTGOING = "OUTGOING"
 
 
+InlineThreadStatus = Annotated[CommunicationThreadStatus, inline_enum(CommunicationThreadStatus)]
+InlineDirection = Annotated[CommunicationDirection, inline_enum(CommunicationDirection)]
+
+
 def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
-    return value
-
-
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
-        raise ValueError("must be an http(s) URL")
     return value
 
 
@@ -46,27 +48,29 @@ def _instant(value: object) -> object:
 Subject = Annotated[str, StringConstraints(max_length=255), AfterValidator(_not_blank)]
 Content = Annotated[str, StringConstraints(max_length=100_000), AfterValidator(_not_blank)]
 ShortText = Annotated[str, StringConstraints(max_length=255)]
-TicketLink = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_http_url)]
+# Any string, as the official API takes it (a ticket key such as JIRA-123, a relative path, a URL):
+# partners put there whatever their ticket system calls a link. We never follow or render it as one.
+TicketLink = Annotated[str, StringConstraints(max_length=2048)]
 Instant = Annotated[datetime, BeforeValidator(_instant)]
 
 
 class CommunicationThreadRequest(BaseModel):
     """A communication to store in a new or an existing thread."""
 
-    communicationThreadStatus: CommunicationThreadStatus
+    communicationThreadStatus: InlineThreadStatus
     ticketNumber: ShortText | None = None
     subject: Subject
     content: Content
-    communicationDirection: CommunicationDirection
+    communicationDirection: InlineDirection
     ticketLink: TicketLink | None = None
-    communicationChannel: CommunicationChannel
+    communicationChannel: InlineCommunicationChannel
     agent: ShortText | None = None
     communicationDateTime: Instant | None = Field(
         default=None,
         description="When it happened (default: now). ISO-8601 with Z or an offset, optional "
         "fraction and optional zone suffix, e.g. 2022-06-22T08:00:00.000+02:00[Europe/Berlin].",
     )
-    messageCategory: MessageCategory | None = Field(
+    messageCategory: InlineMessageCategory | None = Field(
         default=None,
         description="Extension: the category an OUTGOING communication is checked against "
         "(default: the thread's category, else GENERAL).",
@@ -83,26 +87,26 @@ class AuthorizationReceipt(BaseModel):
     reason: Rule
     messageCategory: MessageCategory
     communicationChannel: CommunicationChannel
-    ledgerEntryId: int | None = None
+    ledgerEntryId: Int64 | None = None
     blockReason: str | None = None
     enforcement: ConsentEnforcement
     decidedAt: datetime
 
 
 class CommunicationThreadResponse(BaseModel):
-    customerId: int
-    communicationId: int
-    threadId: int
-    communicationThreadStatus: CommunicationThreadStatus
+    customerId: Int64
+    communicationId: Int64
+    threadId: Int64
+    communicationThreadStatus: InlineThreadStatus
     ticketNumber: str | None = None
     subject: str
     content: str
-    communicationDirection: CommunicationDirection
+    communicationDirection: InlineDirection
     ticketLink: str | None = None
-    communicationChannel: CommunicationChannel
+    communicationChannel: InlineCommunicationChannel
     agent: str | None = None
     # Extensions:
-    messageCategory: MessageCategory | None = None
+    messageCategory: InlineMessageCategory | None = None
     communicationDateTime: datetime | None = None
     requestId: str | None = None
     authorization: AuthorizationReceipt | None = None
@@ -111,7 +115,7 @@ class CommunicationThreadResponse(BaseModel):
 class CommunicationRead(BaseModel):
     """One communication of a thread, in the timeline."""
 
-    communicationId: int
+    communicationId: Int64
     communicationThreadStatus: CommunicationThreadStatus
     subject: str
     content: str
@@ -127,8 +131,8 @@ class CommunicationRead(BaseModel):
 
 
 class CommunicationThreadSummary(BaseModel):
-    threadId: int
-    customerId: int
+    threadId: Int64
+    customerId: Int64
     communicationThreadStatus: CommunicationThreadStatus
     subject: str
     messageCategory: MessageCategory | None = None

@@ -33,13 +33,14 @@ def create_thread(
     customer_id: int,
     data: CommunicationThreadRequest,
     *,
+    enforcement: ConsentEnforcement | None = None,
     request_id: str | None,
     now: datetime,
 ) -> CommunicationThreadResponse:
     """A new thread with its first communication. Nothing is stored when consent refuses it."""
     require_customer(tx, studio_id, customer_id)
     category = data.messageCategory or MessageCategory.GENERAL
-    receipt = _authorize(tx, studio_id, customer_id, data, category, now=now)
+    receipt = _authorize(tx, studio_id, customer_id, data, category, enforcement, now=now)
     repository = ThreadsRepository(tx, studio_id)
     status = data.communicationThreadStatus.value
     thread_category = data.messageCategory.value if data.messageCategory else None
@@ -58,7 +59,8 @@ def create_thread(
         content={
             "threadId": thread_id,
             "communicationThreadStatus": status,
-            "messageCategory": thread_category,
+            # The category applied (GENERAL when the request named none), never null.
+            "messageCategory": category.value,
         },
     )
     _communication_created(tx, studio_id, communication, now=now)
@@ -72,6 +74,7 @@ def append_communication(
     thread_id: int,
     data: CommunicationThreadRequest,
     *,
+    enforcement: ConsentEnforcement | None = None,
     request_id: str | None,
     now: datetime,
 ) -> CommunicationThreadResponse:
@@ -87,7 +90,7 @@ def append_communication(
     if thread is None:
         raise ThreadNotFound(threadId=thread_id)
     category = data.messageCategory or MessageCategory(thread.message_category or "GENERAL")
-    receipt = _authorize(tx, studio_id, customer_id, data, category, now=now)
+    receipt = _authorize(tx, studio_id, customer_id, data, category, enforcement, now=now)
     status = data.communicationThreadStatus.value
     repository.set_status(thread.id, status, now=now)
     communication = _store(
@@ -112,15 +115,18 @@ def _authorize(
     customer_id: int,
     data: CommunicationThreadRequest,
     category: MessageCategory,
+    requested: ConsentEnforcement | None,
     *,
     now: datetime,
 ) -> AuthorizationReceipt | None:
-    """INCOMING: no check. OUTGOING: the one decision; refused unless the studio only records."""
+    """INCOMING: no check. OUTGOING: the one decision; a denied one is recorded as such, or
+    refused when the studio or the request (``requested``) chose REJECT."""
     if data.communicationDirection is CommunicationDirection.INCOMING:
         return None
     decision = preferences.decide(tx, studio_id, customer_id, category, data.communicationChannel)
-    enforcement = consent_enforcement(tx, studio_id)
-    if not decision.permitted and enforcement is ConsentEnforcement.REJECT:
+    rejecting = ConsentEnforcement.REJECT in (consent_enforcement(tx, studio_id), requested)
+    enforcement = ConsentEnforcement.REJECT if rejecting else ConsentEnforcement.RECORD
+    if not decision.permitted and rejecting:
         raise CommunicationNotPermitted(
             reference="communicationChannel",
             category=category.value,
@@ -177,17 +183,22 @@ def _store(
 
 
 def _communication_created(tx: Tx, studio_id: int, communication: CommunicationRow, *, now: datetime) -> None:
+    content: dict[str, object] = {
+        "threadId": communication.thread_id,
+        "communicationId": communication.id,
+        "direction": communication.direction,
+        "channel": communication.channel,
+        "category": communication.message_category,
+    }
+    if communication.authorization_permitted is not None:
+        # OUTGOING: a receiver sees a communication the preferences did not permit (RECORD mode).
+        content["permitted"] = communication.authorization_permitted
+        content["rule"] = communication.authorization_rule
     enqueue(
         tx,
         studio_id=studio_id,
         event_type=EventType.COMMUNICATION_CREATED,
         entity_id=communication.customer_id,
         now=now,
-        content={
-            "threadId": communication.thread_id,
-            "communicationId": communication.id,
-            "direction": communication.direction,
-            "channel": communication.channel,
-            "category": communication.message_category,
-        },
+        content=content,
     )

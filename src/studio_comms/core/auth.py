@@ -21,6 +21,8 @@ class Scope(StrEnum):
     COMMUNICATION_READ = "COMMUNICATION_READ"
     COMMUNICATION_WRITE = "COMMUNICATION_WRITE"
     WEBHOOKS_MANAGE = "WEBHOOKS_MANAGE"
+    # Official scope of GET /v1/studios/information.
+    STUDIO_READ = "STUDIO_READ"
 
 
 @dataclass(frozen=True, slots=True)

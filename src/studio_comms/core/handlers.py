@@ -27,6 +27,7 @@ from studio_comms.core.errors import (
     UnsupportedMediaType,
 )
 from studio_comms.core.messages import pick_language, render
+from studio_comms.core.methods import allow_header
 from studio_comms.core.requestid import request_id_of
 from studio_comms.core.validation import invalid_from_errors
 from studio_comms.db.errors import ConstraintViolation, DatabaseError, ValueRefused
@@ -92,6 +93,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     else:
         error = _FRAMEWORK_ERRORS.get(exc.status_code, AppError)()
     error.headers.update(exc.headers or {})
+    if exc.status_code == 405:
+        error.headers["Allow"] = allow_header(request.app.router.routes, request.scope)
     return _respond(request, error)
 
 

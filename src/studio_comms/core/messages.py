@@ -128,9 +128,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "de": "Kommunikationsverlauf {threadId} wurde nicht gefunden.",
     },
     "COMMUNICATION_NOT_PERMITTED": {
-        "en": "The customer's preferences do not permit {category} messages by {channel} (rule {rule}).",
+        "en": "The customer's preferences do not permit {category} messages by {channel} (rule {rule}); "
+        "nothing was stored (consent enforcement REJECT). Not a concurrent modification: do not retry.",
         "de": "Die Präferenzen des Kunden erlauben keine {category}-Nachrichten "
-        "per {channel} (Regel {rule}).",
+        "per {channel} (Regel {rule}); nichts wurde gespeichert (Einwilligungsprüfung REJECT). "
+        "Kein gleichzeitiger Zugriff: eine Wiederholung hilft nicht.",
     },
     "REQUEST_ID_MISMATCH": {
         "en": "requestId and the Idempotency-Key header differ; send one of them, or both equal.",

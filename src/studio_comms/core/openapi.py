@@ -3,37 +3,57 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Path
-from pydantic import BeforeValidator
+from fastapi import Path
+from pydantic import AfterValidator, BeforeValidator
 
 from studio_comms.core.schemas import ErrorResponse
 
+INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+# A positive id as written by whoever made it (a customer number in a CSV import, a new customer's URL).
 CANONICAL_ID = re.compile(r"^[1-9][0-9]*$")
+# Any int64 as JSON writes it: no plus sign, no leading zeros, no fraction or exponent.
+INT64_LITERAL = re.compile(r"^(0|-?[1-9][0-9]*)$")
 
 
-def _canonical_id(value: object) -> object:
-    """``1.0``, ``01`` and ``+1`` are not ids: one entity has one URL."""
-    if isinstance(value, str) and not CANONICAL_ID.match(value):
-        raise ValueError("must be a positive integer without sign, leading zeros or fraction")
+def _int64_literal(value: object) -> object:
+    """``1.0``, ``01`` and ``+1`` are not ids: one entity has one URL (else a 400 naming the id)."""
+    if isinstance(value, str) and not INT64_LITERAL.match(value):
+        raise ValueError("must be an integer without plus sign, leading zeros or fraction")
     return value
 
 
-# Path ids: positive int64, as in the Sport Alliance spec; anything else is a 400 naming the id.
-_PathId = BeforeValidator(_canonical_id)
-CustomerId = Annotated[
+def _within_int64(value: int) -> int:
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError("must be a 64-bit integer")
+    return value
+
+
+def _path_id(description: str | None = None) -> Any:
+    # Published as the official spec does (integer, int64, nothing else): the range is checked by
+    # the validators. 0 and negative ids are well-formed and name nothing: the lookup answers 404,
+    # as for any unknown id (the official API accepts them).
+    return Path(description=description, json_schema_extra={"format": "int64"})
+
+
+_LITERAL = BeforeValidator(_int64_literal)
+_RANGE = AfterValidator(_within_int64)
+CustomerId = Annotated[int, _path_id("The ID of the customer"), _LITERAL, _RANGE]
+StudioId = Annotated[int, _path_id(), _LITERAL, _RANGE]
+ThreadId = Annotated[int, _path_id("The ID of the communication thread"), _LITERAL, _RANGE]
+KeyId = Annotated[int, _path_id(), _LITERAL, _RANGE]
+WebhookId = Annotated[int, _path_id(), _LITERAL, _RANGE]
+DeliveryId = Annotated[int, _path_id(), _LITERAL, _RANGE]
+# The number a new customer is created under (operator PUT): a positive int64.
+NewCustomerId = Annotated[
     int,
-    Path(ge=1, le=INT64_MAX, description="The studio's customer id", json_schema_extra={"format": "int64"}),
-    _PathId,
+    Path(
+        ge=1, le=INT64_MAX, description="The studio's customer number", json_schema_extra={"format": "int64"}
+    ),
+    _LITERAL,
 ]
-StudioId = Annotated[int, Path(ge=1, le=INT64_MAX, json_schema_extra={"format": "int64"}), _PathId]
-ThreadId = Annotated[int, Path(ge=1, le=INT64_MAX, json_schema_extra={"format": "int64"}), _PathId]
-KeyId = Annotated[int, Path(ge=1, le=INT64_MAX, json_schema_extra={"format": "int64"}), _PathId]
-WebhookId = Annotated[int, Path(ge=1, le=INT64_MAX, json_schema_extra={"format": "int64"}), _PathId]
-DeliveryId = Annotated[int, Path(ge=1, le=INT64_MAX, json_schema_extra={"format": "int64"}), _PathId]
 
 _DESCRIPTIONS = {
     400: "Validation failed (see `reference`)",
@@ -53,23 +73,3 @@ COMPATIBLE_ERRORS = (400, 401, 403, 404, 409, 429, 500)
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorResponse, "description": _DESCRIPTIONS[status]} for status in statuses}
-
-
-def without_framework_422(app: FastAPI) -> Callable[[], dict[str, Any]]:
-    """FastAPI documents 422 for validation errors; ours answer 400 ``ErrorResponse`` instead."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = generate()
-        for path_item in schema.get("paths", {}).values():
-            for operation in path_item.values():
-                operation.get("responses", {}).pop("422", None)
-        components = schema.get("components", {}).get("schemas", {})
-        for name in ("HTTPValidationError", "ValidationError"):
-            components.pop(name, None)
-        app.openapi_schema = schema
-        return schema
-
-    return openapi

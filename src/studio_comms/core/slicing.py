@@ -2,7 +2,9 @@
 
 Every sliced list (consent history, threads, webhook deliveries) is built by :func:`slice_of`:
 parse the client's offset, fetch one row more than asked (it only says whether there is more),
-convert the page.
+convert the page. ``offset`` is always there, as in the official slices (``required``): ``"0"`` —
+the official default — means "from the start", and an empty slice hands back the offset it was
+asked for.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from studio_comms.core.schemas import Slice
 
 R = TypeVar("R", bound=BaseModel)
 
+START = "0"  # no id is 0
 DEFAULT_SLICE_SIZE = 50
 MAX_SLICE_SIZE = 100
 INT64_MAX = 2**63 - 1
@@ -32,7 +35,7 @@ T = TypeVar("T", bound=HasId)
 
 def parse_offset(offset: str | None) -> int | None:
     """The id the previous slice ended with; ``None`` for the first slice."""
-    if offset is None or offset == "":
+    if offset is None or offset in ("", START):
         return None
     # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
     if not (offset.isascii() and offset.isdigit()) or int(offset) > INT64_MAX:
@@ -56,7 +59,7 @@ def slice_of(
     after = parse_offset(offset)
     rows = fetch(INT64_MAX if after is None else after, slice_size + 1)
     page = rows[:slice_size]
-    next_offset = str(page[-1].id) if page else offset
+    next_offset = str(page[-1].id) if page else offset or START
     return Slice[model](  # type: ignore[valid-type]
         result=[convert(row) for row in page], offset=next_offset, hasNext=len(rows) > slice_size
     )

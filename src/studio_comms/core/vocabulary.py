@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
+
+from studio_comms.core.schemas import inline_enum
 
 
 class MessageCategory(StrEnum):
@@ -27,3 +30,7 @@ class CommunicationChannel(StrEnum):
 # The order GET answers in: the order of the enums, so responses are stable.
 CATEGORY_ORDER = {category: index for index, category in enumerate(MessageCategory)}
 CHANNEL_ORDER = {channel: index for index, channel in enumerate(CommunicationChannel)}
+
+# As the compatible schemas publish them: written into each property (see ``inline_enum``).
+InlineMessageCategory = Annotated[MessageCategory, inline_enum(MessageCategory)]
+InlineCommunicationChannel = Annotated[CommunicationChannel, inline_enum(CommunicationChannel)]

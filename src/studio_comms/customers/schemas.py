@@ -4,6 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, EmailStr, Field
 
+from studio_comms.core.schemas import Int64
 from studio_comms.studios.schemas import LANGUAGE_PATTERN, Name
 
 
@@ -29,7 +30,7 @@ class CustomerUpsert(BaseModel):
 
 
 class CustomerRead(BaseModel):
-    customerId: int
+    customerId: Int64
     firstName: str
     lastName: str
     email: str | None = None

@@ -32,6 +32,13 @@ def _run_alone(connection: Connection) -> None:
     first upgrades, the others then find the schema at head. SQLite serialises by itself."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+    if connection.dialect.name == "sqlite":
+        # Batch mode recreates a table: copy, DROP the old one, rename. With foreign keys on,
+        # that DROP deletes every row referencing the table (ON DELETE CASCADE). The pragma is
+        # ignored inside a transaction, so it goes to the driver before anything begins.
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA foreign_keys=OFF")
     _run(connection)
     connection.commit()  # also releases the lock
 

@@ -40,7 +40,11 @@ def enqueue(
     now: datetime,
     content: dict[str, Any] | None = None,
 ) -> str:
-    """An event; ``entity_id`` is the customer's id (Sport Alliance's ``entityId``). Returns its uuid."""
+    """An event; ``entity_id`` is the customer's id (Sport Alliance's ``entityId``). Returns its uuid.
+
+    Absent values are left out of ``content`` rather than sent as ``null``: receivers typed
+    after the documented fields must not meet a null where a value is promised.
+    """
     event_uuid = str(uuid.uuid4())
     queue.add(
         tx,
@@ -50,7 +54,7 @@ def enqueue(
         event_type=event_type.value,
         entity_id=entity_id,
         now=now,
-        content=content,
+        content=None if content is None else {k: v for k, v in content.items() if v is not None},
     )
     return event_uuid
 

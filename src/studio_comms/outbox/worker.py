@@ -42,16 +42,20 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class AttemptInfo:
+    # When the attempt started.
     now: datetime
-    # When the item is tried again if this attempt fails; None: this is the last attempt.
+    # When the item is tried again if this attempt failed, counted from when it ended (a receiver
+    # that timed out after 5 s gets the whole delay to recover); None: it was the last attempt.
     retry_at: datetime | None
 
 
-Recorder = Callable[[Tx], Outcome]
+# Records the result of ``perform`` once the attempt is over (so its end is known).
+Recorder = Callable[[Tx, AttemptInfo], Outcome]
 
 
 class Handler(Protocol):
-    def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder: ...
+    def perform(self, item: ClaimedItem, now: datetime) -> Recorder:
+        """The outside work, holding no transaction; ``now``: when the attempt started."""
 
     def failed(self, tx: Tx, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
         """The handler itself crashed (``perform`` or its recorder raised): record what the
@@ -110,18 +114,18 @@ class Worker:
         return items
 
     def process(self, item: ClaimedItem) -> None:
-        now = self.clock()
-        attempt = AttemptInfo(now, backoff.retry_at(self.config.retry_schedule, item.attempts, now, self.rng))
+        started = self.clock()
         try:
             handler = self.handlers.get(item.kind)
             if handler is None:
                 raise LookupError(f"no handler for outbox items of kind {item.kind!r}")
-            record = handler.perform(item, attempt)
+            record = handler.perform(item, started)
+            attempt = self._ended(item, started)
             with self.database.transaction() as tx:
                 if not queue.hold(tx, item.id, self.owner):
                     log.warning("outbox item %s: lease lost before its result was recorded", item.id)
                     return
-                outcome = record(tx)
+                outcome = record(tx, attempt)
                 if outcome.defer_seconds is not None:
                     queue.defer(tx, item.id, until=self.clock() + timedelta(seconds=outcome.defer_seconds))
                     return
@@ -133,7 +137,14 @@ class Worker:
             self._report(item, attempt, outcome)
         except Exception as error:
             log.exception("outbox item %s (%s) failed on attempt %s", item.id, item.kind, item.attempts)
-            self._record_crash(item, attempt, f"{type(error).__name__}: {error}")
+            self._record_crash(item, self._ended(item, started), f"{type(error).__name__}: {error}")
+
+    def _ended(self, item: ClaimedItem, started: datetime) -> AttemptInfo:
+        """The attempt that started at ``started`` is over now: its retry counts from now."""
+        ended = self.clock()
+        return AttemptInfo(
+            started, backoff.retry_at(self.config.retry_schedule, item.attempts, ended, self.rng)
+        )
 
     def _record_crash(self, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
         try:

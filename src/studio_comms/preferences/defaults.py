@@ -1,4 +1,4 @@
-"""Communication settings of a new studio, until an operator sets others (marketing is opt-in)."""
+"""The offer of a new studio, until an operator sets another (marketing is opt-in)."""
 
 from __future__ import annotations
 

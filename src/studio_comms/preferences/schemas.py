@@ -7,14 +7,20 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
+from studio_comms.core.schemas import Int64
+from studio_comms.core.vocabulary import (
+    CommunicationChannel,
+    InlineCommunicationChannel,
+    InlineMessageCategory,
+    MessageCategory,
+)
 from studio_comms.preferences.rules import Rule
 
 
 class CommunicationChannelWrapper(BaseModel):
     """A channel of a message category: whether it is active and whether the customer may change it."""
 
-    communicationChannel: CommunicationChannel
+    communicationChannel: InlineCommunicationChannel
     customerOverridable: StrictBool | None = Field(
         default=None,
         description="Whether the customer may change this channel. Ignored in PUT bodies.",
@@ -28,7 +34,7 @@ class CommunicationChannelWrapper(BaseModel):
 class CommunicationPreference(BaseModel):
     """The preference of a customer for one message category."""
 
-    messageCategory: MessageCategory | None = None
+    messageCategory: InlineMessageCategory | None = None
     channels: list[CommunicationChannelWrapper] | None = None
 
 
@@ -37,7 +43,7 @@ class ConsentLedgerEntryRead(BaseModel):
 
     model_config = ConfigDict(title="ConsentLedgerEntry")
 
-    entryId: int
+    entryId: Int64
     messageCategory: MessageCategory
     communicationChannel: CommunicationChannel
     previousActive: bool
@@ -60,7 +66,7 @@ class CommunicationPermission(BaseModel):
     reason: Rule
     messageCategory: MessageCategory
     communicationChannel: CommunicationChannel
-    ledgerEntryId: int | None = Field(
+    ledgerEntryId: Int64 | None = Field(
         default=None, description="The consent ledger entry behind a CUSTOMER_CHOICE decision."
     )
     blockReason: str | None = Field(default=None, description="Why the channel is blocked.")

@@ -3,28 +3,64 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
-from studio_comms.db.tx import Tx
+from studio_comms.db.tx import Tx, from_json
 
 _INSERT = Sql(
     """
-    INSERT INTO studios (name, language, time_zone, consent_enforcement, created_at)
-    VALUES (:name, :language, :time_zone, :consent_enforcement, :now)
+    INSERT INTO studios (name, language, time_zone, consent_enforcement, consent_enforcement_chosen,
+                         access_code_enabled, created_at)
+    VALUES (:name, :language, :time_zone, :consent_enforcement, :consent_enforcement_chosen, FALSE, :now)
     RETURNING id
     """,
     cross_studio="a new studio has no id yet",
 )
-_GET = Sql("SELECT id, name, language, time_zone, consent_enforcement FROM studios WHERE id = :studio_id")
+_GET = Sql(
+    """
+    SELECT id, name, language, time_zone, consent_enforcement, consent_enforcement_chosen
+    FROM studios WHERE id = :studio_id
+    """
+)
 _UPDATE = Sql(
     """
     UPDATE studios SET name = :name, language = :language, time_zone = :time_zone,
-                       consent_enforcement = :consent_enforcement
+                       consent_enforcement = :consent_enforcement,
+                       consent_enforcement_chosen = :consent_enforcement_chosen
     WHERE id = :studio_id
     """
 )
+# The information columns, in the order of StudioInformationRow's fields.
+_INFORMATION_COLUMNS = (
+    "description",
+    "country",
+    "country_code",
+    "opening_date",
+    "closing_date",
+    "email",
+    "logo_url",
+    "telephone",
+    "website",
+    "street",
+    "house_number",
+    "zip",
+    "city",
+    "latitude",
+    "longitude",
+    "access_code_enabled",
+    "opening_hours",
+    "public_opening_hours",
+    "closing_hours",
+    "tags",
+)
+_GET_INFORMATION = Sql(f"SELECT {', '.join(_INFORMATION_COLUMNS)} FROM studios WHERE id = :studio_id")
+_SET_INFORMATION = Sql(
+    f"UPDATE studios SET {', '.join(f'{c} = :{c}' for c in _INFORMATION_COLUMNS)} WHERE id = :studio_id"
+)
+_JSON_COLUMNS = {"opening_hours", "public_opening_hours", "closing_hours", "tags"}
 
 
 @dataclass(slots=True)
@@ -34,26 +70,64 @@ class StudioRow:
     language: str
     time_zone: str
     consent_enforcement: str
+    # Whether an operator chose the mode; one who never did follows the default.
+    consent_enforcement_chosen: bool
+
+
+@dataclass(slots=True)
+class StudioInformationRow:
+    """What ``GET /v1/studios/information`` tells partners, as the operator set it."""
+
+    description: str | None = None
+    country: str | None = None
+    country_code: str | None = None
+    opening_date: date | None = None
+    closing_date: date | None = None
+    email: str | None = None
+    logo_url: str | None = None
+    telephone: str | None = None
+    website: str | None = None
+    street: str | None = None
+    house_number: str | None = None
+    zip: str | None = None
+    city: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    access_code_enabled: bool = False
+    # Lists of the official nested shapes (opening and closing hours, tags), stored as the wire
+    # writes them: nothing queries inside them.
+    opening_hours: list[dict[str, Any]] | None = None
+    public_opening_hours: list[dict[str, Any]] | None = None
+    closing_hours: list[dict[str, Any]] | None = None
+    tags: list[str] | None = None
 
 
 def insert_studio(
-    tx: Tx, *, name: str, language: str, time_zone: str, consent_enforcement: str, now: datetime
+    tx: Tx, *, name: str, language: str, time_zone: str, enforcement: str, chosen: bool, now: datetime
 ) -> int:
     studio_id: int = tx.scalar(
         _INSERT,
         name=name,
         language=language,
         time_zone=time_zone,
-        consent_enforcement=consent_enforcement,
+        consent_enforcement=enforcement,
+        consent_enforcement_chosen=chosen,
         now=now,
     )
     return studio_id
 
 
+def _date(value: Any) -> date | None:
+    # sqlite3 hands dates back as ISO text, psycopg as dates.
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 class StudioRepository(StudioScoped):
     def get(self) -> StudioRow | None:
         row = self._row(_GET)
-        return StudioRow(*row) if row else None
+        if row is None:
+            return None
+        return StudioRow(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
 
     def save(self, studio: StudioRow) -> None:
         assert studio.id == self.studio_id
@@ -63,4 +137,23 @@ class StudioRepository(StudioScoped):
             language=studio.language,
             time_zone=studio.time_zone,
             consent_enforcement=studio.consent_enforcement,
+            consent_enforcement_chosen=studio.consent_enforcement_chosen,
         )
+
+    def information(self) -> StudioInformationRow:
+        row = self._row(_GET_INFORMATION)
+        assert row is not None, "the caller checked that the studio exists"
+        values = dict(zip(_INFORMATION_COLUMNS, row, strict=True))
+        for column in _JSON_COLUMNS:
+            values[column] = from_json(values[column])
+        values["opening_date"] = _date(values["opening_date"])
+        values["closing_date"] = _date(values["closing_date"])
+        values["access_code_enabled"] = bool(values["access_code_enabled"])
+        return StudioInformationRow(**values)
+
+    def set_information(self, information: StudioInformationRow) -> None:
+        values = {column: getattr(information, column) for column in _INFORMATION_COLUMNS}
+        for day in ("opening_date", "closing_date"):
+            # Both drivers take ISO text for a DATE column; sqlite3 has no date adapter of its own.
+            values[day] = values[day].isoformat() if values[day] is not None else None
+        self._run(_SET_INFORMATION, **values)

@@ -6,6 +6,8 @@ from zoneinfo import available_timezones
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
+from studio_comms.core.schemas import Int64
+
 LANGUAGE_PATTERN = r"^[a-z]{2}(-[A-Z]{2})?$"
 # Names: surrounding blanks are dropped, and nothing but blanks is no name.
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -14,17 +16,28 @@ _ZONES = frozenset(z for z in available_timezones() if z == "UTC" or ("/" in z a
 
 
 class ConsentEnforcement(StrEnum):
-    """REJECT: refuse OUTGOING communications the preferences deny. RECORD: store them, marked."""
+    """What happens to an OUTGOING communication the customer's preferences do not permit.
+
+    RECORD (the default): it is stored with an `authorization` receipt saying it was not permitted
+    and why, and its COMMUNICATION_CREATED event says `permitted: false`. REJECT: it is refused
+    with 409 COMMUNICATION_NOT_PERMITTED and nothing is stored.
+    """
 
     REJECT = "REJECT"
     RECORD = "RECORD"
+
+
+# A partner recording what it already sent must never lose the record.
+DEFAULT_CONSENT_ENFORCEMENT = ConsentEnforcement.RECORD
 
 
 class StudioCreate(BaseModel):
     name: Name
     language: str = Field(default="de", pattern=LANGUAGE_PATTERN)
     timeZone: str = Field(default="Europe/Berlin", max_length=64)
-    consentEnforcement: ConsentEnforcement = ConsentEnforcement.REJECT
+    consentEnforcement: ConsentEnforcement | None = Field(
+        default=None, description="Leave out to follow the default (RECORD)."
+    )
 
     @field_validator("timeZone")
     @classmethod
@@ -49,8 +62,12 @@ class StudioUpdate(BaseModel):
 
 
 class StudioRead(BaseModel):
-    studioId: int
+    studioId: Int64
     name: str
     language: str
     timeZone: str
     consentEnforcement: ConsentEnforcement
+    consentEnforcementChosen: bool = Field(
+        description="Whether an operator chose the mode; false: the default applies (and follows "
+        "changes of the default)."
+    )

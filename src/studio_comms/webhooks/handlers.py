@@ -23,8 +23,8 @@ log = logging.getLogger("studio_comms.webhooks")
 class FanOut:
     """``event`` items: all work is in the database, so it all happens while recording."""
 
-    def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder:
-        def record(tx: Tx) -> Outcome:
+    def perform(self, item: ClaimedItem, now: datetime) -> Recorder:
+        def record(tx: Tx, attempt: AttemptInfo) -> Outcome:
             deliveries.fan_out(tx, item, now=attempt.now)
             return Outcome()
 
@@ -92,25 +92,25 @@ class Deliver:
     def close(self) -> None:
         self.sender.close()
 
-    def perform(self, item: ClaimedItem, attempt: AttemptInfo) -> Recorder:
+    def perform(self, item: ClaimedItem, now: datetime) -> Recorder:
         with self.database.read() as tx:
             repository = WebhooksRepository(tx, item.studio_id)
             delivery = repository.delivery(item.entity_id)
             subscription = repository.subscription(delivery.subscription_id) if delivery else None
         if delivery is None or subscription is None:
             log.warning("webhook delivery %s no longer exists; nothing to send", item.entity_id)
-            return lambda tx: Outcome()
+            return lambda tx, attempt: Outcome()
         if delivery.state != DeliveryState.PENDING.value:
             # Finished already (a copy of its queue entry): sending again would duplicate it.
             log.warning("webhook delivery %s is %s; not sent again", delivery.id, delivery.state)
-            return lambda tx: Outcome()
+            return lambda tx, attempt: Outcome()
         if subscription.deleted_at is not None or subscription.status != WebhookStatus.ACTIVE.value:
             why = "deleted" if subscription.deleted_at is not None else "disabled"
-            return lambda tx: self._cancel(tx, item, f"subscription {why}", attempt.now)
+            return lambda tx, attempt: self._cancel(tx, item, f"subscription {why}", now)
         if not self.slots.take(subscription.id):
             # The endpoint already has its share of this worker's threads busy: try it again a
             # moment later, so a slow endpoint's backlog cannot occupy every thread.
-            return lambda tx: Outcome(defer_seconds=DEFER_SECONDS)
+            return lambda tx, attempt: Outcome(defer_seconds=DEFER_SECONDS)
         try:
             body = signing.envelope(
                 entity_id=delivery.entity_id,
@@ -129,7 +129,7 @@ class Deliver:
             result = self.sender.post(subscription.url, body, headers)
         finally:
             self.slots.give_back(subscription.id)
-        return lambda tx: self._record(tx, item, subscription.id, attempt, result)
+        return lambda tx, attempt: self._record(tx, item, subscription.id, attempt, result)
 
     def failed(self, tx: Tx, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
         """The delivery shows the crash too, and is dead when the item is: never PENDING for ever."""

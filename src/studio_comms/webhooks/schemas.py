@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from studio_comms.core.schemas import Int64
 from studio_comms.outbox.service import EventType
 
 
@@ -62,7 +63,7 @@ class WebhookUpdate(BaseModel):
 
 
 class WebhookRead(BaseModel):
-    webhookId: int = Field(json_schema_extra={"format": "int64"})
+    webhookId: Int64
     url: str
     eventTypes: list[str] = Field(description="The event types sent to this endpoint")
     allEventTypes: bool = Field(description="Subscribed without a filter: event types added later come too")
@@ -81,7 +82,7 @@ class WebhookCreated(WebhookRead):
 
 
 class WebhookSecrets(BaseModel):
-    webhookId: int = Field(json_schema_extra={"format": "int64"})
+    webhookId: Int64
     apiKey: str
     signingSecret: str
 
@@ -95,11 +96,11 @@ class DeliveryAttemptRead(BaseModel):
 
 
 class DeliveryRead(BaseModel):
-    deliveryId: int = Field(json_schema_extra={"format": "int64"})
-    webhookId: int = Field(json_schema_extra={"format": "int64"})
+    deliveryId: Int64
+    webhookId: Int64
     eventUuid: str
     eventType: str
-    entityId: int = Field(json_schema_extra={"format": "int64"})
+    entityId: Int64
     state: DeliveryState
     attempt: int = Field(description="Attempts made so far")
     statusCode: int | None = Field(default=None, description="Of the last attempt")
@@ -112,6 +113,6 @@ class DeliveryRead(BaseModel):
 
 
 class DeliveryQueued(BaseModel):
-    deliveryId: int = Field(json_schema_extra={"format": "int64"})
+    deliveryId: Int64
     eventUuid: str
     state: DeliveryState
