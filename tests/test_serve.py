@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from studio_comms.main import create_app
@@ -119,3 +120,29 @@ def test_readyz_is_503_when_the_database_is_unreachable() -> None:
             assert german.json()["errorMessage"] != body["errorMessage"]
     finally:
         app.state.runtime.database.engine.dispose()
+
+
+def test_a_short_operator_token_is_refused_at_start_with_a_clear_message(tmp_path: Path) -> None:
+    env = {**os.environ, "STUDIO_COMMS_ADMIN_TOKEN": "x" * 23, "STUDIO_COMMS_VAR_DIR": str(tmp_path)}
+    started = subprocess.run(
+        [str(STUDIO_COMMS), "serve", "--port", str(free_port())],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert started.returncode == 2
+    output = " ".join((started.stdout + started.stderr).split())
+    expected = "Invalid configuration STUDIO_COMMS_ADMIN_TOKEN: admin_token must be at least 24 characters"
+    assert expected in output
+    assert "Traceback" not in output
+
+
+def test_operator_token_length_rules() -> None:
+    with pytest.raises(ValueError, match="at least 24 characters"):
+        Settings(admin_token="x" * 23)  # type: ignore[arg-type]
+    assert Settings(admin_token="x" * 24).admin_token is not None  # type: ignore[arg-type]
+    # Empty means unset: every /admin route answers 401.
+    assert Settings(admin_token="").admin_token is None  # type: ignore[arg-type]

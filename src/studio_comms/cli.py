@@ -20,7 +20,7 @@ from rich.progress import Progress
 
 from studio_comms.apikeys.schemas import ApiKeyCreate
 from studio_comms.apikeys.service import create_key
-from studio_comms.cli_worker import configure_logging, outbox_app, worker
+from studio_comms.cli_worker import configure_logging, load_settings, outbox_app, worker
 from studio_comms.core.auth import Scope
 from studio_comms.core.clock import utcnow
 from studio_comms.core.errors import AppError
@@ -33,6 +33,7 @@ from studio_comms.db.session import Database, open_database
 from studio_comms.demo import ensure_demo, preference_center_url
 from studio_comms.main import create_app
 from studio_comms.preferences.schemas import CommunicationPreference
+from studio_comms.server import server_config
 from studio_comms.settings import Settings
 from studio_comms.studios.schemas import StudioCreate
 from studio_comms.studios.service import create_studio, replace_settings, require_studio
@@ -53,7 +54,7 @@ StudioOption = Annotated[int, typer.Option("--studio", min=1, help="Studio id")]
 
 
 def _database(settings: Settings | None = None) -> AbstractContextManager[Database]:
-    return open_database((settings or Settings()).database_url)
+    return open_database((settings or load_settings()).database_url)
 
 
 def _fail(error: AppError) -> NoReturn:
@@ -65,7 +66,7 @@ def _fail(error: AppError) -> NoReturn:
 @app.command()
 def migrate() -> None:
     """Apply the database migrations."""
-    settings = Settings()
+    settings = load_settings()
     upgrade(settings.database_url)
     console.print("Database is at the latest schema.")
 
@@ -77,22 +78,17 @@ def serve(
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Run no outbox worker here")] = False,
 ) -> None:
     """Apply migrations, then serve the API, with an outbox worker unless ``--no-worker``."""
-    settings = Settings()
+    settings = load_settings()
     upgrade(settings.database_url)
     configure_logging()
-    uvicorn.run(
-        create_app(settings, embedded_worker=not no_worker),
-        host=host or settings.host,
-        port=port or settings.port,
-        access_log=False,
-        proxy_headers=True,
-    )
+    app = create_app(settings, embedded_worker=not no_worker)
+    uvicorn.Server(server_config(app, settings, host=host or settings.host, port=port or settings.port)).run()
 
 
 @app.command()
 def demo() -> None:
     """Seed the demo studio on first start and print its API key (``make run``)."""
-    settings = Settings()
+    settings = load_settings()
     upgrade(settings.database_url)
     with _database(settings) as database:
         result = ensure_demo(database, settings.var_dir / "demo.json", now=utcnow())

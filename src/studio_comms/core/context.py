@@ -16,7 +16,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -119,6 +118,7 @@ class ApiContext(RequestContext):
 
     async def run_read(self, work: Callable[[RawConnection, Principal], Any]) -> Response:
         """For the hottest reads: plain SQL on a pooled connection, no ORM session (db.rawsql)."""
+        await self._count_off_thread()
         return _respond(await self.runtime.in_db_thread(self._read, work))
 
     def _read(self, work: Callable[[RawConnection, Principal], Any]) -> StoredResponse:
@@ -126,6 +126,7 @@ class ApiContext(RequestContext):
             return _stored(work(connection, self._authorize(connection)))
 
     async def run(self, work: Callable[[Session, Principal], Any]) -> Response:
+        await self._count_off_thread()
         body = await self.request.body() if self.idempotency_key else b""
         stored, replayed = await self.runtime.in_db_thread(self._run, work, body)
         return _respond(stored, replayed=replayed)
@@ -133,8 +134,18 @@ class ApiContext(RequestContext):
     async def authorize(self) -> Principal:
         """Check key, scope and rate limit now, before slow work outside the database (the
         request's unit of work then reuses the result instead of counting the request twice)."""
-        self._principal = await self.runtime.in_db_thread(self._authorize_on_read_connection)
+        if self._principal is None:
+            self._principal = await self.runtime.in_db_thread(self._authorize_on_read_connection)
+            if self.runtime.limiter.shared:
+                await self.runtime.limiter.hit_off_thread(self._principal.key_id, self._endpoint())
         return self._principal
+
+    async def _count_off_thread(self) -> None:
+        """With a shared (Redis) limiter, authenticate and count before the unit of work: the
+        round trip to Redis must not hold a database thread. (An in-memory count costs nothing
+        and is made inside the unit of work, in its one thread hop.)"""
+        if self.runtime.limiter.shared:
+            await self.authorize()
 
     def _authorize_on_read_connection(self) -> Principal:
         with self.runtime.database.read_only() as connection:
@@ -146,61 +157,32 @@ class ApiContext(RequestContext):
         principal = authenticate(connection, self.api_key)
         if self.required_scope is not None and self.required_scope not in principal.scopes:
             raise MissingScope(scope=self.required_scope.value)
-        route = self.request.scope.get("route")
-        endpoint = f"{self.request.method} {getattr(route, 'path', self.request.url.path)}"
-        self.runtime.limiter.hit(principal.key_id, endpoint)
+        if not self.runtime.limiter.shared:
+            self.runtime.limiter.hit(principal.key_id, self._endpoint())
         return principal
 
+    def _endpoint(self) -> str:
+        route = self.request.scope.get("route")
+        return f"{self.request.method} {getattr(route, 'path', self.request.url.path)}"
+
     def _run(self, work: Callable[[Session, Principal], Any], body: bytes) -> tuple[StoredResponse, bool]:
-        if self.idempotency_key is None:
+        key = self.idempotency_key
+        if key is None:
             return self._unit_of_work(
                 lambda session: work(session, self._authorize(of_session(session)))
             ), False
-        principal, claim = self._claim(body)
-        if claim.replay is not None:
-            return claim.replay, True
-        assert claim.record_id is not None
-        try:
-            with self.runtime.database.session(write=True) as session:
-                stored = _stored(work(session, principal))
-                idempotency.complete(session, claim.record_id, stored, now=self.now)
-                session.commit()
-                return stored, False
-        except BaseException:
-            with self.runtime.database.session(write=True) as session:
-                idempotency.release(session, claim.record_id)
-                session.commit()
-            raise
-
-    def _claim(self, body: bytes) -> tuple[Principal, idempotency.Claim]:
-        assert self.idempotency_key is not None
-        settings = self.runtime.settings
         fingerprint = idempotency.fingerprint(self.request.method, self.request.url.path, body)
-        for attempt in (1, 2):
-            try:
-                with self.runtime.database.session(write=True) as session:
-                    connection = of_session(session)
-                    principal = (
-                        self._authorize(connection)
-                        if attempt == 1
-                        else authenticate(connection, self.api_key)
-                    )
-                    claim = idempotency.claim(
-                        session,
-                        principal.key_id,
-                        self.idempotency_key,
-                        fingerprint,
-                        now=self.now,
-                        ttl=timedelta(seconds=settings.idempotency_ttl_seconds),
-                        lease=timedelta(seconds=settings.idempotency_lease_seconds),
-                    )
-                    session.commit()
-                    return principal, claim
-            except IntegrityError:
-                # PostgreSQL: a concurrent request inserted the same key first; look again.
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        ttl = timedelta(seconds=self.runtime.settings.idempotency_ttl_seconds)
+        with self.runtime.database.session(write=True) as session:
+            principal = self._authorize(of_session(session))
+            replay = idempotency.begin(session, principal.key_id, key, fingerprint, now=self.now, ttl=ttl)
+            if replay is not None:
+                session.commit()
+                return replay, True
+            stored = _stored(work(session, principal))
+            idempotency.record(session, principal.key_id, key, fingerprint, stored, now=self.now)
+            session.commit()
+            return stored, False
 
 
 class AdminContext(RequestContext):

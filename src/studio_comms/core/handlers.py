@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from studio_comms.core.errors import (
     AppError,
-    ConcurrentModification,
     Conflict,
     Forbidden,
     MalformedJson,
@@ -22,15 +19,12 @@ from studio_comms.core.errors import (
     PayloadTooLarge,
     RateLimited,
     RouteNotFound,
-    ServiceUnavailable,
     Unauthenticated,
     UnsupportedMediaType,
 )
 from studio_comms.core.messages import pick_language, render
 from studio_comms.core.requestid import request_id_of
 from studio_comms.core.validation import invalid_from_errors
-
-log = logging.getLogger("studio_comms.errors")
 
 
 def error_response(error: AppError, *, request_id: str | None, accept_language: str | None) -> Response:
@@ -94,24 +88,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _respond(request, error)
 
 
-async def _database_error(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, IntegrityError):
-        # Two requests raced on the same new row; the loser may simply retry.
-        log.warning("integrity conflict on %s %s: %s", request.method, request.url.path, exc.orig)
-        return _respond(request, ConcurrentModification())
-    log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-    return _respond(request, ServiceUnavailable())
-
-
-async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _respond(request, AppError())
-
-
 def install(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(IntegrityError, _database_error)
-    app.add_exception_handler(OperationalError, _database_error)
-    app.add_exception_handler(Exception, _unexpected)
+    # Database faults and unexpected errors are answered by core.middleware, which (unlike a
+    # handler for Exception, that Starlette runs and then re-raises) keeps the connection open.

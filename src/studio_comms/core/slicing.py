@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from studio_comms.core.errors import Invalid
+from studio_comms.core.openapi import INT64_MAX
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -17,7 +18,8 @@ MAX_SLICE_SIZE = 100
 def parse_offset(offset: str | None) -> int | None:
     if offset is None or offset == "":
         return None
-    if not offset.isdigit() or len(offset) > 19:
+    # isdigit() alone takes "²" and other Unicode digits int() refuses; the cursor is an int64 id.
+    if not (offset.isascii() and offset.isdigit()) or len(offset) > 19 or int(offset) > INT64_MAX:
         raise Invalid(
             reference="offset",
             message_key="FIELD_INVALID",

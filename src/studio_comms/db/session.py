@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from studio_comms.db.engine import SQLITE_BEGIN_OPTION, make_engine
+from studio_comms.db.faults import Fault, fault_of
 from studio_comms.db.rawsql import RawConnection
 
 
@@ -52,6 +53,11 @@ class Database:
         pooled = self.engine.raw_connection()
         try:
             yield RawConnection(pooled.driver_connection, self.engine.dialect.name)
+        except Exception as error:
+            # A lost connection goes, instead of failing its rollback when returned to the pool.
+            if fault_of(error) is Fault.UNAVAILABLE:
+                pooled.invalidate()
+            raise
         finally:
             pooled.close()
 

@@ -1,9 +1,11 @@
-"""What the queue holds, for operators (``studio-comms outbox stats``)."""
+"""What the queue holds, for operators: ``studio-comms outbox stats``, the worker's lag warning
+and ``/readyz?verbose``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -57,3 +59,37 @@ def stats(session: Session, *, now: datetime) -> list[KindStats]:
             )
         )
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """Items due now that no worker holds, and how long the oldest of them has waited."""
+
+    due: int
+    oldest_due_seconds: float | None
+
+    def as_json(self, *, warning_seconds: float) -> dict[str, Any]:
+        oldest = self.oldest_due_seconds
+        return {
+            "due": self.due,
+            "oldestDueSeconds": None if oldest is None else round(oldest, 3),
+            "lagging": oldest is not None and oldest > warning_seconds,
+        }
+
+
+def backlog(session: Session, *, now: datetime) -> Backlog:
+    """Cheap enough for every readiness probe: it reads only open items (``ix_outbox_pending``)."""
+    unleased = or_(OutboxItem.lease_expires_at.is_(None), OutboxItem.lease_expires_at <= now)
+    count, oldest = session.execute(
+        select(func.count(), func.min(OutboxItem.available_at)).where(
+            OutboxItem.completed_at.is_(None), OutboxItem.available_at <= now, unleased
+        )
+    ).one()
+    return Backlog(int(count or 0), (now - oldest).total_seconds() if oldest is not None else None)
+
+
+def readiness(
+    session: Session, now: datetime, *, warning_seconds: float
+) -> dict[str, float | int | bool | None]:
+    """The outbox part of ``/readyz?verbose``."""
+    return backlog(session, now=now).as_json(warning_seconds=warning_seconds)
