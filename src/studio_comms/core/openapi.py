@@ -43,9 +43,13 @@ _DESCRIPTIONS = {
     409: "Conflict",
     413: "Request body too large",
     415: "Request body is not JSON",
+    414: "Query string too long",
     429: "Rate limit exceeded (see Retry-After)",
+    431: "Request line and headers too large",
     500: "Unexpected error",
 }
+# Answered for every operation before it is routed (core.middleware, studio_comms.server).
+EDGE_ERRORS = (414, 431)
 
 # Every compatible operation declares these (Sport Alliance spec).
 COMPATIBLE_ERRORS = (400, 401, 403, 404, 409, 429, 500)
@@ -56,16 +60,28 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def without_framework_422(app: FastAPI) -> Callable[[], dict[str, Any]]:
-    """FastAPI documents 422 for validation errors; ours answer 400 ``ErrorResponse`` instead."""
+    """FastAPI documents 422 for validation errors; ours answer 400 ``ErrorResponse`` instead.
+    Every operation also documents the statuses answered before routing (414, 431)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
         schema = generate()
+        edge = error_responses(*EDGE_ERRORS)
         for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():
                 operation.get("responses", {}).pop("422", None)
+                for status, response in edge.items():
+                    operation.setdefault("responses", {}).setdefault(
+                        str(status),
+                        {
+                            "description": response["description"],
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}
+                            },
+                        },
+                    )
         components = schema.get("components", {}).get("schemas", {})
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
