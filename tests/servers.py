@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,12 +18,38 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
 from studio_comms.server import server_config
 from studio_comms.settings import Settings
-from tests.test_serve import STUDIO_COMMS, free_port, wait_until_live
+
+STUDIO_COMMS = Path(sys.executable).parent / "studio-comms"
+STARTUP_SECONDS = 20.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_live(base: str, process: subprocess.Popen[bytes], log: Path) -> httpx.Response:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = log.read_text(errors="replace")
+            raise AssertionError(f"serve exited with {process.returncode}:\n{output}")
+        try:
+            response = httpx.get(f"{base}/healthz", timeout=1.0)
+            if response.status_code == 200:
+                return response
+        except httpx.HTTPError as error:
+            last_error = error
+        time.sleep(0.1)
+    raise AssertionError(f"/healthz did not answer 200 within {STARTUP_SECONDS} s: {last_error!r}")
 
 
 @dataclass
@@ -51,9 +79,10 @@ class ServeProcess:
 
 @contextmanager
 def serve_process(
-    tmp_path: Path, database_url: str, *, name: str = "serve", **settings: str
+    tmp_path: Path, database_url: str, *, name: str = "serve", worker: bool = False, **settings: str
 ) -> Iterator[ServeProcess]:
-    """``studio-comms serve --no-worker`` on ``database_url``; ``settings`` are STUDIO_COMMS_* values."""
+    """``studio-comms serve`` (``--no-worker`` unless ``worker``) on ``database_url``; ``settings``
+    are STUDIO_COMMS_* values."""
     port = free_port()
     env = {
         **os.environ,
@@ -66,7 +95,7 @@ def serve_process(
     log = tmp_path / f"{name}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [str(STUDIO_COMMS), "serve", "--no-worker", "--port", str(port)],
+            [str(STUDIO_COMMS), "serve", "--port", str(port), *([] if worker else ["--no-worker"])],
             env=env,
             cwd=tmp_path,
             stdout=output,

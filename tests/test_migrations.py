@@ -20,7 +20,7 @@ from studio_comms.db.session import Database
 from studio_comms.studios.models import Studio, StudioChannelSetting
 from tests.conftest import FixedClock, postgres_admin_url
 from tests.factories import make_studio
-from tests.test_serve import STUDIO_COMMS
+from tests.servers import STUDIO_COMMS
 
 
 def test_there_is_exactly_one_head() -> None:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -15,57 +12,16 @@ from fastapi.testclient import TestClient
 
 from studio_comms.main import create_app
 from studio_comms.settings import Settings
-
-STUDIO_COMMS = Path(sys.executable).parent / "studio-comms"
-STARTUP_SECONDS = 20.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_live(base: str, process: subprocess.Popen[bytes], log: Path) -> httpx.Response:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = log.read_text(errors="replace")
-            raise AssertionError(f"serve exited with {process.returncode}:\n{output}")
-        try:
-            response = httpx.get(f"{base}/healthz", timeout=1.0)
-            if response.status_code == 200:
-                return response
-        except httpx.HTTPError as error:
-            last_error = error
-        time.sleep(0.1)
-    raise AssertionError(f"/healthz did not answer 200 within {STARTUP_SECONDS} s: {last_error!r}")
+from tests.servers import STUDIO_COMMS, free_port, serve_process
 
 
 def test_serve_starts_migrates_and_answers(tmp_path: Path) -> None:
     assert STUDIO_COMMS.exists(), STUDIO_COMMS
-    port = free_port()
+    # Always a fresh SQLite file, also on the PostgreSQL run: this tests the process.
     database = tmp_path / "serve" / "studio-comms.db"
-    env = {
-        **os.environ,
-        # Always a fresh SQLite file, also on the PostgreSQL run: this tests the process.
-        "STUDIO_COMMS_DATABASE_URL": f"sqlite:///{database}",
-        "STUDIO_COMMS_VAR_DIR": str(tmp_path / "var"),
-    }
-    env.pop("STUDIO_COMMS_REDIS_URL", None)
-    log = tmp_path / "serve.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [str(STUDIO_COMMS), "serve", "--port", str(port)],
-            env=env,
-            cwd=tmp_path,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        live = wait_until_live(base, process, log)
+    with serve_process(tmp_path, f"sqlite:///{database}", worker=True) as server:
+        base = server.base
+        live = httpx.get(f"{base}/healthz", timeout=5.0)
         assert live.json() == {"status": "ok"}
         assert live.headers["x-request-id"]
 
@@ -93,13 +49,6 @@ def test_serve_starts_migrates_and_answers(tmp_path: Path) -> None:
         unauthenticated = httpx.get(f"{base}/v1/communications/1/communication-preferences", timeout=5.0)
         assert unauthenticated.status_code == 401
         assert unauthenticated.json()["errorCode"] == "AUTHENTICATION_FAILED"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def test_readyz_is_503_when_the_database_is_unreachable() -> None:

@@ -14,7 +14,7 @@ from standardwebhooks.webhooks import Webhook
 
 from tests.cleanup import purge_studios
 from tests.receiver import Receiver
-from tests.test_serve import STUDIO_COMMS, free_port, wait_until_live
+from tests.servers import STUDIO_COMMS, free_port, wait_until_live
 
 ADMIN = {"Authorization": "Bearer serve-admin-token-0123456789abcdef"}
 
