@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_POSTGRES_URL ?= $(or $(STUDIO_COMMS_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432/test)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres lint bench clean chromium redis
+.PHONY: install run test test-sqlite test-postgres fuzz lint bench clean chromium redis
 
 install: $(STAMP)
 
@@ -48,6 +48,11 @@ test-postgres: install chromium redis
 	else \
 		echo "PostgreSQL does not answer at $(TEST_POSTGRES_URL): the PostgreSQL run is skipped (it is mandatory under CI=true)."; \
 	fi
+
+# Schemathesis against our own /openapi.json on a real server, SQLite then PostgreSQL (fuzz/run.py).
+FUZZ_ARGS ?=
+fuzz: install
+	STUDIO_COMMS_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/python fuzz/run.py $(FUZZ_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# Must stay byte-identical to studio_comms.core.ops._CEILING; bench/run.py checks it before measuring.
+# Must stay byte-identical to studio_comms.api.ops._CEILING; bench/run.py checks it before measuring.
 BODY = b'[{"messageCategory":"GENERAL","channels":[{"communicationChannel":"EMAIL","active":true}]}]'
 _START = {
     "type": "http.response.start",

@@ -29,7 +29,7 @@ from studio_comms.settings import Settings
 from tests.cleanup import purge_studios
 from tests.factories import World, make_world
 
-ADMIN_TOKEN = "test-admin-token"
+ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
 LINK_SECRET = "test-link-secret-0123456789abcdefghijklmnop"
 PUBLIC_URL = "https://members.example.org"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -153,14 +153,21 @@ def api(client: TestClient, world: World) -> TestClient:
 
 
 @pytest.fixture
-def live(engine: Engine, settings: Settings, clock: FixedClock) -> Iterator[tuple[FastAPI, World]]:
-    """Committed studios A and B and an app on real connections, for concurrency tests; purged after."""
-    database = Database(engine)
-    live_world = make_world(database, now=clock.now)
+def committed_world(engine: Engine, clock: FixedClock) -> Iterator[World]:
+    """Committed studios A and B (as ``world``), for apps and processes on real connections; purged after."""
+    committed = make_world(Database(engine), now=clock.now)
     try:
-        yield create_app(settings, database=database, clock=clock), live_world
+        yield committed
     finally:
-        purge_studios(engine, [live_world.studio_a, live_world.studio_b])
+        purge_studios(engine, [committed.studio_a, committed.studio_b])
+
+
+@pytest.fixture
+def live(
+    engine: Engine, settings: Settings, clock: FixedClock, committed_world: World
+) -> tuple[FastAPI, World]:
+    """Committed studios A and B and an app on real connections, for concurrency tests; purged after."""
+    return create_app(settings, database=Database(engine), clock=clock), committed_world
 
 
 @pytest.fixture(scope="session")

@@ -58,6 +58,7 @@ def build_worker(
         poll_seconds=settings.worker_poll_seconds,
         batch_size=settings.worker_batch_size,
         concurrency=settings.worker_concurrency,
+        lag_warning_seconds=settings.outbox_lag_warning_seconds,
     )
     waker = waker_for(settings.database_url) if listen else None
     return Worker(database, handlers, config, clock=clock, waker=waker)

@@ -22,7 +22,7 @@ from studio_comms.apikeys.schemas import ApiKeyCreate
 from studio_comms.apikeys.service import create_key, list_keys
 from studio_comms.cli_studios import fail as _fail
 from studio_comms.cli_studios import studios_app
-from studio_comms.cli_worker import configure_logging, outbox_app, worker
+from studio_comms.cli_worker import configure_logging, load_settings, outbox_app, worker
 from studio_comms.core.auth import Scope
 from studio_comms.core.clock import utcnow
 from studio_comms.core.errors import AppError
@@ -35,6 +35,7 @@ from studio_comms.demo import ensure_demo, preference_center_url
 from studio_comms.main import create_app
 from studio_comms.preferences.offer import replace_offer
 from studio_comms.preferences.schemas import CommunicationPreference
+from studio_comms.server import server_config
 from studio_comms.settings import Settings
 from studio_comms.studios.service import require_studio
 
@@ -53,13 +54,13 @@ StudioOption = Annotated[int, typer.Option("--studio", min=1, help="Studio id")]
 
 
 def _database(settings: Settings | None = None) -> AbstractContextManager[Database]:
-    return open_database((settings or Settings()).database_url)
+    return open_database((settings or load_settings()).database_url)
 
 
 @app.command()
 def migrate() -> None:
     """Apply the database migrations."""
-    settings = Settings()
+    settings = load_settings()
     upgrade(settings.database_url)
     console.print("Database is at the latest schema.")
 
@@ -71,24 +72,19 @@ def serve(
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Run no outbox worker here")] = False,
 ) -> None:
     """Apply migrations, then serve the API, with an outbox worker unless ``--no-worker``."""
-    settings = Settings()
+    settings = load_settings()
     # Where it listens is part of the settings: the default public URL of member links follows it.
     settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
     upgrade(settings.database_url)
     configure_logging()
-    uvicorn.run(
-        create_app(settings, embedded_worker=not no_worker),
-        host=settings.host,
-        port=settings.port,
-        access_log=False,
-        proxy_headers=True,
-    )
+    app = create_app(settings, embedded_worker=not no_worker)
+    uvicorn.Server(server_config(app, settings, host=settings.host, port=settings.port)).run()
 
 
 @app.command()
 def demo() -> None:
     """Seed the demo studio on first start and print its API key (``make run``)."""
-    settings = Settings()
+    settings = load_settings()
     upgrade(settings.database_url)
     with _database(settings) as database:
         result = ensure_demo(database, settings.var_dir / "demo.json", now=utcnow())

@@ -12,11 +12,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from studio_comms.admin.onboarding import create_studio_with_offer
+from studio_comms.cli_worker import load_settings
 from studio_comms.core.clock import utcnow
 from studio_comms.core.errors import AppError
 from studio_comms.core.messages import render
 from studio_comms.db.database import open_database
-from studio_comms.settings import Settings
 from studio_comms.studios.information_schemas import StudioInformationUpdate
 from studio_comms.studios.schemas import ConsentEnforcement, StudioCreate, StudioUpdate
 from studio_comms.studios.service import get_information, set_information, update_studio
@@ -65,7 +65,7 @@ def studios_create(
         )
     except ValidationError as error:
         _invalid("studio", error)
-    with open_database(Settings().database_url) as database, database.transaction() as tx:
+    with open_database(load_settings().database_url) as database, database.transaction() as tx:
         studio = create_studio_with_offer(tx, data, now=utcnow())
     _print(studio)
 
@@ -86,7 +86,7 @@ def studios_update(
     except ValidationError as error:
         _invalid("studio", error)
     try:
-        with open_database(Settings().database_url) as database, database.transaction() as tx:
+        with open_database(load_settings().database_url) as database, database.transaction() as tx:
             result = update_studio(tx, studio, data)
     except AppError as error:
         fail(error)
@@ -109,7 +109,7 @@ def studios_information(
         except ValidationError as error:
             _invalid("information file", error)
     try:
-        with open_database(Settings().database_url) as database, database.transaction() as tx:
+        with open_database(load_settings().database_url) as database, database.transaction() as tx:
             result = get_information(tx, studio) if data is None else set_information(tx, studio, data)
     except AppError as error:
         fail(error)

@@ -10,7 +10,9 @@ from types import FrameType
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from studio_comms.background import build_worker, worker_engine_options
@@ -27,6 +29,18 @@ outbox_app = typer.Typer(help="The outbox: queued side effects (webhooks).", no_
 console = Console()
 
 
+def load_settings() -> Settings:
+    """The settings from the environment; a bad value ends the command with a message naming it."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "STUDIO_COMMS_" + "_".join(str(part) for part in problem["loc"]).upper()
+            message = str(problem["msg"]).removeprefix("Value error, ")
+            console.print(f"[red]Invalid configuration[/red] {escape(name)}: {escape(message)}")
+        raise typer.Exit(2) from None
+
+
 def configure_logging() -> None:
     """Worker lag and failures go to stderr (uvicorn configures only its own loggers)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -36,7 +50,7 @@ def configure_logging() -> None:
 
 def worker() -> None:
     """Run an outbox worker until SIGTERM or SIGINT; items in flight are finished first."""
-    settings = Settings()
+    settings = load_settings()
     upgrade(settings.database_url)
     configure_logging()
     stop = threading.Event()
@@ -58,7 +72,7 @@ def worker() -> None:
 @outbox_app.command("stats")
 def stats() -> None:
     """Pending, leased, dead and done items per kind, and how long the oldest due one waits."""
-    with open_database(Settings().database_url) as database, database.read() as tx:
+    with open_database(load_settings().database_url) as database, database.read() as tx:
         rows = outbox_stats.stats(tx, now=utcnow())
     table = Table("kind", "pending", "leased", "dead", "done", "oldest due (s)")
     for row in rows:
@@ -73,7 +87,7 @@ def retry_dead(
 ) -> None:
     """Make dead items due again, with a fresh retry schedule."""
     now = utcnow()
-    with open_database(Settings().database_url) as database, database.transaction() as tx:
+    with open_database(load_settings().database_url) as database, database.transaction() as tx:
         revived = queue.retry_dead(tx, now=now, kind=kind)
         deliveries = [(studio, entity) for item_kind, studio, entity in revived if item_kind == WEBHOOK_KIND]
         reopen_dead(tx, deliveries, now=now)
@@ -85,6 +99,6 @@ def purge(
     older_than_days: Annotated[float, typer.Option(min=0, help="Keep items finished more recently")] = 7,
 ) -> None:
     """Delete items that finished successfully before the given age (dead ones stay)."""
-    with open_database(Settings().database_url) as database, database.transaction() as tx:
+    with open_database(load_settings().database_url) as database, database.transaction() as tx:
         purged = queue.purge_done(tx, before=utcnow() - timedelta(days=older_than_days))
     console.print(f"{purged} finished items deleted.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import partial
 
 import anyio.to_thread
 from anyio import CapacityLimiter
@@ -26,6 +27,7 @@ from studio_comms.core.ratelimit import RateLimiter
 from studio_comms.core.runtime import Runtime
 from studio_comms.db.database import Database
 from studio_comms.db.engine import make_engine
+from studio_comms.outbox import stats as outbox_stats
 from studio_comms.preferences import endpoints as preferences_endpoints
 from studio_comms.settings import Settings
 from studio_comms.studios import endpoints as studios_endpoints
@@ -78,15 +80,22 @@ def create_app(
         settings=settings,
         database=database,
         limiter=RateLimiter(
-            settings.rate_limit, settings.redis_url, key_prefix=settings.rate_limit_key_prefix
+            settings.rate_limit,
+            settings.redis_url,
+            key_prefix=settings.rate_limit_key_prefix,
+            timeout_seconds=settings.redis_timeout_seconds,
+            retry_seconds=settings.redis_retry_seconds,
         ),
         clock=clock,
         db_threads=CapacityLimiter(settings.db_pool_size),
+        readiness_details={
+            "outbox": partial(outbox_stats.readiness, warning_seconds=settings.outbox_lag_warning_seconds)
+        },
     )
     app.state.link_signer = LazySigner(settings)
     app.openapi = official_style(app)  # type: ignore[method-assign]
     handlers.install(app)
-    app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestGuardMiddleware, settings=settings)
     app.include_router(ops_router)
     app.include_router(head_router)
     app.include_router(preferences_endpoints.router)

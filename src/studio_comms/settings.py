@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "studio-comms.db"
+MIN_ADMIN_TOKEN_LENGTH = 24
 
 
 class Settings(BaseSettings):
@@ -18,8 +20,21 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
     admin_token: SecretStr | None = None
     redis_url: str | None = None
+    # A Redis that does not answer within this is skipped (rate limits fail open) and tried again
+    # after redis_retry_seconds; one warning per interval says so.
+    redis_timeout_seconds: float = Field(default=0.25, gt=0, le=10)
+    redis_retry_seconds: float = Field(default=15.0, gt=0, le=3600)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Addresses (or networks) of reverse proxies whose X-Forwarded-For / -Proto are believed; from
+    # anyone else those headers are ignored, so a client cannot choose the IP in the ledger.
+    # NoDecode: the environment's value is comma-separated, not JSON.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    # The request line and headers of one request, checked by `serve` while they arrive, before
+    # anything else looks at them.
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    max_header_count: int = Field(default=100, ge=10, le=1000)
+    max_query_bytes: int = Field(default=2048, ge=256, le=64 * 1024)
 
     # Database connections, and so requests doing database work at the same time. More threads
     # than connections only wait; more than a few per core only fight over the GIL.
@@ -30,8 +45,6 @@ class Settings(BaseSettings):
     rate_limit_key_prefix: str = "studio-comms"
     max_body_bytes: int = 1024 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
-    # An IN_PROGRESS idempotency claim older than this belongs to a crashed request.
-    idempotency_lease_seconds: int = 60
     # The constant-JSON route used by `make bench` as the framework ceiling.
     enable_bench_routes: bool = False
     var_dir: Path = Path("var")
@@ -69,6 +82,8 @@ class Settings(BaseSettings):
     worker_batch_size: int = Field(default=32, ge=1, le=1000)
     # Items of a batch run side by side, so one slow endpoint does not hold up the others.
     worker_concurrency: int = Field(default=8, ge=1, le=64)
+    # A worker logs a warning while the oldest due item has waited longer than this.
+    outbox_lag_warning_seconds: float = Field(default=60.0, gt=0)
 
     @model_validator(mode="after")
     def _lease_outlasts_an_attempt(self) -> Settings:
@@ -100,6 +115,38 @@ class Settings(BaseSettings):
     def _schedule_positive(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         if any(seconds < 0 for seconds in value):
             raise ValueError("webhook_retry_schedule: seconds must not be negative")
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies_from_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies: {entry!r} is no IP address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
+                ) from None
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        # Empty means unset (every /admin route answers 401). A short token can be guessed.
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < MIN_ADMIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"admin_token must be at least {MIN_ADMIN_TOKEN_LENGTH} characters; generate one with "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
         return value
 
     @field_validator("public_url")

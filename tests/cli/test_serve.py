@@ -3,75 +3,27 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from studio_comms.main import create_app
 from studio_comms.settings import Settings
+from tests.servers import STUDIO_COMMS, free_port, serve_process
 
-STUDIO_COMMS = Path(sys.executable).parent / "studio-comms"
-STARTUP_SECONDS = 20.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_live(base: str, process: subprocess.Popen[bytes], log: Path) -> httpx.Response:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = log.read_text(errors="replace")
-            raise AssertionError(f"serve exited with {process.returncode}:\n{output}")
-        try:
-            response = httpx.get(f"{base}/healthz", timeout=1.0)
-            if response.status_code == 200:
-                return response
-        except httpx.HTTPError as error:
-            last_error = error
-        time.sleep(0.1)
-    raise AssertionError(f"/healthz did not answer 200 within {STARTUP_SECONDS} s: {last_error!r}")
+SERVE_TOKEN = "serve-test-token-0123456789"
 
 
 def test_serve_starts_migrates_and_answers(tmp_path: Path) -> None:
     assert STUDIO_COMMS.exists(), STUDIO_COMMS
-    port = free_port()
+    # Always a fresh SQLite file, also on the PostgreSQL run: this tests the process.
     database = tmp_path / "serve" / "studio-comms.db"
-    env = {
-        **os.environ,
-        # Always a fresh SQLite file, also on the PostgreSQL run: this tests the process.
-        "STUDIO_COMMS_DATABASE_URL": f"sqlite:///{database}",
-        "STUDIO_COMMS_VAR_DIR": str(tmp_path / "var"),
-        "STUDIO_COMMS_ADMIN_TOKEN": "serve-test-token",
-    }
-    for name in (
-        "STUDIO_COMMS_REDIS_URL",
-        "STUDIO_COMMS_PUBLIC_URL",
-        "STUDIO_COMMS_PORT",
-        "STUDIO_COMMS_HOST",
-    ):
-        env.pop(name, None)
-    log = tmp_path / "serve.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [str(STUDIO_COMMS), "serve", "--port", str(port)],
-            env=env,
-            cwd=tmp_path,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        live = wait_until_live(base, process, log)
+    with serve_process(tmp_path, f"sqlite:///{database}", worker=True, admin_token=SERVE_TOKEN) as server:
+        base = server.base
+        live = httpx.get(f"{base}/healthz", timeout=5.0)
         assert live.json() == {"status": "ok"}
         assert live.headers["x-request-id"]
 
@@ -104,17 +56,10 @@ def test_serve_starts_migrates_and_answers(tmp_path: Path) -> None:
         link = _preference_link(base)
         assert link.startswith(f"{base}/preferences/"), link
         assert httpx.get(link, timeout=5.0).status_code == 200
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def _preference_link(base: str) -> str:
-    admin = {"Authorization": "Bearer serve-test-token"}
+    admin = {"Authorization": f"Bearer {SERVE_TOKEN}"}
     studio = httpx.post(f"{base}/admin/v1/studios", json={"name": "Serve"}, headers=admin, timeout=5.0).json()
     studios = f"{base}/admin/v1/studios/{studio['studioId']}"
     customer = {"firstName": "Erika", "lastName": "Mustermann"}
@@ -147,3 +92,29 @@ def test_readyz_is_503_when_the_database_is_unreachable() -> None:
             assert german.json()["errorMessage"] != body["errorMessage"]
     finally:
         app.state.runtime.database.engine.dispose()
+
+
+def test_a_short_operator_token_is_refused_at_start_with_a_clear_message(tmp_path: Path) -> None:
+    env = {**os.environ, "STUDIO_COMMS_ADMIN_TOKEN": "x" * 23, "STUDIO_COMMS_VAR_DIR": str(tmp_path)}
+    started = subprocess.run(
+        [str(STUDIO_COMMS), "serve", "--port", str(free_port())],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert started.returncode == 2
+    output = " ".join((started.stdout + started.stderr).split())
+    expected = "Invalid configuration STUDIO_COMMS_ADMIN_TOKEN: admin_token must be at least 24 characters"
+    assert expected in output
+    assert "Traceback" not in output
+
+
+def test_operator_token_length_rules() -> None:
+    with pytest.raises(ValueError, match="at least 24 characters"):
+        Settings(admin_token="x" * 23)  # type: ignore[arg-type]
+    assert Settings(admin_token="x" * 24).admin_token is not None  # type: ignore[arg-type]
+    # Empty means unset: every /admin route answers 401.
+    assert Settings(admin_token="").admin_token is None  # type: ignore[arg-type]

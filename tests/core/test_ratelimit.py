@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import socket
+import threading
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from studio_comms.db.database import Database
 from studio_comms.main import create_app
@@ -69,3 +78,89 @@ def test_unreachable_redis_lets_requests_through(
 def test_bad_rate_setting_is_refused_at_start() -> None:
     with pytest.raises(ValueError, match="rate_limit"):
         Settings(rate_limit="lots per hour", admin_token=ADMIN_TOKEN)  # type: ignore[arg-type]
+
+
+@contextmanager
+def silent_redis() -> Iterator[tuple[str, list[socket.socket]]]:
+    """A loopback socket that accepts connections and never answers (a hung Redis)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        with suppress(OSError):
+            while True:
+                accepted.append(listener.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0", accepted
+    finally:
+        listener.close()
+        for connection in accepted:
+            connection.close()
+
+
+async def _timed(client: httpx.AsyncClient, path: str, headers: dict[str, str]) -> tuple[int, float]:
+    started = time.monotonic()
+    response = await client.get(path, headers=headers)
+    return response.status_code, time.monotonic() - started
+
+
+def test_a_hanging_redis_costs_one_short_timeout_per_interval_and_holds_no_database_slot(
+    engine: Engine,
+    settings: Settings,
+    clock: FixedClock,
+    committed_world: World,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="studio_comms.ratelimit")
+    key = {"X-API-KEY": committed_world.key_a}
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    with silent_redis() as (url, accepted):
+        hanging = settings.model_copy(
+            update={
+                "redis_url": url,
+                "redis_timeout_seconds": 1.0,
+                "redis_retry_seconds": 3.0,
+                "rate_limit": "1/minute",
+                "db_pool_size": 1,  # one database thread: a request waiting on Redis must not hold it
+            }
+        )
+        app = create_app(hanging, database=Database(engine), clock=clock)
+
+        async def scenario() -> None:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as client:
+                first = asyncio.create_task(_timed(client, PREFS, key))
+                while not accepted:  # the request is now waiting for Redis
+                    await asyncio.sleep(0.01)
+                operator = await _timed(client, f"/admin/v1/studios/{committed_world.studio_a}", admin)
+                assert operator[0] == 200
+                assert operator[1] < 0.5, (
+                    f"the operator request waited {operator[1]:.2f} s for a database thread"
+                )
+                status, elapsed = await first
+                assert status == 200  # fail open
+                assert 0.9 <= elapsed < 2.0, elapsed  # one short timeout
+                contacted = len(accepted)
+                # The circuit is open: no request waits, none is counted (the limit is 1 a minute).
+                for _ in range(5):
+                    status, elapsed = await _timed(client, PREFS, key)
+                    assert status == 200
+                    assert elapsed < 0.5, elapsed
+                assert len(accepted) == contacted
+                # After the retry interval one request probes Redis again (and fails open again).
+                await asyncio.sleep(3.2)
+                probe = asyncio.create_task(_timed(client, PREFS, key))
+                await asyncio.sleep(0.2)
+                others = [await _timed(client, PREFS, key) for _ in range(3)]
+                assert all(status == 200 and elapsed < 0.5 for status, elapsed in others), others
+                status, elapsed = await probe
+                assert status == 200
+                assert 0.9 <= elapsed < 2.0, elapsed
+
+        asyncio.run(scenario())
+    warnings = [r for r in caplog.records if "unavailable" in r.getMessage()]
+    assert len(warnings) == 2, [r.getMessage() for r in warnings]  # one per interval
+    assert "TimeoutError" in warnings[0].getMessage()

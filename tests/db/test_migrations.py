@@ -22,10 +22,10 @@ from studio_comms.db.migrate import alembic_config
 from studio_comms.preferences.models import StudioChannelSetting
 from studio_comms.schema import METADATA
 from studio_comms.studios.models import Studio
-from tests.cli.test_serve import STUDIO_COMMS
 from tests.conftest import FixedClock, backend, postgres_admin_url
 from tests.dbtools import orm
 from tests.factories import make_studio
+from tests.servers import STUDIO_COMMS
 
 
 def test_there_is_exactly_one_head() -> None:

@@ -13,10 +13,10 @@ from sqlalchemy import Engine
 from standardwebhooks.webhooks import Webhook
 
 from tests.cleanup import purge_studios
-from tests.cli.test_serve import STUDIO_COMMS, free_port, wait_until_live
 from tests.receiver import Receiver
+from tests.servers import STUDIO_COMMS, free_port, wait_until_live
 
-ADMIN = {"Authorization": "Bearer serve-admin"}
+ADMIN = {"Authorization": "Bearer serve-admin-token-0123456789abcdef"}
 
 
 def _serve(
@@ -27,7 +27,7 @@ def _serve(
         **os.environ,
         "STUDIO_COMMS_DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'serve.db'}",
         "STUDIO_COMMS_VAR_DIR": str(tmp_path / "var"),
-        "STUDIO_COMMS_ADMIN_TOKEN": "serve-admin",
+        "STUDIO_COMMS_ADMIN_TOKEN": "serve-admin-token-0123456789abcdef",
         "STUDIO_COMMS_WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
         "STUDIO_COMMS_WORKER_POLL_SECONDS": "0.1",
     }

@@ -30,7 +30,6 @@ from studio_comms.core.errors import (
 )
 from studio_comms.core.requestid import request_id_of
 from studio_comms.core.runtime import Runtime
-from studio_comms.db.errors import ConstraintViolation
 from studio_comms.db.tx import Tx
 from studio_comms.idempotency import service as idempotency
 from studio_comms.idempotency.service import StoredResponse
@@ -117,6 +116,7 @@ class ApiContext(RequestContext):
 
     async def run_read(self, work: Callable[[Tx, Principal], Any]) -> Response:
         """For the hottest reads: statements without a transaction of their own (``Database.read``)."""
+        await self._count_off_thread()
         return _respond(await self.runtime.in_db_thread(self._read, work))
 
     def _read(self, work: Callable[[Tx, Principal], Any]) -> StoredResponse:
@@ -124,6 +124,7 @@ class ApiContext(RequestContext):
             return _stored(work(tx, self._authorize(tx)))
 
     async def run(self, work: Callable[[Tx, Principal], Any]) -> Response:
+        await self._count_off_thread()
         body = await self.request.body() if self.idempotency_key else b""
         stored, replayed = await self.runtime.in_db_thread(self._run, work, body)
         return _respond(stored, replayed=replayed)
@@ -131,8 +132,18 @@ class ApiContext(RequestContext):
     async def authorize(self) -> Principal:
         """Check key, scope and rate limit now, before slow work outside the database (the
         request's unit of work then reuses the result instead of counting the request twice)."""
-        self._principal = await self.runtime.in_db_thread(self._authorize_on_read_connection)
+        if self._principal is None:
+            self._principal = await self.runtime.in_db_thread(self._authorize_on_read_connection)
+            if self.runtime.limiter.shared:
+                await self.runtime.limiter.hit_off_thread(self._principal.key_id, self._endpoint())
         return self._principal
+
+    async def _count_off_thread(self) -> None:
+        """With a shared (Redis) limiter, authenticate and count before the unit of work: the
+        round trip to Redis must not hold a database thread. (An in-memory count costs nothing
+        and is made inside the unit of work, in its one thread hop.)"""
+        if self.runtime.limiter.shared:
+            await self.authorize()
 
     def _authorize_on_read_connection(self) -> Principal:
         with self.runtime.database.read() as tx:
@@ -144,51 +155,28 @@ class ApiContext(RequestContext):
         principal = authenticate(tx, self.api_key)
         if self.required_scope is not None and self.required_scope not in principal.scopes:
             raise MissingScope(scope=self.required_scope.value)
-        route = self.request.scope.get("route")
-        endpoint = f"{self.request.method} {getattr(route, 'path', self.request.url.path)}"
-        self.runtime.limiter.hit(principal.key_id, endpoint)
+        if not self.runtime.limiter.shared:
+            self.runtime.limiter.hit(principal.key_id, self._endpoint())
         return principal
 
-    def _run(self, work: Callable[[Tx, Principal], Any], body: bytes) -> tuple[StoredResponse, bool]:
-        if self.idempotency_key is None:
-            return self._unit_of_work(lambda tx: work(tx, self._authorize(tx))), False
-        principal, claim = self._claim(body)
-        if claim.replay is not None:
-            return claim.replay, True
-        assert claim.record_id is not None
-        try:
-            with self.runtime.database.transaction() as tx:
-                stored = _stored(work(tx, principal))
-                idempotency.complete(tx, principal.key_id, claim.record_id, stored, now=self.now)
-            return stored, False
-        except BaseException:
-            with self.runtime.database.transaction() as tx:
-                idempotency.release(tx, principal.key_id, claim.record_id)
-            raise
+    def _endpoint(self) -> str:
+        route = self.request.scope.get("route")
+        return f"{self.request.method} {getattr(route, 'path', self.request.url.path)}"
 
-    def _claim(self, body: bytes) -> tuple[Principal, idempotency.Claim]:
-        assert self.idempotency_key is not None
-        settings = self.runtime.settings
+    def _run(self, work: Callable[[Tx, Principal], Any], body: bytes) -> tuple[StoredResponse, bool]:
+        key = self.idempotency_key
+        if key is None:
+            return self._unit_of_work(lambda tx: work(tx, self._authorize(tx))), False
         fingerprint = idempotency.fingerprint(self.request.method, self.request.url.path, body)
-        for attempt in (1, 2):
-            try:
-                with self.runtime.database.transaction() as tx:
-                    principal = self._authorize(tx) if attempt == 1 else authenticate(tx, self.api_key)
-                    claim = idempotency.claim(
-                        tx,
-                        principal.key_id,
-                        self.idempotency_key,
-                        fingerprint,
-                        now=self.now,
-                        ttl=timedelta(seconds=settings.idempotency_ttl_seconds),
-                        lease=timedelta(seconds=settings.idempotency_lease_seconds),
-                    )
-                return principal, claim
-            except ConstraintViolation:
-                # PostgreSQL: a concurrent request inserted the same key first; look again.
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        ttl = timedelta(seconds=self.runtime.settings.idempotency_ttl_seconds)
+        with self.runtime.database.transaction() as tx:
+            principal = self._authorize(tx)
+            replay = idempotency.begin(tx, principal.key_id, key, fingerprint, now=self.now, ttl=ttl)
+            if replay is not None:
+                return replay, True
+            stored = _stored(work(tx, principal))
+            idempotency.record(tx, principal.key_id, key, fingerprint, stored, now=self.now)
+            return stored, False
 
 
 class AdminContext(RequestContext):

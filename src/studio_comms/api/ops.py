@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
@@ -39,14 +40,25 @@ async def healthz() -> Response:
 
 
 @router.get("/readyz")
-async def readyz(request: Request) -> Response:
+async def readyz(request: Request, verbose: str | None = None) -> Response:
+    """200 while the database answers; ``?verbose`` adds the details (the outbox's lag)."""
     runtime: Runtime = request.app.state.runtime
 
+    def check() -> dict[str, Any]:
+        runtime.database.ping()
+        if verbose is None:
+            return {}
+        now = runtime.clock()
+        with runtime.database.read() as tx:
+            return {name: detail(tx, now) for name, detail in runtime.readiness_details.items()}
+
     try:
-        await runtime.in_db_thread(runtime.database.ping)
+        details = await runtime.in_db_thread(check)
     except Exception as error:
         raise ServiceUnavailable() from error
-    return Response(_OK, media_type="application/json")
+    if not details:
+        return Response(_OK, media_type="application/json")
+    return Response(orjson.dumps({"status": "ok", **details}), media_type="application/json")
 
 
 @head_router.head("/v1/{path:path}")

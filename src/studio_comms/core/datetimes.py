@@ -37,4 +37,8 @@ def parse_instant(text: str) -> datetime:
             parsed = parsed.replace(tzinfo=ZoneInfo(zone_name))
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown time zone {zone_name}") from error
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        # 9999-12-31T23:00:00-01:00 is in year 10000 in UTC; 0001-01-01T00:30:00+01:00 in year 0.
+        raise ValueError("out of range: must lie within the years 1 to 9999 in UTC") from None

@@ -93,6 +93,16 @@ class PayloadTooLarge(AppError):
     error_code = "PAYLOAD_TOO_LARGE"
 
 
+class UriTooLong(AppError):
+    status = 414
+    error_code = "URI_TOO_LONG"
+
+
+class HeadersTooLarge(AppError):
+    status = 431
+    error_code = "HEADERS_TOO_LARGE"
+
+
 class UnsupportedMediaType(AppError):
     status = 415
     error_code = "UNSUPPORTED_MEDIA_TYPE"
@@ -103,6 +113,18 @@ class RateLimited(AppError):
     error_code = "RATE_LIMITED"
 
 
+class ValueNotStorable(Invalid):
+    """A value the database refused that validation let through (the field is not known here)."""
+
+    error_code = "VALUE_NOT_STORABLE"
+
+
 class ServiceUnavailable(AppError):
     status = 503
     error_code = "SERVICE_UNAVAILABLE"
+    # A restarting PostgreSQL accepts connections again within seconds.
+    RETRY_AFTER_SECONDS: ClassVar[int] = 2
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.headers.setdefault("Retry-After", str(self.RETRY_AFTER_SECONDS))

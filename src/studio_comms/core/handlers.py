@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import orjson
@@ -13,16 +12,13 @@ from starlette.responses import Response
 
 from studio_comms.core.errors import (
     AppError,
-    ConcurrentModification,
     Conflict,
     Forbidden,
-    Invalid,
     MalformedJson,
     MethodNotAllowed,
     PayloadTooLarge,
     RateLimited,
     RouteNotFound,
-    ServiceUnavailable,
     Unauthenticated,
     UnsupportedMediaType,
 )
@@ -30,9 +26,6 @@ from studio_comms.core.messages import pick_language, render
 from studio_comms.core.methods import allow_header
 from studio_comms.core.requestid import request_id_of
 from studio_comms.core.validation import invalid_from_errors
-from studio_comms.db.errors import ConstraintViolation, DatabaseError, ValueRefused
-
-log = logging.getLogger("studio_comms.errors")
 
 
 def error_response(error: AppError, *, request_id: str | None, accept_language: str | None) -> Response:
@@ -98,28 +91,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _respond(request, error)
 
 
-async def _database_error(request: Request, exc: Exception) -> Response:
-    # Only the kind is logged: a driver's message can quote the values of the statement.
-    if isinstance(exc, ConstraintViolation):
-        # Two requests raced on the same new row; the loser may simply retry.
-        log.warning("integrity conflict on %s %s: %s", request.method, request.url.path, exc)
-        return _respond(request, ConcurrentModification())
-    if isinstance(exc, ValueRefused):
-        log.warning("value refused by the database on %s %s: %s", request.method, request.url.path, exc)
-        refused = Invalid(message_key="FIELD_INVALID", field="request", detail="value refused")
-        return _respond(request, refused)
-    log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-    return _respond(request, ServiceUnavailable())
-
-
-async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _respond(request, AppError())
-
-
 def install(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(DatabaseError, _database_error)
-    app.add_exception_handler(Exception, _unexpected)
+    # Database faults and unexpected errors are answered by core.middleware, which (unlike a
+    # handler for Exception, that Starlette runs and then re-raises) keeps the connection open.

@@ -35,6 +35,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The service cannot reach its database right now. Retry later.",
         "de": "Der Dienst erreicht seine Datenbank gerade nicht. Bitte später erneut versuchen.",
     },
+    "VALUE_NOT_STORABLE": {
+        "en": "The request holds a value that cannot be stored; check lengths, ranges and characters.",
+        "de": "Die Anfrage enthält einen Wert, der nicht gespeichert werden kann; "
+        "prüfen Sie Längen, Wertebereiche und Zeichen.",
+    },
+    "URI_TOO_LONG": {
+        "en": "The query string exceeds {limit} bytes.",
+        "de": "Der Query-String ist länger als {limit} Bytes.",
+    },
+    "HEADERS_TOO_LARGE": {
+        "en": "The request line and headers exceed {limit} bytes or {count} header fields.",
+        "de": "Request-Zeile und Header überschreiten {limit} Bytes oder {count} Header-Felder.",
+    },
     "MALFORMED_JSON": {
         "en": "The request body is not valid JSON.",
         "de": "Der Request-Body ist kein gültiges JSON.",
@@ -190,12 +203,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 
-def pick_language(accept_language: str | None) -> str:
-    """The first supported language by quality in ``Accept-Language`` (``de-AT`` → ``de``), else ``en``."""
+# Real browsers send a few dozen bytes; only this much of the header is read, so parsing it stays
+# cheap whatever a client sends (it is parsed before authentication, on every error).
+MAX_ACCEPT_LANGUAGE = 256
+
+
+def preferred_language(accept_language: str | None) -> str | None:
+    """The first supported language by quality in ``Accept-Language`` (``de-AT`` → ``de``), else None."""
     if not accept_language:
-        return DEFAULT_LANGUAGE
+        return None
     ranked: list[tuple[float, int, str]] = []
-    for position, part in enumerate(accept_language.split(",")):
+    for position, part in enumerate(accept_language[:MAX_ACCEPT_LANGUAGE].split(",")):
         tag, _, params = part.strip().partition(";")
         quality = 1.0
         params = params.strip()
@@ -205,10 +223,11 @@ def pick_language(accept_language: str | None) -> str:
             except ValueError:
                 quality = 0.0
         ranked.append((-quality, position, tag.strip().lower().split("-")[0]))
-    for negative_quality, _, base in sorted(ranked):
-        if negative_quality < 0 and base in SUPPORTED_LANGUAGES:
-            return base
-    return DEFAULT_LANGUAGE
+    return next((base for q, _, base in sorted(ranked) if q < 0 and base in SUPPORTED_LANGUAGES), None)
+
+
+def pick_language(accept_language: str | None) -> str:
+    return preferred_language(accept_language) or DEFAULT_LANGUAGE
 
 
 def render(key: str, language: str, args: dict[str, Any]) -> str:

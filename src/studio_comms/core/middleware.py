@@ -1,26 +1,50 @@
 """One pure ASGI middleware for what must happen before routing (cheaper than BaseHTTPMiddleware).
 
 - every request gets a request id (``X-Request-Id`` in and out, ``traceId`` in errors);
-- API request bodies are capped (413) and must be JSON (415), before any parsing.
+- header fields are counted (431) and query strings capped (414); API request bodies are capped
+  (413), must be JSON (415) and hold no NUL character (400 naming the field: PostgreSQL cannot
+  store one), before any parsing;
+- whatever escapes the app is answered here as an ``ErrorResponse`` (a database fault as 503,
+  409 or 400, anything else as 500), on a connection that stays open: Starlette's own last
+  resort re-raises, and uvicorn then closes the client's keep-alive connection.
 """
 
 from __future__ import annotations
 
+import logging
+
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from studio_comms.core.errors import AppError, PayloadTooLarge, UnsupportedMediaType
+from studio_comms.core.dbfaults import as_app_error
+from studio_comms.core.errors import (
+    AppError,
+    HeadersTooLarge,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    UriTooLong,
+)
 from studio_comms.core.handlers import error_response
 from studio_comms.core.requestid import STATE_KEY, new_request_id
+from studio_comms.core.validation import refuse_nul_characters
+from studio_comms.settings import Settings
 
 API_PREFIXES = ("/v1/", "/admin/")
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+log = logging.getLogger("studio_comms.errors")
+
+
 class RequestGuardMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
         self.app = app
-        self.max_body_bytes = max_body_bytes
+        self.max_body_bytes = settings.max_body_bytes
+        self.max_query_bytes = settings.max_query_bytes
+        # `serve` bounds the bytes of the head while it arrives (studio_comms.server); the count
+        # of header fields is checked here, where it costs one len().
+        self.max_header_count = settings.max_header_count
+        self.max_header_bytes = settings.max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -29,25 +53,47 @@ class RequestGuardMiddleware:
         headers = Headers(scope=scope)
         request_id = new_request_id(headers.get("x-request-id"))
         scope.setdefault("state", {})[STATE_KEY] = request_id
+        started = False
 
         async def send_with_id(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 raw = list(message.get("headers", []))
                 if not any(name.lower() == b"x-request-id" for name, _ in raw):
                     raw.append((b"x-request-id", request_id.encode()))
                 message["headers"] = raw
             await send(message)
 
-        if scope["method"] in _BODY_METHODS and scope["path"].startswith(API_PREFIXES):
-            try:
+        try:
+            if len(scope["headers"]) > self.max_header_count:
+                raise HeadersTooLarge(limit=self.max_header_bytes, count=self.max_header_count)
+            if len(scope["query_string"]) > self.max_query_bytes:
+                raise UriTooLong(limit=self.max_query_bytes)
+            if scope["method"] in _BODY_METHODS and scope["path"].startswith(API_PREFIXES):
                 receive = await self._checked_body(headers, receive)
-            except AppError as error:
-                response = error_response(
-                    error, request_id=request_id, accept_language=headers.get("accept-language")
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, send_with_id)
+        except Exception as error:
+            if started:
+                raise  # half a response is out: only closing the connection can tell the client
+            response = error_response(
+                self._answer(error, scope),
+                request_id=request_id,
+                accept_language=headers.get("accept-language"),
+            )
+            await response(scope, receive, send)
+
+    @staticmethod
+    def _answer(error: Exception, scope: Scope) -> AppError:
+        if isinstance(error, AppError):
+            return error
+        mapped = as_app_error(error)
+        if mapped is not None:
+            return mapped
+        # The route's template, not the path: a member page's path holds the member's token.
+        route = getattr(scope.get("route"), "path", "?")
+        log.error("unexpected error on %s %s", scope["method"], route, exc_info=error)
+        return AppError()
 
     async def _checked_body(self, headers: Headers, receive: Receive) -> Receive:
         declared = headers.get("content-length")
@@ -69,7 +115,13 @@ class RequestGuardMiddleware:
             more = message.get("more_body", False)
         if size and not _is_json(headers.get("content-type")):
             raise UnsupportedMediaType()
-        return _replay(b"".join(chunks), receive)
+        body = b"".join(chunks)
+        # A JSON string can only hold NUL as the escape \u0000: a cheap scan of every body, and
+        # the walk for the exact field only for the rare body that has one and credentials (a
+        # request without is refused with 401 anyway).
+        if b"\\u0000" in body and ("x-api-key" in headers or "authorization" in headers):
+            refuse_nul_characters(body)
+        return _replay(body, receive)
 
 
 def _is_json(content_type: str | None) -> bool:

@@ -63,9 +63,13 @@ _DESCRIPTIONS = {
     409: "Conflict",
     413: "Request body too large",
     415: "Request body is not JSON",
+    414: "Query string too long",
     429: "Rate limit exceeded (see Retry-After)",
+    431: "Request line and headers too large",
     500: "Unexpected error",
 }
+# Answered for every operation before it is routed (core.middleware, studio_comms.server).
+EDGE_ERRORS = (414, 431)
 
 # Every compatible operation declares these (Sport Alliance spec).
 COMPATIBLE_ERRORS = (400, 401, 403, 404, 409, 429, 500)

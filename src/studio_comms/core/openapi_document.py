@@ -9,7 +9,8 @@ Pydantic and FastAPI add what the official spec does not have, and this pass tak
   out of every body), and accepting ``null`` on input is unaffected.
 - ``title`` on properties, parameters and bodies: generators name inline types after it
   (``Communicationchannel`` instead of ``CommunicationChannel``).
-- FastAPI's 422 response: validation errors are 400 ``ErrorResponse`` here.
+- FastAPI's 422 response: validation errors are 400 ``ErrorResponse`` here. Instead, every
+  operation documents what is answered before routing (414, 431: ``core.openapi.EDGE_ERRORS``).
 - ``security`` on each ``/v1`` operation: the official spec declares the API key once, for the
   whole document. Generators read an operation-level requirement as "needs an
   ``AuthenticatedClient``" where the official client takes any ``Client`` with the header set.
@@ -25,7 +26,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from studio_comms.core.openapi import EDGE_ERRORS, error_responses
+
 API_KEY: list[dict[str, list[str]]] = [{"ApiKeyAuth": []}]
+_ERROR = {"$ref": "#/components/schemas/ErrorResponse"}
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 _SUBSCHEMAS = ("items", "additionalProperties", "not")
 
@@ -57,8 +61,18 @@ def _reshape(document: dict[str, Any]) -> None:
             security = operation.pop("security", [])
             if security != API_KEY:
                 operation["security"] = security
-            responses = operation.get("responses", {})
+            responses = operation.setdefault("responses", {})
             responses.pop("422", None)
+            for status, edge in error_responses(*EDGE_ERRORS).items():
+                responses.setdefault(
+                    str(status),
+                    {
+                        "description": edge["description"],
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}
+                        },
+                    },
+                )
             for parameter in operation.get("parameters", []):
                 _clean(parameter.get("schema", {}))
             bodies = [operation.get("requestBody", {}), *responses.values()]

@@ -11,8 +11,11 @@ import anyio.to_thread
 from anyio import CapacityLimiter
 
 from studio_comms.core.clock import utcnow
+from studio_comms.core.dbfaults import as_app_error
+from studio_comms.core.errors import AppError
 from studio_comms.core.ratelimit import RateLimiter
 from studio_comms.db.database import Database
+from studio_comms.db.tx import Tx
 from studio_comms.settings import Settings
 
 T = TypeVar("T")
@@ -26,6 +29,18 @@ class Runtime:
     clock: Callable[[], datetime] = field(default=utcnow)
     # Worker threads for database work: as many as the pool has connections (see Settings).
     db_threads: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(8))
+    # What `/readyz?verbose` reports besides the database answering, by name (the outbox's lag):
+    # each reads in the readiness check's transaction at the given time.
+    readiness_details: dict[str, Callable[[Tx, datetime], Any]] = field(default_factory=dict)
 
     async def in_db_thread(self, function: Callable[..., T], *args: Any) -> T:
-        return await anyio.to_thread.run_sync(function, *args, limiter=self.db_threads)
+        """Runs ``function`` on a database thread; a database fault comes back as an AppError."""
+        try:
+            return await anyio.to_thread.run_sync(function, *args, limiter=self.db_threads)
+        except AppError:
+            raise
+        except Exception as error:
+            mapped = as_app_error(error)
+            if mapped is None:
+                raise
+            raise mapped from error

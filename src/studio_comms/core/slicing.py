@@ -37,8 +37,8 @@ def parse_offset(offset: str | None) -> int | None:
     """The id the previous slice ended with; ``None`` for the first slice."""
     if offset is None or offset in ("", START):
         return None
-    # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
-    if not (offset.isascii() and offset.isdigit()) or int(offset) > INT64_MAX:
+    # isdigit() alone takes "²" and other Unicode digits int() refuses; the cursor is an int64 id.
+    if not (offset.isascii() and offset.isdigit()) or len(offset) > 19 or int(offset) > INT64_MAX:
         raise Invalid(
             reference="offset",
             message_key="FIELD_INVALID",

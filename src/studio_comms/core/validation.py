@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
+
 from studio_comms.core.errors import Invalid, MalformedJson
 
 _TYPE_NAMES = {
@@ -73,3 +75,38 @@ def invalid_from_errors(errors: Sequence[dict[str, Any]]) -> Invalid:
 
 def _invalid(message_key: str, reference: str | None, **args: Any) -> Invalid:
     return Invalid(reference=reference or None, message_key=message_key, **args)
+
+
+def refuse_nul_characters(body: bytes) -> None:
+    """Raises :class:`Invalid` naming the first string of the JSON ``body`` holding a NUL character.
+
+    PostgreSQL text cannot hold NUL, and no field of ours means one. A body that is no JSON is
+    left to the JSON parser (400 ``MALFORMED_JSON``).
+    """
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return
+    found = _nul_path(value)
+    if found is not None:
+        reference = reference_from_loc(found)
+        raise _invalid(
+            "FIELD_INVALID", reference, field=reference or "request", detail="NUL characters are not allowed"
+        )
+
+
+def _nul_path(root: Any) -> list[str | int] | None:
+    """Depth first and in document order, without recursion (JSON may nest 1,000 deep)."""
+    stack: list[tuple[list[str | int], Any]] = [([], root)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path
+        elif isinstance(value, dict):
+            if any("\x00" in key for key in value):
+                return path
+            stack.extend((([*path, key], item) for key, item in reversed(value.items())))
+        elif isinstance(value, list):
+            stack.extend((([*path, index], item) for index, item in reversed(list(enumerate(value)))))
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -37,13 +37,17 @@ class Database:
             translated = errors.translate(error)
             if translated is error:
                 raise
-            raise translated from error
+            raise translated from None
         try:
             yield pooled
-        except errors.DatabaseUnavailable:
-            # A broken connection must not go back to the pool.
-            pooled.invalidate()
-            raise
+        except Exception as error:
+            translated = errors.translate(error)
+            if isinstance(translated, errors.DatabaseUnavailable):
+                # A broken connection must not go back to the pool (its reset would fail too).
+                pooled.invalidate()
+            if translated is error:
+                raise
+            raise translated from None
         finally:
             pooled.close()
 
@@ -64,9 +68,9 @@ class Database:
                     driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
                     yield Tx(driver, self.dialect)
-                    self._commit(driver)
+                    driver.commit()
                 except BaseException:
-                    driver.rollback()
+                    _roll_back(driver)
                     raise
         finally:
             if turn is not None:
@@ -88,14 +92,12 @@ class Database:
         with self._connection() as pooled:
             yield Tx(pooled.driver_connection, self.dialect)
 
-    def _commit(self, driver: Any) -> None:
-        try:
-            driver.commit()
-        except Exception as error:
-            translated = errors.translate(error)
-            if translated is error:
-                raise
-            raise translated from error
+
+def _roll_back(driver: Any) -> None:
+    """Undo what the failed unit of work did; a connection too broken to roll back is discarded
+    by ``_connection`` (the error that matters is the one already being raised)."""
+    with suppress(Exception):
+        driver.rollback()
 
 
 @contextmanager

@@ -24,6 +24,9 @@ def make_engine(url: str, *, pool_size: int = 8, **kwargs: Any) -> Engine:
     """The request path never holds more than ``pool_size`` connections (``core.context``), so
     connections are reused instead of opened per request; the overflow serves health checks."""
     url = normalize_url(url)
+    # Statement values (secrets, names, subjects) never go into exception messages, so no log
+    # line can carry them.
+    kwargs.setdefault("hide_parameters", True)
     kwargs.setdefault("pool_size", pool_size)
     kwargs.setdefault("max_overflow", 4)
     if url.startswith("sqlite"):

@@ -106,11 +106,12 @@ class Tx:
 
 
 def _reraise(error: Exception) -> NoReturn:
-    """As one of ``db.errors`` (messages name no values: they can hold personal data)."""
+    """As one of ``db.errors``. Not chained: the driver's message can quote the statement's values
+    (secrets, names), and a logged traceback would carry it along."""
     translated = errors.translate(error)
     if translated is error:
         raise error
-    raise translated from error
+    raise translated from None
 
 
 def utc(value: Any) -> datetime:

@@ -6,30 +6,25 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from studio_comms.db.sql import Sql
-from studio_comms.db.tx import Tx, utc, utc_or_none
+from studio_comms.db.tx import Tx, utc_or_none
 
 _EXPIRE = Sql("DELETE FROM idempotency_records WHERE api_key_id = :api_key_id AND created_at <= :before")
 _FIND = Sql(
     """
-    SELECT id, fingerprint, response_status, response_body, created_at, completed_at
-    FROM idempotency_records WHERE api_key_id = :api_key_id AND idempotency_key = :key FOR UPDATE
+    SELECT id, fingerprint, response_status, response_body, completed_at
+    FROM idempotency_records WHERE api_key_id = :api_key_id AND idempotency_key = :key
     """
 )
-_CLAIM = Sql(
+_RECORD = Sql(
     """
-    INSERT INTO idempotency_records (api_key_id, idempotency_key, fingerprint, created_at)
-    VALUES (:api_key_id, :key, :fingerprint, :now)
-    RETURNING id
-    """
-)
-_TAKE_OVER = Sql("UPDATE idempotency_records SET created_at = :now WHERE id = :id")
-_COMPLETE = Sql(
-    """
-    UPDATE idempotency_records SET response_status = :status, response_body = :body, completed_at = :now
-    WHERE id = :id
+    INSERT INTO idempotency_records
+      (api_key_id, idempotency_key, fingerprint, response_status, response_body, created_at, completed_at)
+    VALUES (:api_key_id, :key, :fingerprint, :status, :body, :now, :now)
     """
 )
-_RELEASE = Sql("DELETE FROM idempotency_records WHERE id = :id")
+_FORGET = Sql("DELETE FROM idempotency_records WHERE id = :id")
+# PostgreSQL: a lock of this transaction on (namespace, key); taken without waiting.
+_TRY_LOCK = Sql("SELECT pg_try_advisory_xact_lock(CAST(:namespace AS integer), CAST(:key AS integer))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +33,6 @@ class Record:
     fingerprint: str
     response_status: int | None
     response_body: bytes | None
-    created_at: datetime
     completed_at: datetime | None
 
 
@@ -47,28 +41,30 @@ class IdempotencyRepository:
         self.tx = tx
         self.api_key_id = api_key_id
 
+    def try_lock(self, namespace: int, key: int) -> bool:
+        """PostgreSQL only: hold ``key`` until the transaction ends; False if another holds it."""
+        return bool(self.tx.scalar(_TRY_LOCK, namespace=namespace, key=key))
+
     def expire(self, before: datetime) -> None:
         self.tx.run(_EXPIRE, api_key_id=self.api_key_id, before=before)
 
     def find(self, key: str) -> Record | None:
-        """Locked (PostgreSQL), so one request at a time decides what to do with the key."""
         row = self.tx.row(_FIND, api_key_id=self.api_key_id, key=key)
         if row is None:
             return None
         body = bytes(row[3]) if row[3] is not None else None
-        return Record(row[0], row[1], row[2], body, utc(row[4]), utc_or_none(row[5]))
+        return Record(row[0], row[1], row[2], body, utc_or_none(row[4]))
 
-    def claim(self, key: str, fingerprint: str, *, now: datetime) -> int:
-        record_id: int = self.tx.scalar(
-            _CLAIM, api_key_id=self.api_key_id, key=key, fingerprint=fingerprint, now=now
+    def record(self, key: str, fingerprint: str, status: int, body: bytes, *, now: datetime) -> None:
+        self.tx.run(
+            _RECORD,
+            api_key_id=self.api_key_id,
+            key=key,
+            fingerprint=fingerprint,
+            status=status,
+            body=body,
+            now=now,
         )
-        return record_id
 
-    def take_over(self, record_id: int, *, now: datetime) -> None:
-        self.tx.run(_TAKE_OVER, id=record_id, now=now)
-
-    def complete(self, record_id: int, status: int, body: bytes, *, now: datetime) -> None:
-        self.tx.run(_COMPLETE, id=record_id, status=status, body=body, now=now)
-
-    def release(self, record_id: int) -> None:
-        self.tx.run(_RELEASE, id=record_id)
+    def forget(self, record_id: int) -> None:
+        self.tx.run(_FORGET, id=record_id)

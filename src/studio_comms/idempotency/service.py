@@ -1,8 +1,12 @@
-"""``Idempotency-Key``: the first request with a key claims it, later ones get its stored response.
+"""``Idempotency-Key``: the first request with a key does the work, later ones get its stored response.
 
-The claim is committed on its own before the work starts, so a concurrent request with the same
-key sees it and is told the key is in use instead of doing the work twice. The stored response is
-written in the same transaction as the work, so it exists exactly when the work was committed.
+The stored response is written in the same transaction as the work, so it exists exactly when the
+work was committed. While that transaction runs, the key is held by it: on PostgreSQL by a
+transaction-scoped advisory lock (a concurrent request with the same key is told the key is in
+use instead of doing the work twice), on SQLite by the write lock every write transaction takes
+first. Either ends with the transaction, also when the process holding it dies (PostgreSQL ends
+the transaction of a closed connection; SQLite rolls back an unfinished one), so a retry after a
+crash succeeds at once instead of waiting for a lease to run out.
 """
 
 from __future__ import annotations
@@ -26,12 +30,6 @@ class StoredResponse:
     body: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
-    record_id: int | None = None
-    replay: StoredResponse | None = None
-
-
 def fingerprint(method: str, path: str, body: bytes) -> str:
     """Same method, path and JSON value (key order and whitespace do not matter)."""
     canonical = b""
@@ -43,37 +41,58 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
 
 
-def claim(
+# The first key of PostgreSQL's two-key advisory locks: ours, apart from other users of the locks.
+_LOCK_NAMESPACE = 0x1DE4
+# A concurrent request holding the key is inside one database transaction: a short wait.
+IN_USE_RETRY_AFTER_SECONDS = 1
+
+
+def _hold(repository: IdempotencyRepository, key: str) -> bool:
+    """Take the key for this transaction, without waiting; False when another transaction has it.
+
+    PostgreSQL: an advisory lock that ends with the transaction. SQLite: every write transaction
+    starts with BEGIN IMMEDIATE, so this one already excludes every other writer.
+    """
+    if repository.tx.dialect != "postgresql":
+        return True
+    digest = hashlib.sha256(f"{repository.api_key_id}:{key}".encode()).digest()
+    return repository.try_lock(_LOCK_NAMESPACE, int.from_bytes(digest[:4], "big", signed=True))
+
+
+def begin(
+    tx: Tx, api_key_id: int, key: str, request_fingerprint: str, *, now: datetime, ttl: timedelta
+) -> StoredResponse | None:
+    """In the request's write transaction, before its work: the response to replay, or None (do
+    the work, then :func:`record` its response in the same transaction)."""
+    repository = IdempotencyRepository(tx, api_key_id)
+    if not _hold(repository, key):
+        raise IdempotencyKeyInUse(
+            reference="Idempotency-Key", headers={"Retry-After": str(IN_USE_RETRY_AFTER_SECONDS)}
+        )
+    # Expired records of this API key go now; the (api_key_id, key) index makes this cheap.
+    repository.expire(now - ttl)
+    stored = repository.find(key)
+    if stored is None:
+        return None
+    if stored.fingerprint != request_fingerprint:
+        raise IdempotencyKeyReused(reference="Idempotency-Key")
+    if stored.completed_at is None:
+        # A claim committed by an earlier version of the service, whose request died: nobody holds
+        # the key now, so this request does the work.
+        repository.forget(stored.id)
+        return None
+    return StoredResponse(stored.response_status or 0, stored.response_body or b"")
+
+
+def record(
     tx: Tx,
     api_key_id: int,
     key: str,
     request_fingerprint: str,
+    response: StoredResponse,
     *,
     now: datetime,
-    ttl: timedelta,
-    lease: timedelta,
-) -> Claim:
-    repository = IdempotencyRepository(tx, api_key_id)
-    # Expired records of this API key go now; the (api_key_id, key) index makes this cheap.
-    repository.expire(now - ttl)
-    record = repository.find(key)
-    if record is None:
-        return Claim(record_id=repository.claim(key, request_fingerprint, now=now))
-    if record.fingerprint != request_fingerprint:
-        raise IdempotencyKeyReused(reference="Idempotency-Key")
-    if record.completed_at is not None:
-        return Claim(replay=StoredResponse(record.response_status or 0, record.response_body or b""))
-    if record.created_at <= now - lease:
-        # The request that claimed the key died without releasing it; this one takes over.
-        repository.take_over(record.id, now=now)
-        return Claim(record_id=record.id)
-    raise IdempotencyKeyInUse(reference="Idempotency-Key", headers={"Retry-After": "1"})
-
-
-def complete(tx: Tx, api_key_id: int, record_id: int, response: StoredResponse, *, now: datetime) -> None:
-    IdempotencyRepository(tx, api_key_id).complete(record_id, response.status, response.body, now=now)
-
-
-def release(tx: Tx, api_key_id: int, record_id: int) -> None:
-    """Forget a claim whose request failed, so that a retry with the same key runs again."""
-    IdempotencyRepository(tx, api_key_id).release(record_id)
+) -> None:
+    IdempotencyRepository(tx, api_key_id).record(
+        key, request_fingerprint, response.status, response.body, now=now
+    )

@@ -1,9 +1,11 @@
-"""What the queue holds, for operators (``studio-comms outbox stats``)."""
+"""What the queue holds, for operators: ``studio-comms outbox stats``, the worker's lag warning
+and ``/readyz?verbose``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from studio_comms.db.sql import Sql
 from studio_comms.db.tx import Tx, utc
@@ -36,6 +38,16 @@ _STATS = Sql(
 )
 
 
+_BACKLOG = Sql(
+    """
+    SELECT COUNT(*), MIN(available_at) FROM outbox
+    WHERE completed_at IS NULL AND available_at <= :now
+      AND (lease_expires_at IS NULL OR lease_expires_at <= :now)
+    """,
+    cross_studio="operators see the whole queue",
+)
+
+
 def stats(tx: Tx, *, now: datetime) -> list[KindStats]:
     return [
         KindStats(
@@ -48,3 +60,30 @@ def stats(tx: Tx, *, now: datetime) -> list[KindStats]:
         )
         for kind, n_pending, n_leased, n_dead, n_done, oldest in tx.rows(_STATS, now=now)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """Items due now that no worker holds, and how long the oldest of them has waited."""
+
+    due: int
+    oldest_due_seconds: float | None
+
+    def as_json(self, *, warning_seconds: float) -> dict[str, Any]:
+        oldest = self.oldest_due_seconds
+        return {
+            "due": self.due,
+            "oldestDueSeconds": None if oldest is None else round(oldest, 3),
+            "lagging": oldest is not None and oldest > warning_seconds,
+        }
+
+
+def backlog(tx: Tx, *, now: datetime) -> Backlog:
+    """Cheap enough for every readiness probe: it reads only open items (``ix_outbox_pending``)."""
+    count, oldest = tx.row(_BACKLOG, now=now) or (0, None)
+    return Backlog(int(count or 0), (now - utc(oldest)).total_seconds() if oldest is not None else None)
+
+
+def readiness(tx: Tx, now: datetime, *, warning_seconds: float) -> dict[str, float | int | bool | None]:
+    """The outbox part of ``/readyz?verbose``."""
+    return backlog(tx, now=now).as_json(warning_seconds=warning_seconds)

@@ -9,6 +9,7 @@ recorded as a row: attempts, last error and the next attempt's time, or dead aft
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
@@ -21,8 +22,10 @@ from typing import Protocol
 
 from studio_comms.core.clock import utcnow
 from studio_comms.db.database import Database
+from studio_comms.db.errors import describe, fault_of
 from studio_comms.db.tx import Tx
 from studio_comms.outbox import backoff, queue
+from studio_comms.outbox import stats as outbox_stats
 from studio_comms.outbox.queue import ClaimedItem
 from studio_comms.outbox.wakeup import Waker
 
@@ -72,6 +75,8 @@ class WorkerConfig:
     poll_seconds: float = 0.5
     batch_size: int = 32
     concurrency: int = 8
+    # Warn while the oldest due item has waited longer than this: the workers cannot keep up.
+    lag_warning_seconds: float = 60.0
 
 
 class Worker:
@@ -93,6 +98,8 @@ class Worker:
         self.rng = rng or random.Random()  # noqa: S311 - jitter
         self.owner = uuid.uuid4().hex[:12]
         self.stats = _Stats()
+        self._quiet_until = 0.0
+        self._lag_checked_at = -math.inf
 
     # -- one item ---------------------------------------------------------------------------
 
@@ -136,6 +143,12 @@ class Worker:
                     queue.fail(tx, item.id, error, retry_at=attempt.retry_at, now=self.clock())
             self._report(item, attempt, outcome)
         except Exception as error:
+            if fault_of(error) is not None:
+                # The database, not the handler: no traceback, and no driver message (it may
+                # quote the values of the statement).
+                log.warning("outbox item %s (%s): database error: %s", item.id, item.kind, describe(error))
+                self._record_crash(item, attempt, describe(error))
+                return
             log.exception("outbox item %s (%s) failed on attempt %s", item.id, item.kind, item.attempts)
             self._record_crash(item, self._ended(item, started), f"{type(error).__name__}: {error}")
 
@@ -154,9 +167,12 @@ class Worker:
                     handler = self.handlers.get(item.kind)
                     if handler is not None:
                         handler.failed(tx, item, attempt, error)
-        except Exception:
+        except Exception as failure:
             # The lease expires and another attempt follows: nothing is lost, only delayed.
-            log.exception("outbox item %s: could not record its failure", item.id)
+            if fault_of(failure) is not None:
+                log.warning("outbox item %s: could not record its failure: %s", item.id, describe(failure))
+            else:
+                log.exception("outbox item %s: could not record its failure", item.id)
         self._report(item, attempt, Outcome(error))
 
     def _report(self, item: ClaimedItem, attempt: AttemptInfo, outcome: Outcome) -> None:
@@ -208,17 +224,44 @@ class Worker:
                     self._idle(in_flight, stop)
                 in_flight = {future for future in in_flight if not future.done()}
                 self.stats.maybe_log()
+                if time.monotonic() - self._lag_checked_at >= _Stats.INTERVAL:
+                    self._lag_checked_at = time.monotonic()
+                    self.warn_if_lagging()
             if in_flight:
                 log.info("outbox worker %s: finishing %s items in flight", self.owner, len(in_flight))
             wait(in_flight)
         self.stats.maybe_log(force=True)
         log.info("outbox worker %s stopped", self.owner)
 
+    def warn_if_lagging(self) -> None:
+        """Warn while the oldest due item waits longer than the threshold (the loop asks once per
+        stats interval). Measured on the queue, not on what this worker claimed, so a worker that
+        cannot claim at all (every thread busy with slow endpoints) still tells."""
+        try:
+            with self.database.read() as tx:
+                waiting = outbox_stats.backlog(tx, now=self.clock())
+        except Exception as error:
+            if fault_of(error) is None:
+                log.exception("outbox worker %s: measuring the lag failed", self.owner)
+            return  # a database fault: claiming says so
+        oldest = waiting.oldest_due_seconds
+        if oldest is not None and oldest > self.config.lag_warning_seconds:
+            log.warning(
+                "outbox lag: %s items due, the oldest waiting %.0f s (warning above %.0f s); the "
+                "workers do not keep up: run standalone workers (README, Scaling out)",
+                waiting.due, oldest, self.config.lag_warning_seconds,
+            )  # fmt: skip
+
     def _claim_safely(self, limit: int) -> list[ClaimedItem]:
         try:
             return self.claim(limit)
-        except Exception:
-            log.exception("outbox worker %s: claiming failed; retrying", self.owner)
+        except Exception as error:
+            if fault_of(error) is None:
+                log.exception("outbox worker %s: claiming failed; retrying", self.owner)
+            elif self._quiet_until <= time.monotonic():
+                # Once per interval while the database is away, not at every poll.
+                self._quiet_until = time.monotonic() + _Stats.INTERVAL
+                log.warning("outbox worker %s: database error, retrying: %s", self.owner, describe(error))
             return []
 
     def _idle(self, in_flight: set[Future[None]], stop: threading.Event) -> None:

@@ -16,6 +16,8 @@ from fastapi import Request
 from starlette.responses import Response
 
 from studio_comms.core.audit import Audit, ChangeSource, audit_of
+from studio_comms.core.errors import ServiceUnavailable
+from studio_comms.core.messages import pick_language
 from studio_comms.core.requestid import request_id_of
 from studio_comms.core.runtime import Runtime
 from studio_comms.db.tx import Tx
@@ -23,7 +25,7 @@ from studio_comms.web.links import LinkRevoked
 from studio_comms.web.member import MemberView
 from studio_comms.web.render import PageError, render_error
 from studio_comms.web.secret import LazySigner
-from studio_comms.web.texts import accepted_language, choose_language
+from studio_comms.web.texts import choose_language
 from studio_comms.web.tokens import LinkClaims, LinkPurpose, LinkSigner, TokenExpired, TokenInvalid
 
 T = TypeVar("T")
@@ -40,7 +42,7 @@ class Page:
         self.public_url = self.runtime.settings.public_base_url
         self.root = urlsplit(self.public_url).path.rstrip("/")
         # Until the link's customer is known, error pages speak the browser's language.
-        self.language = accepted_language(request.headers.get("accept-language")) or "en"
+        self.language = pick_language(request.headers.get("accept-language"))
 
     def speak_to(self, claims: LinkClaims, view: MemberView) -> str:
         """From now on, the member's language (see ``texts.choose_language``)."""
@@ -119,6 +121,13 @@ class Page:
         except LinkRevoked:
             revoked = PageError(410, "revoked_title", "expired")
             return render_error(revoked, root=self.root, language=self.language)
+        except ServiceUnavailable as error:
+            # The database is away for a moment (Runtime.in_db_thread logged why): try again soon.
+            response = render_error(
+                PageError(503, "error_title", "error"), root=self.root, language=self.language
+            )
+            response.headers.update(error.headers)
+            return response
         except Exception:
             # The route's template, not the URL: the URL holds the member's token.
             route = getattr(self.request.scope.get("route"), "path", "?")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from studio_comms.core.audit import ChangeSource
-from studio_comms.core.errors import AppError
+from studio_comms.core.errors import Conflict, Invalid
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.db.tx import Tx
 from studio_comms.preferences.rules import Rule, Slot
@@ -178,7 +178,7 @@ async def save(token: str, request: Request) -> Response:
 
         try:
             await page.in_transaction(work, write=True)
-        except AppError as error:
+        except (Invalid, Conflict) as error:
             # The studio changed its settings (or blocked a channel) since the review.
             raise PageError(409, "conflict_title", "conflict") from error
         return RedirectResponse(f"{page.root}/preferences/{token}?saved=1", status_code=303)

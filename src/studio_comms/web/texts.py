@@ -6,7 +6,7 @@ text here or a template changes what the member is told (a test guards this with
 
 from __future__ import annotations
 
-from studio_comms.core.messages import SUPPORTED_LANGUAGES
+from studio_comms.core.messages import SUPPORTED_LANGUAGES, preferred_language
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 
 TEXT_VERSION = "prefcenter-2026-11-27.1"
@@ -135,28 +135,11 @@ def block_reason(reason: str | None, language: str) -> str:
     return BLOCK_REASONS.get(reason or "OPERATOR", BLOCK_REASONS["OPERATOR"])[language]
 
 
-def accepted_language(accept_language: str | None) -> str | None:
-    """The first supported language the browser asks for, by quality; ``None`` when it names none."""
-    if not accept_language:
-        return None
-    ranked: list[tuple[float, int, str]] = []
-    for position, part in enumerate(accept_language.split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        ranked.append((-quality, position, tag.strip().lower().split("-")[0]))
-    return next((base for q, _, base in sorted(ranked) if q < 0 and base in SUPPORTED_LANGUAGES), None)
-
-
 def choose_language(
     *, link: str | None, customer: str | None, accept_language: str | None, studio: str | None
 ) -> str:
     """The link's language, else the customer's, else the browser's, else the studio's, else English."""
-    for candidate in (link, _base(customer), accepted_language(accept_language), _base(studio)):
+    for candidate in (link, _base(customer), preferred_language(accept_language), _base(studio)):
         if candidate in SUPPORTED_LANGUAGES:
             return candidate
     return "en"
