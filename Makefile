@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_POSTGRES_URL ?= $(or $(STUDIO_COMMS_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432/test)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres lint bench clean chromium
+.PHONY: install run test test-sqlite test-postgres lint bench bench-quick wrk clean chromium
 
 install: $(STAMP)
 
@@ -42,10 +42,18 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: install
-	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+# Ours side by side with a minimal peer and the bare framework, then webhook delivery
+# (docs/benchmarks.md). `make bench-quick`: one short round of each, nothing appended.
+bench: install wrk
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/webhooks.py
+
+bench-quick: install wrk
+	$(BIN)/python bench/run.py --quick
+	$(BIN)/python bench/webhooks.py --quick
+
+wrk:
+	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
