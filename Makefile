@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_POSTGRES_URL ?= $(or $(STUDIO_COMMS_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432/test)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres lint bench bench-quick wrk clean chromium
+.PHONY: install run test test-sqlite test-postgres lint bench bench-quick profile wrk clean chromium
 
 install: $(STAMP)
 
@@ -51,6 +51,10 @@ bench: install wrk
 bench-quick: install wrk
 	$(BIN)/python bench/run.py --quick
 	$(BIN)/python bench/webhooks.py --quick
+
+# py-spy flame graphs and summaries of the server (GET, PUT, POST threads) and the worker, in bench/results/.
+profile: install wrk
+	$(BIN)/python bench/profile.py
 
 wrk:
 	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
