@@ -27,7 +27,7 @@ from benchlib import apps
 from benchlib.delivery import enqueue_events, fresh_database, receiver, subscribe, workers
 from benchlib.machine import REPO, source_state
 from benchlib.postgres import Postgres, admin_if
-from benchlib.procs import CLK_TCK, BenchError, Server, log, user_system_ticks
+from benchlib.procs import CLK_TCK, BenchError, Server, log, thread_ticks, user_system_ticks
 from benchlib.pyspy import record
 from benchlib.seeding import reset_preferences, seed
 from benchlib.stacks import Window, load_collapsed, summarize_markdown
@@ -44,16 +44,9 @@ TARGETS = (*SERVER_TARGETS, "webhook")
 @contextlib.contextmanager
 def loaded(server: Server, load: Load, seconds: float, client_cpu: str) -> Iterator[None]:
     """wrk against the server for ``seconds`` (plus a 2 s warm-up before yielding)."""
-    cmd = [
-        "taskset",
-        "-c",
-        client_cpu,
-        "wrk",
-        "-t1",
-        "-c16",
-        f"-d{seconds + 4:g}s",
-        *load.args(server.base_url),
-    ]
+    # A generous timeout: py-spy pauses the server for every sample, and no latency is measured here.
+    cmd = ["taskset", "-c", client_cpu, "wrk", "-t1", "-c16", f"-d{seconds + 4:g}s", "--timeout", "30s"]
+    cmd += load.args(server.base_url)
     wrk = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         time.sleep(2)
@@ -79,15 +72,18 @@ def profile(pid: int, name: str, args: argparse.Namespace) -> None:
     rec = partial(record, pid, seconds=args.seconds, rate=args.rate, core=args.client_cpu)
     rec(args.out / f"{name}.svg", fmt="flamegraph")
     user, system = user_system_ticks(pid)
+    threads = thread_ticks(pid)
     started = time.monotonic()
     stacks = rec(args.out / f"{name}.txt", fmt="raw")
     wall = time.monotonic() - started
-    after = user_system_ticks(pid)
+    after, threads_after = user_system_ticks(pid), thread_ticks(pid)
+    used = {tid: ticks - threads.get(tid, 0) for tid, ticks in threads_after.items()}
     window = Window(
         seconds=wall,
         rate=args.rate,
         user=(after[0] - user) / CLK_TCK / wall,
         system=(after[1] - system) / CLK_TCK / wall,
+        main_thread=used.get(pid, 0) / max(1, sum(used.values())),
     )
     title = f"{name} — commit {source_state()[0]}, {args.seconds:g} s at {args.rate} Hz"
     (args.out / f"{name}.md").write_text(summarize_markdown(load_collapsed(stacks), window, title))
@@ -136,7 +132,7 @@ def main() -> int:
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--targets", default=",".join(TARGETS), help=f"subset of {','.join(TARGETS)}")
     parser.add_argument("--seconds", type=float, default=40.0, help="per recording (two per target)")
-    parser.add_argument("--rate", type=int, default=50, help="samples per second (pauses the process)")
+    parser.add_argument("--rate", type=int, default=100, help="samples per second")
     parser.add_argument("--events", type=int, default=3000, help="queued for the webhook target")
     parser.add_argument("--server-cpu", default="0")
     parser.add_argument("--client-cpu", default="1")

@@ -52,6 +52,18 @@ def user_system_ticks(pid: int) -> tuple[int, int]:
     return (int(fields[11]), int(fields[12])) if fields else (0, 0)
 
 
+def thread_ticks(pid: int) -> dict[int, int]:
+    """tid -> utime+stime of every thread of the process (the main thread's tid is the pid)."""
+    ticks = {}
+    with contextlib.suppress(FileNotFoundError):
+        for entry in os.scandir(f"/proc/{pid}/task"):
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                raw = Path(entry.path, "stat").read_text()
+                fields = raw[raw.rindex(")") + 2 :].split()
+                ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
 def process_ticks() -> dict[int, tuple[int, int, int]]:
     """pid -> (ppid, pgrp, utime+stime) of every live process."""
     table = {}

@@ -24,16 +24,18 @@ def record(pid: int, output: Path, *, seconds: float, rate: int, fmt: str, core:
     blocked in ``Condition.wait`` as busy here (measured: 87 % of a GET profile were the idle
     worker threads of the pool), so without it the samples would not share out the CPU. What runs
     without the GIL (the kernel, SQLite's own query execution) is accounted for from /proc by the
-    caller. py-spy pauses the process for each sample (reading it while it runs misattributes: a
-    thread that has just released the GIL still shows as its holder), so the rate must stay low:
-    at 50 Hz the pauses cost the server ~10 % of its throughput here, at 250 Hz ~70 %. Frames
-    carry full file names (so a frame's library is known) and the thread as the root frame;
-    py-spy runs on ``core``, not the server's.
+    caller. The process is read while it runs (``--nonblocking``): pausing it for each sample
+    skews the samples towards the main thread here (a synthetic main thread handing 30 % of its
+    CPU, by /proc, to worker threads: paused 2 % of the samples on the workers, unpaused 29 %);
+    the price is that a thread that has just released the GIL is sometimes still taken for its
+    holder (~3 % of the samples land in its ``Condition.wait``). Frames carry full file names (so
+    a frame's library is known) and the thread as the root frame; py-spy runs on ``core``, not
+    the server's.
     """
     cmd = [
         "taskset", "-c", core, py_spy(), "record", "--pid", str(pid), "--duration", f"{seconds:g}",
         "--rate", str(rate), "--format", fmt, "--output", str(output), "--full-filenames", "--threads",
-        "--gil",
+        "--gil", "--nonblocking",
     ]  # fmt: skip
     log(f"py-spy {fmt} of pid {pid} for {seconds:g} s → {output}")
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=False)

@@ -49,6 +49,8 @@ class Window:
     rate: int
     user: float
     system: float
+    # Share of the process's CPU on its main thread (the event loop; the worker's claim loop).
+    main_thread: float = 1.0
 
 
 Stack = tuple[tuple[Frame, ...], int]
@@ -71,8 +73,11 @@ def load_collapsed(path: Path) -> list[Stack]:
     for line in path.read_text().splitlines():
         text, _, count = line.rpartition(" ")
         if text and count.isdigit():
-            # The root frame is the thread ("thread (tid): name"); the stack runs root → leaf.
-            stacks.append((tuple(parse_frame(f) for f in text.split(";")[1:]), int(count)))
+            # The root frame is the thread ("thread (tid): name"), kept as a frame whose function is
+            # the thread's name; the stack runs root → leaf.
+            root, *frames = text.split(";")
+            thread = Frame(root.rpartition(": ")[2], "", 0)
+            stacks.append(((thread, *(parse_frame(f) for f in frames)), int(count)))
     return stacks
 
 
@@ -86,7 +91,7 @@ def _first(rules: Iterable[Rule], frames: Iterable[Frame]) -> tuple[str, Frame] 
 
 def component_of(frames: tuple[Frame, ...]) -> tuple[str, Frame]:
     """The component, and the frame that decided it (its function is named in the tables)."""
-    for frame in reversed(frames):
+    for frame in reversed(frames[1:]):  # frames[0] is the thread
         if any(rule.matches(frame.path, frame.func, frame.line) for rule in TRANSPARENT):
             continue
         return _first(COMPONENTS, [frame]) or (f"other: {frame.path or frame.func}", frame)
@@ -94,7 +99,7 @@ def component_of(frames: tuple[Frame, ...]) -> tuple[str, Frame]:
 
 
 def phase_of(frames: tuple[Frame, ...]) -> tuple[str, Frame]:
-    return _first(PHASES, reversed(frames)) or component_of(frames)
+    return _first(PHASES, reversed(frames[1:])) or component_of(frames)
 
 
 OUTSIDE = "outside the GIL (kernel: sockets, futex wake-ups, scheduling; C code without the GIL)"
@@ -121,15 +126,16 @@ def summarize_markdown(stacks: list[Stack], window: Window, title: str) -> str:
     in_component: dict[str, Counter[str]] = {}
     in_phase: dict[str, Counter[str]] = {}
     inclusive: Counter[str] = Counter()
+    main_samples = sum(count for frames, count in stacks if frames and frames[0].func == "MainThread")
     for frames, count in stacks:
-        if not frames:
+        if len(frames) < 2:
             continue
         (component, decided), (phase, _) = component_of(frames), phase_of(frames)
         components[component] += count
         phases[phase] += count
         in_component.setdefault(component, Counter())[decided.name] += count
         in_phase.setdefault(phase, Counter())[decided.name] += count
-        for name in {frame.name for frame in frames}:
+        for name in {frame.name for frame in frames[1:]}:
             inclusive[name] += count
     gil = total / (window.seconds * window.rate)
     cpu = window.user + window.system
@@ -148,7 +154,10 @@ Process CPU during the recording: {100 * cpu:.0f} % of one core (user {100 * win
 {window.seconds * window.rate:.0f} sampling ticks ({total} samples), so about {100 * outside:.0f} % of the \
 CPU was spent without the GIL: kernel work (sockets, futex wake-ups of thread hand-offs, scheduling) and \
 C code that releases it (SQLite executing a statement; psycopg waits, which cost no CPU). The GIL \
-samples share out the rest.
+samples share out the rest. By /proc, the main thread (event loop; in the worker, its claim loop) \
+used {100 * window.main_thread:.0f} % of the process's CPU, the other threads (the request path's \
+database threads; the worker's item threads) {100 * (1 - window.main_thread):.0f} %; of the GIL \
+samples {100 * main_samples / total:.0f} % are the main thread's.
 
 ## By component (innermost frame that is not a transparent helper)
 

@@ -57,6 +57,7 @@ def test_helpers_count_for_their_caller_and_rows_share_out_the_cpu(tmp_path: Pat
     assert _row(markdown, "By component", "SQLAlchemy Core") == 6.2
     assert _row(markdown, "By component", "outside the GIL") == 37.5
     assert "other: pydantic" not in markdown
+    assert "of the GIL samples 30 % are the main thread's" in markdown  # the FastAPI sample's thread
 
 
 def test_phases_take_the_innermost_step_of_our_path(tmp_path: Path) -> None:
