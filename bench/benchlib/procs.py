@@ -52,6 +52,13 @@ def user_system_ticks(pid: int) -> tuple[int, int]:
     return (int(fields[11]), int(fields[12])) if fields else (0, 0)
 
 
+def command_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return ""
+
+
 def thread_ticks(pid: int) -> dict[int, int]:
     """tid -> utime+stime of every thread of the process (the main thread's tid is the pid)."""
     ticks = {}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from benchlib.procs import BenchError, log
@@ -17,8 +21,10 @@ def py_spy() -> str:
     return found
 
 
-def record(pid: int, output: Path, *, seconds: float, rate: int, fmt: str, core: str) -> Path:
-    """``fmt``: "flamegraph" (SVG) or "raw" (collapsed stacks: ``frame;frame;… count`` per line).
+@contextlib.contextmanager
+def recording(pid: int, output: Path, *, rate: int, fmt: str, core: str) -> Iterator[None]:
+    """py-spy records the process while the block runs; ``fmt``: "flamegraph" (SVG) or "raw"
+    (collapsed stacks: ``frame;frame;… count`` per line).
 
     Only the thread holding the GIL is sampled (``--gil``): py-spy's idle detection counts threads
     blocked in ``Condition.wait`` as busy here (measured: 87 % of a GET profile were the idle
@@ -33,12 +39,16 @@ def record(pid: int, output: Path, *, seconds: float, rate: int, fmt: str, core:
     the server's.
     """
     cmd = [
-        "taskset", "-c", core, py_spy(), "record", "--pid", str(pid), "--duration", f"{seconds:g}",
-        "--rate", str(rate), "--format", fmt, "--output", str(output), "--full-filenames", "--threads",
-        "--gil", "--nonblocking",
+        "taskset", "-c", core, py_spy(), "record", "--pid", str(pid), "--rate", str(rate),
+        "--format", fmt, "--output", str(output), "--full-filenames", "--threads", "--gil", "--nonblocking",
     ]  # fmt: skip
-    log(f"py-spy {fmt} of pid {pid} for {seconds:g} s → {output}")
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=False)
-    if done.returncode != 0 or not output.exists():
-        raise BenchError(f"py-spy failed ({done.returncode}): {done.stderr[-2000:]}")
-    return output
+    log(f"py-spy {fmt} of pid {pid} → {output}")
+    spy = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(0.5)  # attached
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)  # py-spy stops sampling and writes the file
+        report, _ = spy.communicate(timeout=120)
+    if not output.exists():
+        raise BenchError(f"py-spy failed ({spy.returncode}): {report[-2000:]}")
