@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_POSTGRES_URL ?= $(or $(STUDIO_COMMS_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432/test)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres fuzz lint bench clean chromium redis
+.PHONY: install run test test-sqlite test-postgres fuzz lint bench bench-quick profile wrk clean chromium redis
 
 install: $(STAMP)
 
@@ -59,10 +59,22 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: install
-	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+# Ours side by side with a minimal peer and the bare framework, then webhook delivery
+# (docs/benchmarks.md). `make bench-quick`: one short round of each, nothing appended.
+bench: install wrk
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/webhooks.py
+
+bench-quick: install wrk
+	$(BIN)/python bench/run.py --quick
+	$(BIN)/python bench/webhooks.py --quick
+
+# py-spy flame graphs and summaries of the server (GET, PUT, POST threads) and the worker, in bench/results/.
+profile: install wrk
+	$(BIN)/python bench/profile.py
+
+wrk:
+	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -2,16 +2,18 @@
 -- Usage: wrk ... -s bench/wrk_threads.lua URL -- create API_KEY CUSTOMERS
 --        wrk ... -s bench/wrk_threads.lua URL -- append API_KEY CUSTOMERS THREADS_FILE
 -- create: POST /v1/communications/{customer}/threads, a new thread with its first communication.
--- append: PUT /v1/communications/{customer}/threads/{thread} on a random line "customer thread" of
---   THREADS_FILE (one thread per customer, created by bench/run.py before the measurement); each
---   thread's status alternates ONGOING, CLOSED, ONGOING, ... so nearly every append changes it
---   (bench/run.py sets every thread to CLOSED before each wrk run).
+-- append: PUT /v1/communications/{customer}/threads/{thread} on the lines "customer thread" of
+--   THREADS_FILE in turn (one thread per customer, created by bench/run.py before the measurement);
+--   each thread's status alternates ONGOING, CLOSED, ONGOING, ... so every append changes it
+--   (bench/run.py sets every thread to CLOSED before each wrk run). Taken in turn, a thread's
+--   previous append has long been answered when its next one is sent.
 -- INCOMING communications: consent is never checked, so no request is refused.
 -- No response() hook on purpose: defining one makes wrk parse every body and slows the client.
 
 local mode, api_key, customers
 local threads = {}
 local state = {}
+local turn = 0
 local prefix = "/v1/communications/"
 
 local function body(status)
@@ -40,16 +42,17 @@ function init(args)
   elseif mode ~= "create" then
     error("unknown mode " .. tostring(mode) .. " (create or append)")
   end
-  math.randomseed(os.time())
 end
 
 function request()
   local headers = { ["X-API-KEY"] = api_key, ["Content-Type"] = "application/json" }
   if mode == "append" then
-    local i = math.random(1, #threads)
+    turn = turn % #threads + 1
+    local i = turn
     local ongoing = not state[i]
     state[i] = ongoing
     return wrk.format("PUT", threads[i], headers, append_body[ongoing])
   end
-  return wrk.format("POST", prefix .. math.random(1, customers) .. "/threads", headers, create_body)
+  turn = turn % customers + 1
+  return wrk.format("POST", prefix .. turn .. "/threads", headers, create_body)
 end
