@@ -44,13 +44,16 @@ _POSTGRES_ADAPTERS = {datetime: _aware, dict: _json, list: _json}
 class Tx:
     """Statements of one transaction (or, for ``Database.read``, of one read on SQLite)."""
 
-    __slots__ = ("_adapters", "_connection", "_once", "dialect")
+    __slots__ = ("_adapters", "_connection", "_once", "dialect", "memo")
 
     def __init__(self, driver_connection: Any, dialect: str) -> None:
         self._connection = driver_connection
         self.dialect = dialect
         self._adapters = _SQLITE_ADAPTERS if dialect == "sqlite" else _POSTGRES_ADAPTERS
         self._once: set[str] = set()
+        # What a unit of work read once and reuses within itself (e.g. a studio's subscriptions
+        # while a batch of events fans out); gone with the transaction.
+        self.memo: dict[Any, Any] = {}
 
     def _params(self, params: Mapping[str, Any]) -> dict[str, Any]:
         adapters = self._adapters

@@ -1,13 +1,29 @@
 """The outbox worker: claims due items with a lease and runs each one's handler.
 
-A handler does its outside work (an HTTP request) holding no transaction, then hands back a
-function that records the result; the worker runs it in the item's own transaction, under the
-item's lease, and commits (DESIGN §4 rule 1: one outbox item is an entry point). Any failure is
-recorded as a row: attempts, last error and the next attempt's time, or dead after the last.
+The seam for a new kind of item (``background.build_worker`` registers one ``Handler`` per kind):
+
+- ``perform(item, now) -> Recorder``: the outside work (an HTTP request, an e-mail), holding no
+  transaction. A plain ``def`` runs on one of the worker's threads (``worker_concurrency``); an
+  ``async def`` runs on the worker's event loop, so hundreds can be in flight at once (webhooks).
+  It must not raise for an expected failure; it returns a function that records the result.
+- the recorder ``(tx, attempt) -> Outcome`` runs once the attempt is over, in a transaction the
+  worker commits, under the item's lease: done, failed (retried on the schedule counted from the
+  attempt's end, dead after the last) or deferred. The recorders of the items that finished
+  together share one transaction (one statement locks the batch, one completes it); should one of
+  them raise, the batch is rolled back and each is recorded on its own, so one bad item cannot
+  hold up or undo another's result.
+- ``failed(tx, item, attempt, error)``: ``perform`` or its recorder crashed: record what the
+  domain shows, in the transaction that reschedules the item or marks it dead.
+- ``close()``: release what the handler holds.
+
+Any failure is a row: attempts, last error and the next attempt's time, or dead after the last.
+A worker that dies loses nothing: its leases expire and another worker claims the items again.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 import math
 import random
@@ -15,10 +31,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from studio_comms.core.clock import utcnow
 from studio_comms.db.database import Database
@@ -57,8 +73,9 @@ Recorder = Callable[[Tx, AttemptInfo], Outcome]
 
 
 class Handler(Protocol):
-    def perform(self, item: ClaimedItem, now: datetime) -> Recorder:
-        """The outside work, holding no transaction; ``now``: when the attempt started."""
+    def perform(self, item: ClaimedItem, now: datetime) -> Any:
+        """The outside work, holding no transaction; ``now``: when the attempt started. Returns a
+        :data:`Recorder`; may be ``async def`` (then awaited on the worker's loop)."""
 
     def failed(self, tx: Tx, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
         """The handler itself crashed (``perform`` or its recorder raised): record what the
@@ -74,9 +91,27 @@ class WorkerConfig:
     lease_seconds: int = 30
     poll_seconds: float = 0.5
     batch_size: int = 32
+    # Threads for handlers whose ``perform`` is a plain function.
     concurrency: int = 8
+    # Items claimed and not yet recorded, at most (async handlers keep this many in flight).
+    max_in_flight: int = 256
     # Warn while the oldest due item has waited longer than this: the workers cannot keep up.
     lag_warning_seconds: float = 60.0
+
+
+@dataclass(slots=True)
+class _Done:
+    """An item whose attempt is over: its recorder, or the crash of its handler."""
+
+    item: ClaimedItem
+    attempt: AttemptInfo
+    record: Recorder | None
+    # Why the handler crashed (then there is no recorder).
+    crash: str | None = None
+
+
+# Finished items wait at most this long for the rest of their batch before they are recorded.
+RECORD_EVERY_SECONDS = 0.005
 
 
 class Worker:
@@ -100,8 +135,13 @@ class Worker:
         self.stats = _Stats()
         self._quiet_until = 0.0
         self._lag_checked_at = -math.inf
+        self._is_async = {kind: inspect.iscoroutinefunction(h.perform) for kind, h in handlers.items()}
+        # One loop for the worker's life: the async handlers' kept-alive connections belong to it.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # Threads for plain handlers while ``run`` runs; ``drain`` calls them in its own thread.
+        self._threads: ThreadPoolExecutor | None = None
 
-    # -- one item ---------------------------------------------------------------------------
+    # -- claiming, performing, recording -------------------------------------------------------
 
     def claim(self, limit: int) -> list[ClaimedItem]:
         now = self.clock()
@@ -120,37 +160,82 @@ class Worker:
             self.stats.lag(max((now - item.available_at).total_seconds() for item in items))
         return items
 
-    def process(self, item: ClaimedItem) -> None:
+    async def _perform(self, item: ClaimedItem) -> _Done:
         started = self.clock()
         try:
             handler = self.handlers.get(item.kind)
             if handler is None:
                 raise LookupError(f"no handler for outbox items of kind {item.kind!r}")
-            record = handler.perform(item, started)
-            attempt = self._ended(item, started)
+            if self._is_async[item.kind]:
+                record = await handler.perform(item, started)
+            elif self._threads is None:
+                record = handler.perform(item, started)
+            else:
+                loop = asyncio.get_running_loop()
+                record = await loop.run_in_executor(self._threads, handler.perform, item, started)
+        except Exception as error:
+            return _Done(item, self._ended(item, started), None, _crashed(item, error))
+        return _Done(item, self._ended(item, started), record)
+
+    def _record(self, finished: list[_Done]) -> None:
+        """Record what finished: together in one transaction, or each alone if that fails."""
+        recorded = [done for done in finished if done.record is not None]
+        if recorded:
+            try:
+                self._record_together(recorded)
+            except Exception as error:
+                if fault_of(error) is None:
+                    log.warning("outbox: recording %s items together failed (%s); one by one",
+                                len(recorded), type(error).__name__)  # fmt: skip
+                for done in recorded:
+                    self._record_alone(done)
+        for done in finished:
+            if done.crash is not None:
+                self._record_crash(done.item, done.attempt, done.crash)
+
+    def _record_together(self, batch: list[_Done]) -> None:
+        reports: list[tuple[_Done, Outcome]] = []
+        with self.database.transaction() as tx:
+            held = queue.hold_many(tx, [done.item.id for done in batch], self.owner)
+            completed: list[int] = []
+            for done in batch:
+                if done.item.id not in held:
+                    continue
+                outcome = self._apply(tx, done, completed)
+                reports.append((done, outcome))
+            queue.complete_many(tx, completed, self.clock())
+        for done in batch:
+            if done.item.id not in held:
+                log.warning("outbox item %s: lease lost before its result was recorded", done.item.id)
+        for done, outcome in reports:
+            self._report(done.item, done.attempt, outcome)
+
+    def _apply(self, tx: Tx, done: _Done, completed: list[int]) -> Outcome:
+        """Run the item's recorder and schedule what its outcome says (completions are batched)."""
+        assert done.record is not None
+        outcome = done.record(tx, done.attempt)
+        if outcome.defer_seconds is not None:
+            queue.defer(tx, done.item.id, until=self.clock() + timedelta(seconds=outcome.defer_seconds))
+        elif outcome.ok:
+            completed.append(done.item.id)
+        else:
+            queue.fail(tx, done.item.id, outcome.error or "failed", retry_at=done.attempt.retry_at,
+                       now=self.clock())  # fmt: skip
+        return outcome
+
+    def _record_alone(self, done: _Done) -> None:
+        item = done.item
+        try:
             with self.database.transaction() as tx:
                 if not queue.hold(tx, item.id, self.owner):
                     log.warning("outbox item %s: lease lost before its result was recorded", item.id)
                     return
-                outcome = record(tx, attempt)
-                if outcome.defer_seconds is not None:
-                    queue.defer(tx, item.id, until=self.clock() + timedelta(seconds=outcome.defer_seconds))
-                    return
-                if outcome.ok:
-                    queue.complete(tx, item.id, self.clock())
-                else:
-                    error = outcome.error or "failed"
-                    queue.fail(tx, item.id, error, retry_at=attempt.retry_at, now=self.clock())
-            self._report(item, attempt, outcome)
+                completed: list[int] = []
+                outcome = self._apply(tx, done, completed)
+                queue.complete_many(tx, completed, self.clock())
+            self._report(item, done.attempt, outcome)
         except Exception as error:
-            if fault_of(error) is not None:
-                # The database, not the handler: no traceback, and no driver message (it may
-                # quote the values of the statement).
-                log.warning("outbox item %s (%s): database error: %s", item.id, item.kind, describe(error))
-                self._record_crash(item, attempt, describe(error))
-                return
-            log.exception("outbox item %s (%s) failed on attempt %s", item.id, item.kind, item.attempts)
-            self._record_crash(item, self._ended(item, started), f"{type(error).__name__}: {error}")
+            self._record_crash(item, done.attempt, _crashed(item, error))
 
     def _ended(self, item: ClaimedItem, started: datetime) -> AttemptInfo:
         """The attempt that started at ``started`` is over now: its retry counts from now."""
@@ -196,42 +281,89 @@ class Worker:
             self.waker.close()
         for handler in self.handlers.values():
             handler.close()
+        if self._loop is not None:
+            self._loop.run_until_complete(asyncio.sleep(0))  # let closed connections finish closing
+            self._loop.close()
+            self._loop = None
 
     # -- loops ------------------------------------------------------------------------------
 
+    def _run_on_loop(self, work: Any) -> Any:
+        if self._loop is None:
+            self._loop = _new_loop()
+        return self._loop.run_until_complete(work)
+
     def drain(self, *, limit: int = 100_000) -> int:
-        """Process due items one by one in this thread until none is due; returns how many."""
+        """Process due items batch by batch in this thread until none is due; returns how many."""
+        return int(self._run_on_loop(self._drain(limit)))
+
+    async def _drain(self, limit: int) -> int:
         processed = 0
         while processed < limit:
             items = self.claim(min(self.config.batch_size, limit - processed))
             if not items:
-                return processed
-            for item in items:
-                self.process(item)
+                break
+            self._record(list(await asyncio.gather(*(self._perform(item) for item in items))))
             processed += len(items)
         return processed
 
     def run(self, stop: threading.Event) -> None:
         """Until ``stop`` is set; then finishes the items in flight (SIGTERM) and returns."""
-        log.info("outbox worker %s started (concurrency %s)", self.owner, self.config.concurrency)
-        in_flight: set[Future[None]] = set()
-        with ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="outbox") as pool:
-            while not stop.is_set():
-                free = self.config.concurrency - len(in_flight)
-                items = self._claim_safely(min(free, self.config.batch_size)) if free else []
-                in_flight |= {pool.submit(self.process, item) for item in items}
-                if not items or len(in_flight) >= self.config.concurrency:
-                    self._idle(in_flight, stop)
-                in_flight = {future for future in in_flight if not future.done()}
-                self.stats.maybe_log()
-                if time.monotonic() - self._lag_checked_at >= _Stats.INTERVAL:
-                    self._lag_checked_at = time.monotonic()
-                    self.warn_if_lagging()
-            if in_flight:
-                log.info("outbox worker %s: finishing %s items in flight", self.owner, len(in_flight))
-            wait(in_flight)
+        log.info("outbox worker %s started (concurrency %s, up to %s in flight)",
+                 self.owner, self.config.concurrency, self.config.max_in_flight)  # fmt: skip
+        with ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="outbox") as threads:
+            self._threads = threads
+            try:
+                self._run_on_loop(self._run(stop))
+            finally:
+                self._threads = None
         self.stats.maybe_log(force=True)
         log.info("outbox worker %s stopped", self.owner)
+
+    async def _run(self, stop: threading.Event) -> None:
+        loop = asyncio.get_running_loop()
+        in_flight: set[asyncio.Task[_Done]] = set()
+        finished: list[_Done] = []
+        claim_now, claimed_at, oldest_finished = True, -math.inf, math.inf
+        while not stop.is_set():
+            free = self.config.max_in_flight - len(in_flight)
+            if free > 0 and (claim_now or time.monotonic() - claimed_at >= self.config.poll_seconds):
+                limit = min(free, self.config.batch_size)
+                items = self._claim_safely(limit)
+                claimed_at = time.monotonic()
+                in_flight |= {loop.create_task(self._perform(item)) for item in items}
+                # A full batch: there may be more due at once.
+                claim_now = len(items) == limit
+            if in_flight:
+                wait = 0.0 if claim_now else self.config.poll_seconds
+                if finished:
+                    wait = min(wait, max(0.0, oldest_finished + RECORD_EVERY_SECONDS - time.monotonic()))
+                done, _ = await asyncio.wait(in_flight, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+                if done and not finished:
+                    oldest_finished = time.monotonic()
+                in_flight -= done
+                finished += [task.result() for task in done]
+            elif not finished and not claim_now:
+                self._idle(stop)
+                claim_now = True
+            if finished and (
+                not in_flight
+                or len(finished) >= self.config.batch_size
+                or time.monotonic() - oldest_finished >= RECORD_EVERY_SECONDS
+            ):
+                self._record(finished)
+                finished, oldest_finished = [], math.inf
+                claim_now = True  # capacity is free again, and recording may have queued items
+            self.stats.maybe_log()
+            if time.monotonic() - self._lag_checked_at >= _Stats.INTERVAL:
+                self._lag_checked_at = time.monotonic()
+                self.warn_if_lagging()
+        if in_flight:
+            log.info("outbox worker %s: finishing %s items in flight", self.owner, len(in_flight))
+            done, _ = await asyncio.wait(in_flight)
+            finished += [task.result() for task in done]
+        if finished:
+            self._record(finished)
 
     def warn_if_lagging(self) -> None:
         """Warn while the oldest due item waits longer than the threshold (the loop asks once per
@@ -264,13 +396,34 @@ class Worker:
                 log.warning("outbox worker %s: database error, retrying: %s", self.owner, describe(error))
             return []
 
-    def _idle(self, in_flight: set[Future[None]], stop: threading.Event) -> None:
-        if in_flight:
-            wait(in_flight, timeout=self.config.poll_seconds, return_when=FIRST_COMPLETED)
-        elif self.waker is not None:
+    def _idle(self, stop: threading.Event) -> None:
+        """Nothing in flight and nothing due: block until woken (PostgreSQL) or the next poll."""
+        if self.waker is not None:
             self.waker.wait(self.config.poll_seconds)
         else:
             stop.wait(self.config.poll_seconds)
+
+
+def _crashed(item: ClaimedItem, error: Exception) -> str:
+    """Log a handler's or recorder's crash; what the item's row keeps of it."""
+    if fault_of(error) is not None:
+        # The database, not the handler: no traceback, and no driver message (it may quote the
+        # values of the statement).
+        log.warning("outbox item %s (%s): database error: %s", item.id, item.kind, describe(error))
+        return describe(error)
+    log.exception("outbox item %s (%s) failed on attempt %s", item.id, item.kind, item.attempts,
+                  exc_info=error)  # fmt: skip
+    return f"{type(error).__name__}: {error}"
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    """uvloop where installed (it comes with uvicorn[standard]): measured ~40 % less CPU per
+    webhook POST than the default loop."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 class _Stats:

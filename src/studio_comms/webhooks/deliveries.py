@@ -57,7 +57,12 @@ def fan_out(tx: Tx, event: ClaimedItem, *, now: datetime) -> int:
     Each delivery is its own outbox item, so a slow or failing endpoint never holds up another.
     """
     repository = WebhooksRepository(tx, event.studio_id)
-    wanted = [s for s in repository.subscriptions(active_only=True) if s.wants(event.event_type)]
+    # Events that finished together fan out in one transaction: their studio's subscriptions
+    # are read once for all of them.
+    active = tx.memo.get(("webhooks.active", event.studio_id))
+    if active is None:
+        active = tx.memo[("webhooks.active", event.studio_id)] = repository.subscriptions(active_only=True)
+    wanted = [s for s in active if s.wants(event.event_type)]
     for subscription in wanted:
         _queue(
             repository,

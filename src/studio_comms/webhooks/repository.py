@@ -119,6 +119,26 @@ _SAVE_DELIVERY = Sql(
     WHERE studio_id = :studio_id AND id = :id
     """
 )
+# What the worker needs to send a batch of deliveries: each with its subscription, one statement.
+_TO_SEND = Sql(
+    """
+    SELECT d.id, d.subscription_id, d.event_uuid, d.event_type, d.entity_id, d.content, d.occurred_at,
+           d.state, s.url, s.api_key, s.signing_secret, s.status, s.deleted_at
+    FROM webhook_deliveries d
+    JOIN webhook_subscriptions s ON s.studio_id = d.studio_id AND s.id = d.subscription_id
+    WHERE d.studio_id = :studio_id AND s.studio_id = :studio_id AND d.id = ANY(:ids)
+    """
+)
+# A successful attempt, in one statement (the common case; failures take the locked read path).
+_SUCCEEDED = Sql(
+    """
+    UPDATE webhook_deliveries
+    SET state = 'SUCCEEDED', attempts = attempts + 1, last_status_code = :status_code,
+        last_duration_ms = :duration_ms, last_error = NULL, next_attempt_at = NULL, finished_at = :now
+    WHERE studio_id = :studio_id AND id = :id
+    RETURNING attempts
+    """
+)
 _ADD_ATTEMPT = Sql(
     """
     INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, duration_ms, error)
@@ -176,6 +196,25 @@ class Delivery:
     next_attempt_at: datetime | None
     created_at: datetime
     finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A delivery as the worker sends it, with what it needs of its subscription."""
+
+    delivery_id: int
+    subscription_id: int
+    event_uuid: str
+    event_type: str
+    entity_id: int
+    content: dict[str, Any] | None
+    occurred_at: datetime
+    state: str
+    url: str
+    api_key: str
+    signing_secret: str
+    subscription_status: str
+    subscription_deleted: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +369,51 @@ class WebhooksRepository(StudioScoped):
             now=now,
         )
         return delivery_id
+
+    def to_send(self, delivery_ids: list[int]) -> dict[int, Outgoing]:
+        """The deliveries among ``delivery_ids`` that exist, by id."""
+        return {
+            row[0]: Outgoing(
+                delivery_id=row[0],
+                subscription_id=row[1],
+                event_uuid=row[2],
+                event_type=row[3],
+                entity_id=row[4],
+                content=from_json(row[5]),
+                occurred_at=utc(row[6]),
+                state=row[7],
+                url=row[8],
+                api_key=row[9],
+                signing_secret=row[10],
+                subscription_status=row[11],
+                subscription_deleted=row[12] is not None,
+            )
+            for row in self._rows(_TO_SEND, ids=delivery_ids)
+        }
+
+    def succeeded(self, delivery_id: int, attempt: AttemptRow) -> bool:
+        """Record a successful attempt: the delivery finished, the attempt appended. False when
+        the delivery no longer exists."""
+        number = self._scalar(
+            _SUCCEEDED,
+            id=delivery_id,
+            status_code=attempt.status_code,
+            duration_ms=attempt.duration_ms,
+            now=attempt.attempted_at,
+        )
+        if number is None:
+            return False
+        # The delivery was just updated through this studio: the attempt belongs to it.
+        self.tx.run(
+            _ADD_ATTEMPT,
+            delivery_id=delivery_id,
+            attempt=number,
+            attempted_at=attempt.attempted_at,
+            status_code=attempt.status_code,
+            duration_ms=attempt.duration_ms,
+            error=None,
+        )
+        return True
 
     def add_attempt(self, delivery: Delivery, attempt: AttemptRow) -> None:
         """Attempts are only ever appended; the delivery was read (locked) through this studio."""
