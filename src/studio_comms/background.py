@@ -50,8 +50,10 @@ def build_worker(
                 + settings.worker_lease_seconds
             ),
             per_endpoint=settings.webhook_max_in_flight_per_endpoint,
-            # Waiting for the endpoint must leave the attempt its whole timeout within the lease.
-            patience=min(1.0, (settings.worker_lease_seconds - settings.webhook_timeout_seconds) / 2),
+            # Waiting for the endpoint must leave the attempt its whole timeout within the lease,
+            # and most of the rest for recording it: a lease that expires before the result is
+            # recorded lets another worker send the delivery again.
+            patience=min(1.0, (settings.worker_lease_seconds - settings.webhook_timeout_seconds) / 4),
         ),
     }
     config = WorkerConfig(

@@ -67,7 +67,9 @@ class Database:
                 if self.dialect == "sqlite":
                     driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
-                    yield Tx(driver, self.dialect)
+                    tx = Tx(driver, self.dialect)
+                    yield tx
+                    tx.flush()
                     driver.commit()
                 except BaseException:
                     _roll_back(driver)
@@ -126,7 +128,9 @@ class ConnectionBoundDatabase(Database):
         name = f"unit_of_work_{self._depth}"
         driver.execute(f"SAVEPOINT {name}")
         try:
-            yield Tx(driver, self.dialect)
+            tx = Tx(driver, self.dialect)
+            yield tx
+            tx.flush()
             self._release(driver, name)
         except BaseException:
             driver.execute(f"ROLLBACK TO SAVEPOINT {name}")

@@ -150,9 +150,11 @@ def add(
     entity_id: int,
     now: datetime,
     content: dict[str, Any] | None,
+    later: bool = False,
 ) -> None:
-    """Append an item in the caller's transaction and wake listening workers (once per transaction)."""
-    tx.run(
+    """Append an item in the caller's transaction and wake listening workers (once per transaction).
+    ``later``: the row is written when the transaction ends, with the others (``Tx.later``)."""
+    (tx.later if later else tx.run)(
         _ADD,
         kind=kind,
         studio_id=studio_id,

@@ -143,11 +143,15 @@ class Worker:
 
     # -- claiming, performing, recording -------------------------------------------------------
 
-    def claim(self, limit: int) -> list[ClaimedItem]:
+    def claim(self, limit: int, *, probe: bool = True) -> list[ClaimedItem]:
+        """Lease up to ``limit`` due items. ``probe``: look first with a read whether any is due
+        (an idle SQLite worker then does not take the write lock at every poll); pointless right
+        after a claim that came back full."""
         now = self.clock()
-        with self.database.read() as tx:
-            if not queue.any_due(tx, now=now):
-                return []
+        if probe:
+            with self.database.read() as tx:
+                if not queue.any_due(tx, now=now):
+                    return []
         with self.database.transaction() as tx:
             items = queue.claim(
                 tx,
@@ -261,6 +265,8 @@ class Worker:
         self._report(item, attempt, Outcome(error))
 
     def _report(self, item: ClaimedItem, attempt: AttemptInfo, outcome: Outcome) -> None:
+        if outcome.defer_seconds is not None:
+            return  # not tried: neither done nor failed
         self.stats.count(outcome.ok, dead=attempt.retry_at is None)
         if outcome.ok:
             return
@@ -324,35 +330,52 @@ class Worker:
         loop = asyncio.get_running_loop()
         in_flight: set[asyncio.Task[_Done]] = set()
         finished: list[_Done] = []
-        claim_now, claimed_at, oldest_finished = True, -math.inf, math.inf
+        nap: list[asyncio.Future[None]] = []
+
+        def landed(task: asyncio.Task[_Done]) -> None:
+            # A callback per task, not asyncio.wait over all of them (that re-registers on
+            # every task in flight at each turn: measured as the loop's largest cost).
+            in_flight.discard(task)
+            if not task.cancelled():
+                finished.append(task.result())
+            if nap and not nap[0].done():
+                nap[0].set_result(None)
+
+        claim_now, was_full, claimed_at, oldest = True, False, -math.inf, math.inf
+        # Claims wait for room for a whole batch (one statement leases many), unless idle.
+        room = min(self.config.batch_size, self.config.max_in_flight)
         while not stop.is_set():
             free = self.config.max_in_flight - len(in_flight)
-            if free > 0 and (claim_now or time.monotonic() - claimed_at >= self.config.poll_seconds):
+            if (free >= room or (free > 0 and not in_flight)) and (
+                claim_now or time.monotonic() - claimed_at >= self.config.poll_seconds
+            ):
                 limit = min(free, self.config.batch_size)
-                items = self._claim_safely(limit)
+                items = self._claim_safely(limit, probe=not was_full)
                 claimed_at = time.monotonic()
-                in_flight |= {loop.create_task(self._perform(item)) for item in items}
+                for item in items:
+                    task = loop.create_task(self._perform(item))
+                    in_flight.add(task)
+                    task.add_done_callback(landed)
                 # A full batch: there may be more due at once.
-                claim_now = len(items) == limit
+                claim_now = was_full = len(items) == limit
             if in_flight:
-                wait = 0.0 if claim_now else self.config.poll_seconds
+                room_now = self.config.max_in_flight - len(in_flight) >= room
+                wait = 0.0 if claim_now and room_now else self.config.poll_seconds
                 if finished:
-                    wait = min(wait, max(0.0, oldest_finished + RECORD_EVERY_SECONDS - time.monotonic()))
-                done, _ = await asyncio.wait(in_flight, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
-                if done and not finished:
-                    oldest_finished = time.monotonic()
-                in_flight -= done
-                finished += [task.result() for task in done]
+                    oldest = min(oldest, time.monotonic())
+                    wait = min(wait, max(0.0, oldest + RECORD_EVERY_SECONDS - time.monotonic()))
+                await _nap(loop, nap, wait)
             elif not finished and not claim_now:
                 self._idle(stop)
                 claim_now = True
             if finished and (
                 not in_flight
                 or len(finished) >= self.config.batch_size
-                or time.monotonic() - oldest_finished >= RECORD_EVERY_SECONDS
+                or time.monotonic() - oldest >= RECORD_EVERY_SECONDS
             ):
-                self._record(finished)
-                finished, oldest_finished = [], math.inf
+                batch, finished[:] = list(finished), []
+                oldest = math.inf
+                self._record(batch)
                 claim_now = True  # capacity is free again, and recording may have queued items
             self.stats.maybe_log()
             if time.monotonic() - self._lag_checked_at >= _Stats.INTERVAL:
@@ -360,10 +383,10 @@ class Worker:
                 self.warn_if_lagging()
         if in_flight:
             log.info("outbox worker %s: finishing %s items in flight", self.owner, len(in_flight))
-            done, _ = await asyncio.wait(in_flight)
-            finished += [task.result() for task in done]
+            await asyncio.wait(set(in_flight))
+            await asyncio.sleep(0)  # the done callbacks run
         if finished:
-            self._record(finished)
+            self._record(list(finished))
 
     def warn_if_lagging(self) -> None:
         """Warn while the oldest due item waits longer than the threshold (the loop asks once per
@@ -384,9 +407,9 @@ class Worker:
                 waiting.due, oldest, self.config.lag_warning_seconds,
             )  # fmt: skip
 
-    def _claim_safely(self, limit: int) -> list[ClaimedItem]:
+    def _claim_safely(self, limit: int, *, probe: bool) -> list[ClaimedItem]:
         try:
-            return self.claim(limit)
+            return self.claim(limit, probe=probe)
         except Exception as error:
             if fault_of(error) is None:
                 log.exception("outbox worker %s: claiming failed; retrying", self.owner)
@@ -402,6 +425,26 @@ class Worker:
             self.waker.wait(self.config.poll_seconds)
         else:
             stop.wait(self.config.poll_seconds)
+
+
+async def _nap(loop: asyncio.AbstractEventLoop, nap: list[asyncio.Future[None]], seconds: float) -> None:
+    """Sleep up to ``seconds``; a finishing item (``landed``) wakes it early."""
+    if seconds <= 0:
+        await asyncio.sleep(0)
+        return
+    woken: asyncio.Future[None] = loop.create_future()
+    nap[:] = [woken]
+    timer = loop.call_later(seconds, _wake, woken)
+    try:
+        await woken
+    finally:
+        timer.cancel()
+        nap.clear()
+
+
+def _wake(woken: asyncio.Future[None]) -> None:
+    if not woken.done():
+        woken.set_result(None)
 
 
 def _crashed(item: ClaimedItem, error: Exception) -> str:

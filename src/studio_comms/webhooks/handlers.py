@@ -25,7 +25,8 @@ class FanOut:
     """``event`` items: all work is in the database, so it all happens while recording (the
     events that finished together fan out in one transaction)."""
 
-    def perform(self, item: ClaimedItem, now: datetime) -> Recorder:
+    async def perform(self, item: ClaimedItem, now: datetime) -> Recorder:
+        # Async only so that it needs no thread: there is nothing to wait for.
         def record(tx: Tx, attempt: AttemptInfo) -> Outcome:
             deliveries.fan_out(tx, item, now=attempt.now)
             return Outcome()
@@ -216,8 +217,13 @@ class Deliver:
     ) -> Outcome:
         repository = WebhooksRepository(tx, item.studio_id)
         if result.succeeded:
-            row = AttemptRow(item.entity_id, 0, attempt.now, result.status_code, result.duration_ms, None)
-            if repository.succeeded(item.entity_id, row) and tx.once(f"webhooks.healthy.{subscription_id}"):
+            repository.succeeded(
+                item.entity_id,
+                status_code=result.status_code,
+                duration_ms=result.duration_ms,
+                now=attempt.now,
+            )
+            if tx.once(f"webhooks.healthy.{subscription_id}"):
                 repository.healthy(subscription_id)
             return Outcome()
         delivery = repository.delivery(item.entity_id, lock=True)

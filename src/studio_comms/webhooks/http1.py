@@ -35,6 +35,7 @@ class Connection(asyncio.Protocol):
         self._body_bytes = 0
         self._received_any = False
         self._too_large = False
+        self._keep_alive = False
 
     # -- asyncio.Protocol --------------------------------------------------------------------
 
@@ -66,6 +67,8 @@ class Connection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         self._status = self._parser.get_status_code()
+        # Asked here: once the message is complete the parser has reset for the next one.
+        self._keep_alive = self._parser.should_keep_alive()
 
     def on_body(self, body: bytes) -> None:
         self._body_bytes += len(body)
@@ -100,13 +103,13 @@ class Connection(asyncio.Protocol):
         loop = asyncio.get_running_loop()
         self._response = loop.create_future()
         self._status = self._body_bytes = 0
-        self._received_any = self._too_large = False
+        self._received_any = self._too_large = self._keep_alive = False
         self.transport.write(head + body)
         try:
             status = await self._response
         finally:
             self._response = None
-        if self._too_large or not self._parser.should_keep_alive():
+        if self._too_large or not self._keep_alive:
             self.close()
         self.idle_since = time.monotonic()
         return status

@@ -6,6 +6,7 @@ leaves deleted ones out. What a delivery's state changes look like is in ``webho
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -129,14 +130,21 @@ _TO_SEND = Sql(
     WHERE d.studio_id = :studio_id AND s.studio_id = :studio_id AND d.id = ANY(:ids)
     """
 )
-# A successful attempt, in one statement (the common case; failures take the locked read path).
+# A successful attempt: the delivery finished, and its attempt appended with the number the
+# update gave it (both deferred to the end of the worker's batch: one round trip for all).
 _SUCCEEDED = Sql(
     """
     UPDATE webhook_deliveries
     SET state = 'SUCCEEDED', attempts = attempts + 1, last_status_code = :status_code,
         last_duration_ms = :duration_ms, last_error = NULL, next_attempt_at = NULL, finished_at = :now
     WHERE studio_id = :studio_id AND id = :id
-    RETURNING attempts
+    """
+)
+_ADD_SUCCESSFUL_ATTEMPT = Sql(
+    """
+    INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, duration_ms, error)
+    SELECT id, attempts, :now, :status_code, :duration_ms, NULL FROM webhook_deliveries
+    WHERE studio_id = :studio_id AND id = :id
     """
 )
 _ADD_ATTEMPT = Sql(
@@ -391,29 +399,45 @@ class WebhooksRepository(StudioScoped):
             for row in self._rows(_TO_SEND, ids=delivery_ids)
         }
 
-    def succeeded(self, delivery_id: int, attempt: AttemptRow) -> bool:
-        """Record a successful attempt: the delivery finished, the attempt appended. False when
-        the delivery no longer exists."""
-        number = self._scalar(
-            _SUCCEEDED,
-            id=delivery_id,
-            status_code=attempt.status_code,
-            duration_ms=attempt.duration_ms,
-            now=attempt.attempted_at,
+    def succeeded(
+        self, delivery_id: int, *, status_code: int | None, duration_ms: int, now: datetime
+    ) -> None:
+        """A successful attempt (started at ``now``): the delivery finished, the attempt appended;
+        written when the unit of work ends (``Tx.later``), with the other deliveries' results."""
+        values: dict[str, Any] = {
+            "id": delivery_id,
+            "status_code": status_code,
+            "duration_ms": duration_ms,
+            "now": now,
+        }
+        self.tx.later(_SUCCEEDED, studio_id=self.studio_id, **values)
+        self.tx.later(_ADD_SUCCESSFUL_ATTEMPT, studio_id=self.studio_id, **values)
+
+    def add_delivery_later(
+        self,
+        subscription_id: int,
+        *,
+        event_uuid: str,
+        event_type: str,
+        entity_id: int,
+        content: dict[str, Any] | None,
+        occurred_at: datetime,
+        now: datetime,
+        then: Callable[[int], None],
+    ) -> None:
+        """:meth:`add_delivery` written when the unit of work ends; ``then`` gets its id."""
+        self.tx.later(
+            _ADD_DELIVERY,
+            lambda row: then(row[0]),
+            studio_id=self.studio_id,
+            subscription_id=subscription_id,
+            event_uuid=event_uuid,
+            event_type=event_type,
+            entity_id=entity_id,
+            content=content,
+            occurred_at=occurred_at,
+            now=now,
         )
-        if number is None:
-            return False
-        # The delivery was just updated through this studio: the attempt belongs to it.
-        self.tx.run(
-            _ADD_ATTEMPT,
-            delivery_id=delivery_id,
-            attempt=number,
-            attempted_at=attempt.attempted_at,
-            status_code=attempt.status_code,
-            duration_ms=attempt.duration_ms,
-            error=None,
-        )
-        return True
 
     def add_attempt(self, delivery: Delivery, attempt: AttemptRow) -> None:
         """Attempts are only ever appended; the delivery was read (locked) through this studio."""
