@@ -65,8 +65,9 @@ def ceiling(url: str, events: int, core: str) -> float:
                 occurred_at=datetime.now(UTC), content=None,
             )  # fmt: skip
             headers = signing.headers(
-                api_key="k", signing_secret=secret, event_uuid=event_uuid, body=body, sent_at=datetime.now(UTC)
-            )
+                api_key="k", signing_secret=secret, event_uuid=event_uuid, body=body,
+                sent_at=datetime.now(UTC),
+            )  # fmt: skip
             attempt = await sender.send(url + "/hooks/ceiling", body.encode(), headers)
             if not attempt.succeeded:
                 raise BenchError(f"ceiling post failed: {attempt.error}")

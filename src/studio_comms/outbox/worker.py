@@ -34,7 +34,8 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 from studio_comms.core.clock import utcnow
 from studio_comms.db.database import Database
@@ -46,6 +47,7 @@ from studio_comms.outbox.queue import ClaimedItem
 from studio_comms.outbox.wakeup import Waker
 
 log = logging.getLogger("studio_comms.worker")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +142,9 @@ class Worker:
         self._loop: asyncio.AbstractEventLoop | None = None
         # Threads for plain handlers while ``run`` runs; ``drain`` calls them in its own thread.
         self._threads: ThreadPoolExecutor | None = None
+        # While ``run`` runs, claims and records go to one thread of their own: the loop keeps
+        # sending while they wait for the database (a round trip stalls no request in flight).
+        self._database_thread: ThreadPoolExecutor | None = None
 
     # -- claiming, performing, recording -------------------------------------------------------
 
@@ -317,12 +322,15 @@ class Worker:
         """Until ``stop`` is set; then finishes the items in flight (SIGTERM) and returns."""
         log.info("outbox worker %s started (concurrency %s, up to %s in flight)",
                  self.owner, self.config.concurrency, self.config.max_in_flight)  # fmt: skip
-        with ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="outbox") as threads:
-            self._threads = threads
+        with (
+            ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="outbox") as threads,
+            ThreadPoolExecutor(1, thread_name_prefix="outbox-db") as database_thread,
+        ):
+            self._threads, self._database_thread = threads, database_thread
             try:
                 self._run_on_loop(self._run(stop))
             finally:
-                self._threads = None
+                self._threads = self._database_thread = None
         self.stats.maybe_log(force=True)
         log.info("outbox worker %s stopped", self.owner)
 
@@ -350,7 +358,7 @@ class Worker:
                 claim_now or time.monotonic() - claimed_at >= self.config.poll_seconds
             ):
                 limit = min(free, self.config.batch_size)
-                items = self._claim_safely(limit, probe=not was_full)
+                items = await self._in_database_thread(partial(self._claim_safely, limit, probe=not was_full))
                 claimed_at = time.monotonic()
                 for item in items:
                     task = loop.create_task(self._perform(item))
@@ -375,7 +383,7 @@ class Worker:
             ):
                 batch, finished[:] = list(finished), []
                 oldest = math.inf
-                self._record(batch)
+                await self._in_database_thread(partial(self._record, batch))
                 claim_now = True  # capacity is free again, and recording may have queued items
             self.stats.maybe_log()
             if time.monotonic() - self._lag_checked_at >= _Stats.INTERVAL:
@@ -386,7 +394,12 @@ class Worker:
             await asyncio.wait(set(in_flight))
             await asyncio.sleep(0)  # the done callbacks run
         if finished:
-            self._record(list(finished))
+            await self._in_database_thread(partial(self._record, list(finished)))
+
+    async def _in_database_thread(self, work: Callable[[], _T]) -> _T:
+        if self._database_thread is None:
+            return work()
+        return await asyncio.get_running_loop().run_in_executor(self._database_thread, work)
 
     def warn_if_lagging(self) -> None:
         """Warn while the oldest due item waits longer than the threshold (the loop asks once per
