@@ -35,56 +35,24 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from studio_comms.core.clock import utcnow
 from studio_comms.db.database import Database
 from studio_comms.db.errors import describe, fault_of
-from studio_comms.db.tx import Tx
 from studio_comms.outbox import backoff, queue
 from studio_comms.outbox import stats as outbox_stats
+from studio_comms.outbox.handling import AttemptInfo, Handler, Outcome, Recorder
 from studio_comms.outbox.queue import ClaimedItem
+from studio_comms.outbox.recording import Done, Recording, crashed
 from studio_comms.outbox.wakeup import Waker
+from studio_comms.outbox.worker_stats import WorkerStats
+
+# The seam for handlers, importable from here.
+__all__ = ["AttemptInfo", "Handler", "Outcome", "Recorder", "Worker", "WorkerConfig"]
 
 log = logging.getLogger("studio_comms.worker")
 _T = TypeVar("_T")
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    error: str | None = None
-    # Not tried: run the item again after this many seconds, without counting an attempt.
-    defer_seconds: float | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.defer_seconds is None
-
-
-@dataclass(frozen=True, slots=True)
-class AttemptInfo:
-    # When the attempt started.
-    now: datetime
-    # When the item is tried again if this attempt failed, counted from when it ended (a receiver
-    # that timed out after 5 s gets the whole delay to recover); None: it was the last attempt.
-    retry_at: datetime | None
-
-
-# Records the result of ``perform`` once the attempt is over (so its end is known).
-Recorder = Callable[[Tx, AttemptInfo], Outcome]
-
-
-class Handler(Protocol):
-    def perform(self, item: ClaimedItem, now: datetime) -> Any:
-        """The outside work, holding no transaction; ``now``: when the attempt started. Returns a
-        :data:`Recorder`; may be ``async def`` (then awaited on the worker's loop)."""
-
-    def failed(self, tx: Tx, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
-        """The handler itself crashed (``perform`` or its recorder raised): record what the
-        domain shows, in the transaction that reschedules the item or marks it dead."""
-
-    def close(self) -> None:
-        """Release what the handler holds (connections); the worker is done."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,17 +67,6 @@ class WorkerConfig:
     max_in_flight: int = 256
     # Warn while the oldest due item has waited longer than this: the workers cannot keep up.
     lag_warning_seconds: float = 60.0
-
-
-@dataclass(slots=True)
-class _Done:
-    """An item whose attempt is over: its recorder, or the crash of its handler."""
-
-    item: ClaimedItem
-    attempt: AttemptInfo
-    record: Recorder | None
-    # Why the handler crashed (then there is no recorder).
-    crash: str | None = None
 
 
 # Finished items wait at most this long for the rest of their batch before they are recorded.
@@ -134,7 +91,8 @@ class Worker:
         self.waker = waker
         self.rng = rng or random.Random()  # noqa: S311 - jitter
         self.owner = uuid.uuid4().hex[:12]
-        self.stats = _Stats()
+        self.stats = WorkerStats()
+        self.recording = Recording(database, handlers, self.owner, clock, self.stats)
         self._quiet_until = 0.0
         self._lag_checked_at = -math.inf
         self._is_async = {kind: inspect.iscoroutinefunction(h.perform) for kind, h in handlers.items()}
@@ -169,7 +127,7 @@ class Worker:
             self.stats.lag(max((now - item.available_at).total_seconds() for item in items))
         return items
 
-    async def _perform(self, item: ClaimedItem) -> _Done:
+    async def _perform(self, item: ClaimedItem) -> Done:
         started = self.clock()
         try:
             handler = self.handlers.get(item.kind)
@@ -183,68 +141,8 @@ class Worker:
                 loop = asyncio.get_running_loop()
                 record = await loop.run_in_executor(self._threads, handler.perform, item, started)
         except Exception as error:
-            return _Done(item, self._ended(item, started), None, _crashed(item, error))
-        return _Done(item, self._ended(item, started), record)
-
-    def _record(self, finished: list[_Done]) -> None:
-        """Record what finished: together in one transaction, or each alone if that fails."""
-        recorded = [done for done in finished if done.record is not None]
-        if recorded:
-            try:
-                self._record_together(recorded)
-            except Exception as error:
-                if fault_of(error) is None:
-                    log.warning("outbox: recording %s items together failed (%s); one by one",
-                                len(recorded), type(error).__name__)  # fmt: skip
-                for done in recorded:
-                    self._record_alone(done)
-        for done in finished:
-            if done.crash is not None:
-                self._record_crash(done.item, done.attempt, done.crash)
-
-    def _record_together(self, batch: list[_Done]) -> None:
-        reports: list[tuple[_Done, Outcome]] = []
-        with self.database.transaction() as tx:
-            held = queue.hold_many(tx, [done.item.id for done in batch], self.owner)
-            completed: list[int] = []
-            for done in batch:
-                if done.item.id not in held:
-                    continue
-                outcome = self._apply(tx, done, completed)
-                reports.append((done, outcome))
-            queue.complete_many(tx, completed, self.clock())
-        for done in batch:
-            if done.item.id not in held:
-                log.warning("outbox item %s: lease lost before its result was recorded", done.item.id)
-        for done, outcome in reports:
-            self._report(done.item, done.attempt, outcome)
-
-    def _apply(self, tx: Tx, done: _Done, completed: list[int]) -> Outcome:
-        """Run the item's recorder and schedule what its outcome says (completions are batched)."""
-        assert done.record is not None
-        outcome = done.record(tx, done.attempt)
-        if outcome.defer_seconds is not None:
-            queue.defer(tx, done.item.id, until=self.clock() + timedelta(seconds=outcome.defer_seconds))
-        elif outcome.ok:
-            completed.append(done.item.id)
-        else:
-            queue.fail(tx, done.item.id, outcome.error or "failed", retry_at=done.attempt.retry_at,
-                       now=self.clock())  # fmt: skip
-        return outcome
-
-    def _record_alone(self, done: _Done) -> None:
-        item = done.item
-        try:
-            with self.database.transaction() as tx:
-                if not queue.hold(tx, item.id, self.owner):
-                    log.warning("outbox item %s: lease lost before its result was recorded", item.id)
-                    return
-                completed: list[int] = []
-                outcome = self._apply(tx, done, completed)
-                queue.complete_many(tx, completed, self.clock())
-            self._report(item, done.attempt, outcome)
-        except Exception as error:
-            self._record_crash(item, done.attempt, _crashed(item, error))
+            return Done(item, self._ended(item, started), None, crashed(item, error))
+        return Done(item, self._ended(item, started), record)
 
     def _ended(self, item: ClaimedItem, started: datetime) -> AttemptInfo:
         """The attempt that started at ``started`` is over now: its retry counts from now."""
@@ -252,40 +150,6 @@ class Worker:
         return AttemptInfo(
             started, backoff.retry_at(self.config.retry_schedule, item.attempts, ended, self.rng)
         )
-
-    def _record_crash(self, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
-        try:
-            with self.database.transaction() as tx:
-                if queue.hold(tx, item.id, self.owner):
-                    queue.fail(tx, item.id, error, retry_at=attempt.retry_at, now=self.clock())
-                    handler = self.handlers.get(item.kind)
-                    if handler is not None:
-                        handler.failed(tx, item, attempt, error)
-        except Exception as failure:
-            # The lease expires and another attempt follows: nothing is lost, only delayed.
-            if fault_of(failure) is not None:
-                log.warning("outbox item %s: could not record its failure: %s", item.id, describe(failure))
-            else:
-                log.exception("outbox item %s: could not record its failure", item.id)
-        self._report(item, attempt, Outcome(error))
-
-    def _report(self, item: ClaimedItem, attempt: AttemptInfo, outcome: Outcome) -> None:
-        if outcome.defer_seconds is not None:
-            return  # not tried: neither done nor failed
-        self.stats.count(outcome.ok, dead=attempt.retry_at is None)
-        if outcome.ok:
-            return
-        if attempt.retry_at is None:
-            log.error(
-                "outbox item %s (%s %s) is dead after %s attempts: %s",
-                item.id, item.kind, item.event_type, item.attempts, outcome.error,
-            )  # fmt: skip
-        else:
-            log.warning(
-                "outbox item %s (%s %s) attempt %s failed: %s; next attempt at %s",
-                item.id, item.kind, item.event_type, item.attempts, outcome.error,
-                attempt.retry_at.isoformat(timespec="seconds"),
-            )  # fmt: skip
 
     def close(self) -> None:
         if self.waker is not None:
@@ -314,7 +178,7 @@ class Worker:
             items = self.claim(min(self.config.batch_size, limit - processed))
             if not items:
                 break
-            self._record(list(await asyncio.gather(*(self._perform(item) for item in items))))
+            self.recording.record(list(await asyncio.gather(*(self._perform(item) for item in items))))
             processed += len(items)
         return processed
 
@@ -336,11 +200,11 @@ class Worker:
 
     async def _run(self, stop: threading.Event) -> None:
         loop = asyncio.get_running_loop()
-        in_flight: set[asyncio.Task[_Done]] = set()
-        finished: list[_Done] = []
+        in_flight: set[asyncio.Task[Done]] = set()
+        finished: list[Done] = []
         nap: list[asyncio.Future[None]] = []
 
-        def landed(task: asyncio.Task[_Done]) -> None:
+        def landed(task: asyncio.Task[Done]) -> None:
             # A callback per task, not asyncio.wait over all of them (that re-registers on
             # every task in flight at each turn: measured as the loop's largest cost).
             in_flight.discard(task)
@@ -383,10 +247,10 @@ class Worker:
             ):
                 batch, finished[:] = list(finished), []
                 oldest = math.inf
-                await self._in_database_thread(partial(self._record, batch))
+                await self._in_database_thread(partial(self.recording.record, batch))
                 claim_now = True  # capacity is free again, and recording may have queued items
             self.stats.maybe_log()
-            if time.monotonic() - self._lag_checked_at >= _Stats.INTERVAL:
+            if time.monotonic() - self._lag_checked_at >= WorkerStats.INTERVAL:
                 self._lag_checked_at = time.monotonic()
                 self.warn_if_lagging()
         if in_flight:
@@ -394,7 +258,7 @@ class Worker:
             await asyncio.wait(set(in_flight))
             await asyncio.sleep(0)  # the done callbacks run
         if finished:
-            await self._in_database_thread(partial(self._record, list(finished)))
+            await self._in_database_thread(partial(self.recording.record, list(finished)))
 
     async def _in_database_thread(self, work: Callable[[], _T]) -> _T:
         if self._database_thread is None:
@@ -428,7 +292,7 @@ class Worker:
                 log.exception("outbox worker %s: claiming failed; retrying", self.owner)
             elif self._quiet_until <= time.monotonic():
                 # Once per interval while the database is away, not at every poll.
-                self._quiet_until = time.monotonic() + _Stats.INTERVAL
+                self._quiet_until = time.monotonic() + WorkerStats.INTERVAL
                 log.warning("outbox worker %s: database error, retrying: %s", self.owner, describe(error))
             return []
 
@@ -460,18 +324,6 @@ def _wake(woken: asyncio.Future[None]) -> None:
         woken.set_result(None)
 
 
-def _crashed(item: ClaimedItem, error: Exception) -> str:
-    """Log a handler's or recorder's crash; what the item's row keeps of it."""
-    if fault_of(error) is not None:
-        # The database, not the handler: no traceback, and no driver message (it may quote the
-        # values of the statement).
-        log.warning("outbox item %s (%s): database error: %s", item.id, item.kind, describe(error))
-        return describe(error)
-    log.exception("outbox item %s (%s) failed on attempt %s", item.id, item.kind, item.attempts,
-                  exc_info=error)  # fmt: skip
-    return f"{type(error).__name__}: {error}"
-
-
 def _new_loop() -> asyncio.AbstractEventLoop:
     """uvloop where installed (it comes with uvicorn[standard]): measured ~40 % less CPU per
     webhook POST than the default loop."""
@@ -480,42 +332,3 @@ def _new_loop() -> asyncio.AbstractEventLoop:
     except ImportError:  # pragma: no cover - uvloop is a dependency
         return asyncio.new_event_loop()
     return uvloop.new_event_loop()
-
-
-class _Stats:
-    """Counts for the periodic log line: throughput, failures and the worst lag seen."""
-
-    INTERVAL = 10.0
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.done = self.failed = self.dead = 0
-        self.max_lag = 0.0
-        self._since = time.monotonic()
-
-    def lag(self, seconds: float) -> None:
-        with self._lock:
-            self.max_lag = max(self.max_lag, seconds)
-
-    def count(self, ok: bool, *, dead: bool) -> None:
-        with self._lock:
-            if ok:
-                self.done += 1
-            else:
-                self.failed += 1
-                self.dead += dead
-
-    def maybe_log(self, *, force: bool = False) -> None:
-        elapsed = time.monotonic() - self._since
-        if not force and elapsed < self.INTERVAL:
-            return
-        with self._lock:
-            done, failed, dead, max_lag = self.done, self.failed, self.dead, self.max_lag
-            self.done = self.failed = self.dead = 0
-            self.max_lag = 0.0
-            self._since = time.monotonic()
-        if done or failed or force:
-            log.info(
-                "outbox: %s done, %s failed (%s dead) in %.0f s; max lag %.1f s",
-                done, failed, dead, elapsed, max_lag,
-            )  # fmt: skip
