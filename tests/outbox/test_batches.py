@@ -20,7 +20,9 @@ from studio_comms.webhooks.schemas import WebhookCreate
 from tests.conftest import FixedClock
 from tests.factories import World
 
-_OPEN = Sql("SELECT id, completed_at, last_error, attempts FROM outbox WHERE studio_id = :studio_id ORDER BY id")
+_OPEN = Sql(
+    "SELECT id, completed_at, last_error, attempts FROM outbox WHERE studio_id = :studio_id ORDER BY id"
+)
 _DELIVERY_OF = Sql(
     "SELECT id FROM webhook_deliveries WHERE studio_id = :studio_id AND event_uuid = :event_uuid"
 )
@@ -72,10 +74,15 @@ def test_deferred_statements_run_at_the_end_in_order_and_feed_their_followers(
 def test_deferred_statements_of_a_failed_unit_of_work_are_never_sent(
     db: Database, world: World, clock: FixedClock
 ) -> None:
-    with pytest.raises(RuntimeError), db.transaction() as tx:
-        queue.add(tx, kind=EVENT_KIND, studio_id=world.studio_a, event_uuid="11111111-1111-1111-1111-111111111111",
-                  event_type="PING", entity_id=1, now=clock.now, content=None, later=True)  # fmt: skip
-        raise RuntimeError("the unit of work fails")
+    def fails() -> None:
+        with db.transaction() as tx:
+            queue.add(tx, kind=EVENT_KIND, studio_id=world.studio_a, event_type="PING", entity_id=1,
+                      event_uuid="11111111-1111-1111-1111-111111111111", now=clock.now, content=None,
+                      later=True)  # fmt: skip
+            raise RuntimeError("the unit of work fails")
+
+    with pytest.raises(RuntimeError):
+        fails()
     with db.read() as tx:
         assert tx.rows(_OPEN, studio_id=world.studio_a) == []
 

@@ -125,7 +125,8 @@ def test_a_garbled_answer_is_a_failed_attempt(serve: Callable[..., RawServer]) -
     server = serve(lambda n: b"NOT HTTP AT ALL\r\n\r\n")
     [(status, error), *_] = _post_three(server)
     assert status is None
-    assert error is not None and "invalid HTTP response" in error
+    assert error is not None
+    assert "invalid HTTP response" in error
 
 
 def test_a_header_value_cannot_split_the_request() -> None:
