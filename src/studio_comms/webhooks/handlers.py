@@ -6,7 +6,9 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any
 
 from studio_comms.core.clock import utcnow
 from studio_comms.db.database import Database
@@ -93,35 +95,52 @@ class EndpointSlots:
 
 class _Batches:
     """Loads the deliveries of the items performed together with one statement per studio: the
-    first ``load`` of a loop turn schedules the read, every ``load`` of that turn joins it."""
+    first ``load`` of a loop turn schedules the read, every ``load`` of that turn joins it. The
+    read runs on a thread of its own, so the loop keeps sending while it waits for the database."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
         self._wanted: dict[int, dict[int, list[asyncio.Future[Outgoing | None]]]] = {}
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="webhooks-read")
 
     async def load(self, item: ClaimedItem) -> Outgoing | None:
         loop = asyncio.get_running_loop()
         found: asyncio.Future[Outgoing | None] = loop.create_future()
         if not self._wanted:
-            loop.call_soon(self._read)
+            loop.call_soon(self._start)
         self._wanted.setdefault(item.studio_id, {}).setdefault(item.entity_id, []).append(found)
         return await found
 
-    def _read(self) -> None:
+    def _start(self) -> None:
         wanted, self._wanted = self._wanted, {}
-        try:
-            with self.database.read() as tx:
-                for studio_id, by_id in wanted.items():
-                    rows = WebhooksRepository(tx, studio_id).to_send(list(by_id))
-                    for delivery_id, waiting in by_id.items():
-                        for found in waiting:
-                            found.set_result(rows.get(delivery_id))
-        except Exception as error:
-            for by_id in wanted.values():
-                for waiting in by_id.values():
-                    for found in waiting:
-                        if not found.done():
-                            found.set_exception(error)
+        reading = asyncio.get_running_loop().run_in_executor(self._reader, self._read, wanted)
+        reading.add_done_callback(lambda done: self._hand_out(wanted, done))
+
+    def _read(self, wanted: dict[int, dict[int, list[Any]]]) -> dict[int, dict[int, Outgoing]]:
+        with self.database.read() as tx:
+            return {
+                studio_id: WebhooksRepository(tx, studio_id).to_send(list(by_id))
+                for studio_id, by_id in wanted.items()
+            }
+
+    @staticmethod
+    def _hand_out(
+        wanted: dict[int, dict[int, list[asyncio.Future[Outgoing | None]]]],
+        done: asyncio.Future[dict[int, dict[int, Outgoing]]],
+    ) -> None:
+        error = done.exception()
+        for studio_id, by_id in wanted.items():
+            for delivery_id, waiting in by_id.items():
+                for found in waiting:
+                    if found.done():
+                        continue
+                    if error is not None:
+                        found.set_exception(error)
+                    else:
+                        found.set_result(done.result()[studio_id].get(delivery_id))
+
+    def close(self) -> None:
+        self._reader.shutdown(wait=True)
 
 
 class Deliver:
@@ -155,6 +174,7 @@ class Deliver:
 
     def close(self) -> None:
         self.sender.close()
+        self._batches.close()
 
     async def perform(self, item: ClaimedItem, now: datetime) -> Recorder:
         delivery = await self._batches.load(item)
