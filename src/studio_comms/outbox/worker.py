@@ -1,6 +1,7 @@
 """The outbox worker: claims due items with a lease and runs each one's handler.
 
-The seam for a new kind of item (``background.build_worker`` registers one ``Handler`` per kind):
+The seam for a new kind of item (``background.build_worker`` registers one ``Handler`` per kind;
+the types are in ``outbox.handling`` and importable from here):
 
 - ``perform(item, now) -> Recorder``: the outside work (an HTTP request, an e-mail), holding no
   transaction. A plain ``def`` runs on one of the worker's threads (``worker_concurrency``); an
@@ -11,7 +12,8 @@ The seam for a new kind of item (``background.build_worker`` registers one ``Han
   attempt's end, dead after the last) or deferred. The recorders of the items that finished
   together share one transaction (one statement locks the batch, one completes it); should one of
   them raise, the batch is rolled back and each is recorded on its own, so one bad item cannot
-  hold up or undo another's result.
+  hold up or undo another's result. Recorders run on the worker's database thread; they may
+  defer statements to the end of the transaction (``Tx.later``) to share a round trip.
 - ``failed(tx, item, attempt, error)``: ``perform`` or its recorder crashed: record what the
   domain shows, in the transaction that reschedules the item or marks it dead.
 - ``close()``: release what the handler holds.
@@ -156,7 +158,8 @@ class Worker:
             self.waker.close()
         for handler in self.handlers.values():
             handler.close()
-        if self._loop is not None:
+        # A loop still running (a stop that timed out) is left to its thread.
+        if self._loop is not None and not self._loop.is_running():
             self._loop.run_until_complete(asyncio.sleep(0))  # let closed connections finish closing
             self._loop.close()
             self._loop = None
