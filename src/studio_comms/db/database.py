@@ -18,6 +18,11 @@ from studio_comms.db.tx import Tx
 _PING = Sql("SELECT 1")
 
 
+class WouldWait(Exception):
+    """A unit of work on the event loop met a lock it would have to wait for; nothing of it was
+    committed, so it can run again on a worker thread, where waiting is harmless."""
+
+
 class Database:
     """Pooled connections of one engine; SQLite writers of this process take turns."""
 
@@ -28,6 +33,12 @@ class Database:
         # left to SQLite's busy handler they would poll with sleeps of up to 100 ms (measured: PUT
         # p99 of seconds under 16 concurrent writers). Other processes still meet the busy timeout.
         self._writer_turn = threading.Lock() if self.dialect == "sqlite" else None
+        # SQLite answers a short unit of work in tens of microseconds, less than handing it to a
+        # worker thread and back costs (docs/benchmarks.md): such units run on the event loop,
+        # on a connection of its own that never waits for a lock (see ``on_loop``). PostgreSQL's
+        # round trips would stall the loop: its units always run on threads.
+        self.runs_on_loop = self.dialect == "sqlite"
+        self._loop_connection: Any = None
 
     @contextmanager
     def _connection(self) -> Iterator[Any]:
@@ -75,6 +86,59 @@ class Database:
         finally:
             if turn is not None:
                 turn.release()
+
+    @contextmanager
+    def on_loop(self, *, write: bool) -> Iterator[Tx]:
+        """A unit of work on the event loop's own SQLite connection, which never waits.
+
+        A write takes this process's writer turn and SQLite's write lock without waiting (the
+        connection's busy timeout is zero); either held elsewhere, or a lock met by any statement
+        before the commit, rolls the unit back and raises :class:`WouldWait`: the caller runs it
+        again on a thread. A read runs each statement on its own snapshot, as ``read`` does.
+        Only one unit runs here at a time: the loop runs them one after the other.
+        """
+        turn = self._writer_turn if write else None
+        if turn is not None and not turn.acquire(blocking=False):
+            raise WouldWait()
+        try:
+            driver = self._loop_driver()
+            try:
+                if write:
+                    driver.execute("BEGIN IMMEDIATE")
+                yield Tx(driver, self.dialect)
+                if write:
+                    driver.commit()
+            except BaseException as error:
+                if write:
+                    _roll_back(driver)
+                translated = errors.translate(error) if isinstance(error, Exception) else error
+                if isinstance(translated, errors.DatabaseBusy):
+                    raise WouldWait() from None
+                if isinstance(translated, errors.DatabaseUnavailable):
+                    self._drop_loop_connection()
+                if translated is error:
+                    raise
+                raise translated from None
+        finally:
+            if turn is not None:
+                turn.release()
+
+    def _loop_driver(self) -> Any:
+        if self._loop_connection is None:
+            try:
+                pooled = self.engine.raw_connection()
+            except Exception as error:
+                raise errors.translate(error) from None
+            pooled.driver_connection.execute("PRAGMA busy_timeout=0")
+            # Kept out of the pool for good: its zero busy timeout is for the loop alone.
+            self._loop_connection = pooled
+        return self._loop_connection.driver_connection
+
+    def _drop_loop_connection(self) -> None:
+        pooled, self._loop_connection = self._loop_connection, None
+        if pooled is not None:
+            with suppress(Exception):
+                pooled.invalidate()
 
     def ping(self) -> None:
         """Raises unless the database answers (readiness)."""
@@ -134,6 +198,11 @@ class ConnectionBoundDatabase(Database):
             raise
         finally:
             self._depth -= 1
+
+    @contextmanager
+    def on_loop(self, *, write: bool) -> Iterator[Tx]:
+        with self.transaction(write=write) if write else self.read() as tx:
+            yield tx
 
     def _release(self, driver: Any, name: str) -> None:
         """This variant's commit."""

@@ -69,11 +69,11 @@ async def update_communication_preferences(
     A refused body changes nothing. Each effective change is recorded in the consent ledger.
     """
 
-    def work(tx: Tx, principal: Principal) -> list[CommunicationPreference]:
+    def work(tx: Tx, principal: Principal) -> bytes:
         state, _changes = service.update_preferences(
             tx, principal.studio_id, customerId, body, audit=ctx.audit(principal), now=ctx.now
         )
-        return state
+        return service.wire_json(state)
 
     return await ctx.run(work)
 
