@@ -249,7 +249,7 @@ def api_writer(scope: Scope | None) -> Callable[..., Any]:
                 "response instead of applying the write twice.",
             ),
         ] = None,
-        ctx: ApiContext = Depends(keyed),  # noqa: B008 (FastAPI's way)
+        ctx: ApiContext = Depends(keyed),
     ) -> ApiContext:
         ctx.idempotency_key = idempotency_key if ctx.write else None
         return ctx

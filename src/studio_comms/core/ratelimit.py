@@ -13,6 +13,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from typing import NoReturn
 
 import anyio.to_thread
@@ -84,7 +85,8 @@ class LocalWindows:
 
     _SWEEP_AT = 10_000
 
-    def __init__(self, item: RateLimitItem) -> None:
+    def __init__(self, item: RateLimitItem, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
         self.amount = item.amount
         self.period = float(item.get_expiry())
         self._windows: dict[tuple[int, str], list[float]] = {}
@@ -92,7 +94,7 @@ class LocalWindows:
 
     def hit(self, key_id: int, endpoint: str) -> float | None:
         """Counts one request; None when allowed, else the seconds until its window ends."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             window = self._windows.get((key_id, endpoint))
             if window is None or now >= window[0]:

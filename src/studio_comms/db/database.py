@@ -129,7 +129,8 @@ class Database:
                 pooled = self.engine.raw_connection()
             except Exception as error:
                 raise errors.translate(error) from None
-            pooled.driver_connection.execute("PRAGMA busy_timeout=0")
+            driver: Any = pooled.driver_connection
+            driver.execute("PRAGMA busy_timeout=0")
             # Kept out of the pool for good: its zero busy timeout is for the loop alone.
             self._loop_connection = pooled
         return self._loop_connection.driver_connection
