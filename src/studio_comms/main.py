@@ -75,6 +75,9 @@ def create_app(
         # A 307 to the path without the slash makes many clients drop a PUT's body: a path with a
         # trailing slash is simply not found.
         redirect_slashes=False,
+        # FastAPI's OpenTelemetry hooks look for a configured provider on every request; this
+        # service exports no traces, metrics or logs through them.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = Runtime(
         settings=settings,

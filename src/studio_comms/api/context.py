@@ -20,6 +20,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel
 from starlette.responses import Response
 
+from studio_comms.api.hot import FAST_CONTEXT
 from studio_comms.apikeys.service import authenticate
 from studio_comms.core.audit import Audit, ChangeSource, audit_of
 from studio_comms.core.auth import Principal, Scope
@@ -38,6 +39,7 @@ from studio_comms.idempotency.service import StoredResponse
 api_key_header = APIKeyHeader(name="X-API-KEY", scheme_name="ApiKeyAuth", auto_error=False)
 admin_bearer = HTTPBearer(scheme_name="OperatorToken", auto_error=False)
 _READ_METHODS = {"GET", "HEAD"}
+MAX_KEY = idempotency.MAX_KEY_LENGTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,9 +223,16 @@ class _ApiKeyContext(APIKeyHeader):
 
     async def __call__(self, request: Request) -> ApiContext:  # type: ignore[override]
         # A missing key fails before the body is validated; a wrong one when it is looked up.
+        context = self.fast_context(request)
+        if context is None:
+            raise Unauthenticated()
+        return context
+
+    def fast_context(self, request: Request) -> ApiContext | None:
+        """For ``api.hot``: the context, or None (no key: the regular path answers 401)."""
         api_key = request.headers.get("x-api-key")
         if not api_key:
-            raise Unauthenticated()
+            return None
         return ApiContext(request, api_key, self.required_scope, None)
 
 
@@ -254,6 +263,16 @@ def api_writer(scope: Scope | None) -> Callable[..., Any]:
         ctx.idempotency_key = idempotency_key if ctx.write else None
         return ctx
 
+    def fast_context(request: Request) -> ApiContext | None:
+        """For ``api.hot``: as ``dependency``, or None where FastAPI must check the header."""
+        ctx = keyed.fast_context(request)
+        idempotency_key = request.headers.get("idempotency-key")
+        if ctx is None or (idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY):
+            return None
+        ctx.idempotency_key = idempotency_key if ctx.write else None
+        return ctx
+
+    setattr(dependency, FAST_CONTEXT, fast_context)
     return dependency
 
 
