@@ -14,7 +14,7 @@ FastAPI's, from the same declarations.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,7 +75,7 @@ class _Plan:
 
 
 class HotRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         regular = super().get_route_handler()
         plan = _plan_of(self)
         if plan is None:
