@@ -15,6 +15,7 @@ from studio_comms import __version__
 from studio_comms.admin import customers as admin_customers
 from studio_comms.admin import keys as admin_keys
 from studio_comms.admin import studios as admin_studios
+from studio_comms.api.hot import HotPaths
 from studio_comms.api.ops import bench_router, head_router
 from studio_comms.api.ops import router as ops_router
 from studio_comms.background import EmbeddedWorker, build_worker, worker_engine_options
@@ -98,6 +99,8 @@ def create_app(
     app.state.link_signer = LazySigner(settings)
     app.openapi = official_style(app)  # type: ignore[method-assign]
     handlers.install(app)
+    # Outermost last: the guard sees every request first, HotPaths what the guard let through.
+    app.add_middleware(HotPaths)
     app.add_middleware(RequestGuardMiddleware, settings=settings)
     routers = [head_router, preferences_endpoints.router, communications_endpoints.router, ops_router]
     routers += [studios_endpoints.router, webhooks_endpoints.router, web_endpoints.router]

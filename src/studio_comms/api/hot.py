@@ -1,27 +1,30 @@
-"""Routes that serve their common request without FastAPI's per-request dependency solving.
+"""The hot ``/v1`` routes, served without FastAPI's per-request machinery.
 
-FastAPI resolves a route's parameters through a general machinery (dependency graph, caches,
-error collection) that cost a quarter of a GET's CPU (py-spy, docs/benchmarks.md). Our ``/v1``
-routes have one simple shape: path ids, optional headers, at most one JSON body, and one
-dependency that makes the request's context. :class:`HotRoute` checks at start-up that a route has
-that shape and then, per request, validates each value with FastAPI's own field (the same
-validators, so the same values pass) and calls the endpoint directly. Anything else — a value that
-does not validate, a header it does not expect, a dependency that declines — goes to FastAPI's
-regular handler, which answers exactly as before (the error included). The OpenAPI document is
-FastAPI's, from the same declarations.
+Under load FastAPI's general machinery for a request (exception middleware, router, request
+wrapper, dependency graph) cost more CPU than our whole GET (py-spy and callgrind,
+docs/benchmarks.md). Our ``/v1`` routes have one simple shape: path ids, optional headers, at most
+one JSON body, and one dependency that makes the request's context. A :class:`HotRoute` checks at
+start-up that it has that shape (its *plan*); :class:`HotPaths` then routes such a request as the
+router would, validates each value with FastAPI's own field (the same validators, so the same
+values pass) and calls the endpoint. Anything else — a value that does not validate, a header the
+plan does not read, a dependency that declines — goes on to FastAPI, which answers exactly as
+before (the error included). The OpenAPI document is FastAPI's, from the same declarations.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import orjson
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # A dependency's fast form: the value it would give, or None to let FastAPI resolve it.
 FAST_CONTEXT = "fast_context"
@@ -42,7 +45,7 @@ class _Plan:
     body: _Param | None
     contexts: tuple[tuple[str, FastContext], ...]
 
-    async def arguments(self, request: Request) -> dict[str, Any] | None:
+    async def arguments(self, request: Request, body: bytes | None) -> dict[str, Any] | None:
         """The endpoint's arguments, or None when FastAPI must resolve them."""
         arguments: dict[str, Any] = {}
         path_params = request.scope["path_params"]
@@ -57,9 +60,8 @@ class _Plan:
                 return None  # rare (an extension header): the regular path reads it
             arguments[param.name] = param.field.get_default()
         if self.body is not None:
-            raw = await request.body()  # kept by the request, should FastAPI need it again
             try:
-                data = orjson.loads(raw)
+                data = orjson.loads(body or b"")
             except orjson.JSONDecodeError:
                 return None
             value, errors = self.body.field.validate(data)
@@ -75,21 +77,78 @@ class _Plan:
 
 
 class HotRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        regular = super().get_route_handler()
-        plan = _plan_of(self)
-        if plan is None:
-            return regular
-        endpoint = self.endpoint
+    """A route that :class:`HotPaths` may serve directly: its plan is made once, at start-up."""
 
-        async def handler(request: Request) -> Response:
-            arguments = await plan.arguments(request)
-            if arguments is None:
-                return await regular(request)
-            response: Response = await endpoint(**arguments)
-            return response
+    @cached_property
+    def plan(self) -> _Plan | None:
+        return _plan_of(self)
 
-        return handler
+
+class HotPaths:
+    """Pure ASGI, inside ``RequestGuardMiddleware`` and in front of FastAPI's exception middleware
+    and router: a request for a planned :class:`HotRoute` is routed, validated and answered here.
+
+    Routing is the router's: routes are tried in the app's order and the first whose path and
+    method match decides; when that is not a planned route, or the plan declines the request, the
+    request goes on to FastAPI unchanged (the body, if read, is handed on). Errors raised by the
+    endpoint are ``AppError``s, answered by ``RequestGuardMiddleware`` exactly as FastAPI's handler
+    for them answers (``core.handlers.error_response`` both).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in _HOT_METHODS:
+            found = _find(scope["app"].router.routes, scope)
+            if found is not None:
+                route, plan, path_params = found
+                scope["path_params"] = path_params
+                scope["route"] = route
+                scope["endpoint"] = route.endpoint
+                request = Request(scope, receive)
+                body = await request.body() if plan.body is not None else None
+                arguments = await plan.arguments(request, body)
+                if arguments is not None:
+                    response: Response = await route.endpoint(**arguments)
+                    await response(scope, receive, send)
+                    return
+                if body is not None:
+                    receive = _replay(body, receive)
+        await self.app(scope, receive, send)
+
+
+_HOT_METHODS = frozenset({"GET", "PUT", "POST"})
+
+
+def _find(routes: list[BaseRoute], scope: Scope) -> tuple[HotRoute, _Plan, dict[str, Any]] | None:
+    """The planned route that would serve ``scope``, as Starlette's router would choose it."""
+    path, method = scope["path"], scope["method"]
+    for route in routes:
+        if not isinstance(route, Route):
+            return None  # a mount or another kind of route: the router decides
+        match = route.path_regex.match(path)
+        if match is None or (route.methods is not None and method not in route.methods):
+            continue
+        if not isinstance(route, HotRoute) or route.plan is None:
+            return None
+        convertors = route.param_convertors
+        params = {key: convertors[key].convert(value) for key, value in match.groupdict().items()}
+        return route, route.plan, params
+    return None
+
+
+def _replay(body: bytes, original: Receive) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await original()
+
+    return receive
 
 
 def _plan_of(route: APIRoute) -> _Plan | None:
