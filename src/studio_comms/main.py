@@ -65,6 +65,7 @@ def create_app(
         finally:
             if worker is not None:
                 await anyio.to_thread.run_sync(worker.stop)
+            database.close()
 
     app = FastAPI(
         lifespan=lifespan,

@@ -106,15 +106,16 @@ class HotPaths:
                 scope["path_params"] = path_params
                 scope["route"] = route
                 scope["endpoint"] = route.endpoint
-                request = Request(scope, receive)
-                body = await request.body() if plan.body is not None else None
-                arguments = await plan.arguments(request, body)
+                body = None
+                if plan.body is not None:
+                    # Read here, handed on to whoever reads it next (the endpoint, or FastAPI).
+                    body = await _read_body(receive)
+                    receive = _replay(body, receive)
+                arguments = await plan.arguments(Request(scope, receive), body)
                 if arguments is not None:
                     response: Response = await route.endpoint(**arguments)
                     await response(scope, receive, send)
                     return
-                if body is not None:
-                    receive = _replay(body, receive)
         await self.app(scope, receive, send)
 
 
@@ -136,6 +137,18 @@ def _find(routes: list[BaseRoute], scope: Scope) -> tuple[HotRoute, _Plan, dict[
         params = {key: convertors[key].convert(value) for key, value in match.groupdict().items()}
         return route, route.plan, params
     return None
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # the client went away: what arrived is all there is
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
 
 
 def _replay(body: bytes, original: Receive) -> Receive:

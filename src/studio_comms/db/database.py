@@ -75,10 +75,11 @@ class Database:
         try:
             with self._connection() as pooled:
                 driver = pooled.driver_connection
-                if self.dialect == "sqlite":
+                sqlite = self.dialect == "sqlite"
+                if sqlite:
                     driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
-                    yield Tx(driver, self.dialect)
+                    yield Tx(driver, self.dialect, sole_writer=sqlite and write)
                     driver.commit()
                 except BaseException:
                     _roll_back(driver)
@@ -105,7 +106,7 @@ class Database:
             try:
                 if write:
                     driver.execute("BEGIN IMMEDIATE")
-                yield Tx(driver, self.dialect)
+                yield Tx(driver, self.dialect, sole_writer=write)
                 if write:
                     driver.commit()
             except BaseException as error:
@@ -126,7 +127,9 @@ class Database:
     def _loop_driver(self) -> Any:
         if self._loop_connection is None:
             try:
-                pooled = self.engine.raw_connection()
+                # A pool of its own, made like the engine's (same connect hooks, same pragmas):
+                # this connection is never returned, so it must not take one of the engine's.
+                pooled = self.engine.pool.recreate().connect()
             except Exception as error:
                 raise errors.translate(error) from None
             driver: Any = pooled.driver_connection
@@ -134,6 +137,10 @@ class Database:
             # Kept out of the pool for good: its zero busy timeout is for the loop alone.
             self._loop_connection = pooled
         return self._loop_connection.driver_connection
+
+    def close(self) -> None:
+        """Closes the event loop's connection (the engine's pool is its owner's to dispose)."""
+        self._drop_loop_connection()
 
     def _drop_loop_connection(self) -> None:
         pooled, self._loop_connection = self._loop_connection, None
@@ -169,9 +176,11 @@ def _roll_back(driver: Any) -> None:
 def open_database(url: str, **engine_options: Any) -> Iterator[Database]:
     """A Database on an engine of its own, disposed at the end (CLI commands, worker processes)."""
     engine = make_engine(url, **engine_options)
+    database = Database(engine)
     try:
-        yield Database(engine)
+        yield database
     finally:
+        database.close()
         engine.dispose()
 
 

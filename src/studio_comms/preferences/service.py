@@ -12,7 +12,7 @@ from studio_comms.core.schemas import Slice
 from studio_comms.core.slicing import slice_of
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.errors import CustomerNotFound
-from studio_comms.customers.service import require_customer
+from studio_comms.customers.service import lock_customer, require_customer
 from studio_comms.db.tx import Tx
 from studio_comms.outbox.service import EventType, enqueue
 from studio_comms.preferences.repository import LedgerEntry, PreferencesRepository
@@ -64,9 +64,9 @@ def update_preferences(
     other and every ledger entry's ``previousActive`` is the value the previous entry set.
     Returns the new effective state (what a following GET answers) and the changes applied.
     """
-    require_customer(tx, studio_id, customer_id, lock=True)
+    lock_customer(tx, studio_id, customer_id)
     repository = PreferencesRepository(tx, studio_id)
-    state = member_state(tx, studio_id, customer_id)
+    state = member_state(tx, studio_id, customer_id)  # raises when there is no such customer
     changes = plan_changes(state, [_requested(entry) for entry in body])
     recorded = {
         (change.category, change.channel): Choice(
