@@ -114,19 +114,25 @@ class State:
     def effective(self) -> list[tuple[MessageCategory, list[EffectiveChannel]]]:
         """One entry per offered category, channels in enum order (the GET answer)."""
         by_category: dict[MessageCategory, list[EffectiveChannel]] = {}
-        for category, channel in self.offers:
+        for slot in sorted(self.offers, key=_SLOT_ORDER.__getitem__):
+            category, channel = slot
             by_category.setdefault(category, []).append(
                 EffectiveChannel(
                     channel=channel,
                     active=self.decide(category, channel).permitted,
                     # A blocked channel cannot be changed by anyone until the block is lifted.
-                    customer_overridable=self.fixed_by((category, channel)) is None,
+                    customer_overridable=self.fixed_by(slot) is None,
                 )
             )
-        return [
-            (category, sorted(channels, key=lambda c: CHANNEL_ORDER[c.channel]))
-            for category, channels in sorted(by_category.items(), key=lambda i: CATEGORY_ORDER[i[0]])
-        ]
+        return list(by_category.items())
+
+
+# Enum order of every slot, categories first: sorting once gives the GET answer's order.
+_SLOT_ORDER = {
+    (category, channel): (CATEGORY_ORDER[category], CHANNEL_ORDER[channel])
+    for category in MessageCategory
+    for channel in CommunicationChannel
+}
 
 
 @dataclass(frozen=True, slots=True)
