@@ -35,7 +35,7 @@ from studio_comms.demo import ensure_demo, preference_center_url
 from studio_comms.main import create_app
 from studio_comms.preferences.offer import replace_offer
 from studio_comms.preferences.schemas import CommunicationPreference
-from studio_comms.server import server_config
+from studio_comms.server import default_process_count, run_processes, server_config
 from studio_comms.settings import Settings
 from studio_comms.studios.service import require_studio
 
@@ -70,13 +70,34 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Default: STUDIO_COMMS_HOST or 127.0.0.1")] = None,
     port: Annotated[int | None, typer.Option(help="Default: STUDIO_COMMS_PORT or 8000")] = None,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Run no outbox worker here")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="API processes. Default: 1 on SQLite; on PostgreSQL one per core when "
+            "STUDIO_COMMS_REDIS_URL is set (rate limits counted together), else 1",
+        ),
+    ] = None,
 ) -> None:
-    """Apply migrations, then serve the API, with an outbox worker unless ``--no-worker``."""
+    """Apply migrations, then serve the API, with an outbox worker unless ``--no-worker`` (in one
+    process of several)."""
     settings = load_settings()
     # Where it listens is part of the settings: the default public URL of member links follows it.
     settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
+    processes = workers or default_process_count(settings)
+    if processes > 1 and settings.redis_url is None:
+        console.print(
+            "[red]--workers above 1 needs STUDIO_COMMS_REDIS_URL[/red]: each process would count "
+            "rate limits on its own, letting a key through several times its limit."
+        )
+        raise typer.Exit(2)
     upgrade(settings.database_url)
     configure_logging()
+    if processes > 1:
+        run_processes(settings, processes, embedded_worker=not no_worker)
+        return
     app = create_app(settings, embedded_worker=not no_worker)
     uvicorn.Server(server_config(app, settings, host=settings.host, port=settings.port)).run()
 

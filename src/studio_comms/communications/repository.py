@@ -3,7 +3,7 @@ for the API, to the customer: another customer's thread is simply not found)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -156,6 +156,9 @@ def _communication(row: tuple[Any, ...]) -> CommunicationRow:
     )
 
 
+_NEW_COMMUNICATION_FIELDS = fields(NewCommunication)
+
+
 class ThreadsRepository(StudioScoped):
     def get(self, customer_id: int, thread_id: int, *, lock: bool = False) -> ThreadRow | None:
         """Another customer's or studio's thread is simply not found."""
@@ -177,8 +180,10 @@ class ThreadsRepository(StudioScoped):
         self._run(_SET_STATUS, id=thread_id, status=status, now=now)
 
     def add_communication(self, communication: NewCommunication) -> CommunicationRow:
-        new_id: int = self._scalar(_ADD_COMMUNICATION, **asdict(communication))
-        return CommunicationRow(**asdict(communication), id=new_id)
+        # Shallow: dataclasses.asdict deep-copies every value (a fifth of a POST's CPU, py-spy).
+        values = {field.name: getattr(communication, field.name) for field in _NEW_COMMUNICATION_FIELDS}
+        new_id: int = self._scalar(_ADD_COMMUNICATION, **values)
+        return CommunicationRow(**values, id=new_id)
 
     def newest_first(
         self, customer_id: int, *, status: str | None, before: int, limit: int

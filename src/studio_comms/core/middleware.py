@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from studio_comms.core.dbfaults import as_app_error
@@ -50,7 +49,7 @@ class RequestGuardMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
+        headers = _wanted_headers(scope["headers"])
         request_id = new_request_id(headers.get("x-request-id"))
         scope.setdefault("state", {})[STATE_KEY] = request_id
         started = False
@@ -95,7 +94,7 @@ class RequestGuardMiddleware:
         log.error("unexpected error on %s %s", scope["method"], route, exc_info=error)
         return AppError()
 
-    async def _checked_body(self, headers: Headers, receive: Receive) -> Receive:
+    async def _checked_body(self, headers: dict[str, str], receive: Receive) -> Receive:
         declared = headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
             raise PayloadTooLarge(limit=self.max_body_bytes)
@@ -122,6 +121,21 @@ class RequestGuardMiddleware:
         if b"\\u0000" in body and ("x-api-key" in headers or "authorization" in headers):
             refuse_nul_characters(body)
         return _replay(body, receive)
+
+
+_WANTED = frozenset(
+    {b"x-request-id", b"accept-language", b"content-length", b"content-type", b"x-api-key", b"authorization"}
+)
+
+
+def _wanted_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The few headers read here, in one pass over the raw list (ASGI names are lower case);
+    the first of repeated ones, as Starlette's ``Headers.get`` takes."""
+    found: dict[str, str] = {}
+    for name, value in raw:
+        if name in _WANTED:
+            found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return found
 
 
 def _is_json(content_type: str | None) -> bool:

@@ -17,6 +17,14 @@ def require_customer(tx: Tx, studio_id: int, customer_id: int, *, lock: bool = F
         raise CustomerNotFound(customerId=customer_id)
 
 
+def lock_customer(tx: Tx, studio_id: int, customer_id: int) -> None:
+    """Serialise the writers of one customer's rows until ``tx`` ends (PostgreSQL: a row lock on
+    the customer). A transaction that is the database's sole writer (SQLite) needs none. It does
+    not check that the customer exists: the caller's next read does."""
+    if not tx.sole_writer:
+        CustomersRepository(tx, studio_id).exists(customer_id, lock=True)
+
+
 def find_customer(tx: Tx, studio_id: int, customer_id: int) -> CustomerRow | None:
     return CustomersRepository(tx, studio_id).get(customer_id)
 

@@ -7,17 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from studio_comms.core.audit import Audit
-from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
+from studio_comms.core.vocabulary import CATEGORY_OF, CHANNEL_OF, CommunicationChannel, MessageCategory
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
 from studio_comms.db.tx import utc
 from studio_comms.preferences.rules import Block, Change, Choice, Offer, Slot, State
 
-# One round trip for "does the customer exist, what is offered, what did the customer choose"
-# (a customer without any offered channel still yields one row, of NULLs); then the blocks.
-_OFFERS_WITH_CHOICES = Sql(
+# One round trip for everything a decision needs: "does the customer exist, what is offered, what
+# did the customer choose" (kind 0; a customer without any offered channel still yields one row,
+# of NULLs; no customer, no kind-0 row) and the customer's blocks (kind 1: reason, channel).
+_STATE = Sql(
     """
-    SELECT s.message_category, s.communication_channel, s.active, s.customer_overridable,
+    SELECT 0, s.message_category, s.communication_channel, s.active, s.customer_overridable,
            c.active, c.ledger_entry_id
     FROM customers cu
     LEFT JOIN studio_channel_settings s ON s.studio_id = cu.studio_id
@@ -25,6 +26,9 @@ _OFFERS_WITH_CHOICES = Sql(
       ON c.studio_id = cu.studio_id AND c.customer_id = cu.customer_id
      AND c.message_category = s.message_category AND c.communication_channel = s.communication_channel
     WHERE cu.studio_id = :studio_id AND cu.customer_id = :customer_id
+    UNION ALL
+    SELECT 1, reason, communication_channel, NULL, NULL, NULL, NULL FROM suppressions
+    WHERE studio_id = :studio_id AND customer_id = :customer_id
     """
 )
 _BLOCKS = Sql(
@@ -119,20 +123,24 @@ class BlockRow:
 class PreferencesRepository(StudioScoped):
     def state(self, customer_id: int) -> State | None:
         """The customer's offers, choices (for offered channels) and blocks; ``None``: no customer."""
-        rows = self._rows(_OFFERS_WITH_CHOICES, customer_id=customer_id)
-        if not rows:
-            return None
         offers: dict[Slot, Offer] = {}
         choices: dict[Slot, Choice] = {}
-        for category, channel, active, overridable, chosen, entry_id in rows:
-            if category is None:
+        blocks: dict[CommunicationChannel, Block] = {}
+        exists = False
+        for kind, text, channel, active, overridable, chosen, entry_id in self._rows(
+            _STATE, customer_id=customer_id
+        ):
+            if kind == 1:
+                blocks[CHANNEL_OF[channel]] = Block(text)
+                continue
+            exists = True
+            if text is None:
                 continue  # the studio offers nothing at all
-            slot = (MessageCategory(category), CommunicationChannel(channel))
+            slot = (CATEGORY_OF[text], CHANNEL_OF[channel])
             offers[slot] = Offer(bool(active), bool(overridable))
             if chosen is not None:
                 choices[slot] = Choice(bool(chosen), entry_id)
-        blocks = {block.channel: Block(block.reason) for block in self.blocks(customer_id)}
-        return State(offers=offers, choices=choices, blocks=blocks)
+        return State(offers=offers, choices=choices, blocks=blocks) if exists else None
 
     def offers(self) -> dict[Slot, Offer]:
         return {

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+import orjson
+
 from studio_comms.core.audit import Audit
 from studio_comms.core.schemas import Slice
 from studio_comms.core.slicing import slice_of
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.errors import CustomerNotFound
-from studio_comms.customers.service import require_customer
+from studio_comms.customers.service import lock_customer, require_customer
 from studio_comms.db.tx import Tx
 from studio_comms.outbox.service import EventType, enqueue
 from studio_comms.preferences.repository import LedgerEntry, PreferencesRepository
@@ -39,8 +41,9 @@ def member_state(tx: Tx, studio_id: int, customer_id: int) -> State:
     return state
 
 
-def get_preferences(tx: Tx, studio_id: int, customer_id: int) -> list[CommunicationPreference]:
-    return to_wire(member_state(tx, studio_id, customer_id))
+def get_preferences(tx: Tx, studio_id: int, customer_id: int) -> bytes:
+    """The GET answer as JSON, ready to send (see :func:`wire_json`)."""
+    return wire_json(member_state(tx, studio_id, customer_id))
 
 
 def update_preferences(
@@ -51,7 +54,7 @@ def update_preferences(
     *,
     audit: Audit,
     now: datetime,
-) -> tuple[list[CommunicationPreference], list[Change]]:
+) -> tuple[State, list[Change]]:
     """Merge ``body`` into the customer's choices; one ledger entry per effective change.
 
     An update that changes something also appends ``CUSTOMER_COMMUNICATION_PREFERENCES_UPDATED``
@@ -61,9 +64,9 @@ def update_preferences(
     other and every ledger entry's ``previousActive`` is the value the previous entry set.
     Returns the new effective state (what a following GET answers) and the changes applied.
     """
-    require_customer(tx, studio_id, customer_id, lock=True)
+    lock_customer(tx, studio_id, customer_id)
     repository = PreferencesRepository(tx, studio_id)
-    state = member_state(tx, studio_id, customer_id)
+    state = member_state(tx, studio_id, customer_id)  # raises when there is no such customer
     changes = plan_changes(state, [_requested(entry) for entry in body])
     recorded = {
         (change.category, change.channel): Choice(
@@ -73,7 +76,7 @@ def update_preferences(
     }
     if changes:
         preferences_updated(tx, studio_id, customer_id, now=now)
-    return to_wire(state.with_choices(recorded)), changes
+    return state.with_choices(recorded), changes
 
 
 def preferences_updated(tx: Tx, studio_id: int, customer_id: int, *, now: datetime) -> None:
@@ -154,6 +157,30 @@ def to_wire(state: State) -> list[CommunicationPreference]:
         )
         for category, channels in state.effective()
     ]
+
+
+def wire_json(state: State) -> bytes:
+    """What :func:`to_wire` dumps to, without building the models: the hot GET and PUT answer.
+
+    Same keys in the same order (tests/preferences/test_wire.py holds the two equal); every
+    value is set, so Pydantic's ``exclude_none`` has nothing to drop.
+    """
+    return orjson.dumps(
+        [
+            {
+                "messageCategory": category.value,
+                "channels": [
+                    {
+                        "communicationChannel": channel.channel.value,
+                        "customerOverridable": channel.customer_overridable,
+                        "active": channel.active,
+                    }
+                    for channel in channels
+                ],
+            }
+            for category, channels in state.effective()
+        ]
+    )
 
 
 def _entry_to_wire(entry: LedgerEntry) -> ConsentLedgerEntryRead:
