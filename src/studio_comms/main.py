@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from studio_comms import __version__
 from studio_comms.admin import customers as admin_customers
 from studio_comms.admin import keys as admin_keys
+from studio_comms.admin import messages as admin_messages
 from studio_comms.admin import studios as admin_studios
 from studio_comms.api.ops import bench_router, head_router
 from studio_comms.api.ops import router as ops_router
@@ -27,6 +28,7 @@ from studio_comms.core.ratelimit import RateLimiter
 from studio_comms.core.runtime import Runtime
 from studio_comms.db.database import Database
 from studio_comms.db.engine import make_engine
+from studio_comms.messages import endpoints as messages_endpoints
 from studio_comms.outbox import stats as outbox_stats
 from studio_comms.preferences import endpoints as preferences_endpoints
 from studio_comms.settings import Settings
@@ -104,6 +106,8 @@ def create_app(
     app.include_router(admin_studios.router)
     app.include_router(admin_keys.router)
     app.include_router(admin_customers.router)
+    app.include_router(admin_messages.router)
+    app.include_router(messages_endpoints.router)
     app.include_router(webhooks_endpoints.router)
     app.include_router(web_endpoints.router)
     app.include_router(pages.router)

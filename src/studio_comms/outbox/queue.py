@@ -224,3 +224,12 @@ def purge_done(tx: Tx, *, before: datetime) -> int:
     Dead items stay (an operator may revive them); webhook deliveries keep their own log rows.
     """
     return tx.run(_PURGE_DONE, before=before)
+
+
+def add_many(tx: Tx, items: list[dict[str, Any]]) -> None:
+    """Append items (``add``'s fields each) in one round of statements, waking workers once."""
+    if not items:
+        return
+    tx.run_many(_ADD, items)
+    if tx.dialect == "postgresql" and tx.once("outbox.notify"):
+        tx.run(_NOTIFY)
