@@ -13,7 +13,7 @@ from studio_comms.outbox.worker import Worker
 from tests.conftest import PUBLIC_URL
 from tests.dbtools import orm
 from tests.factories import World
-from tests.messages.conftest import message, send, statuses
+from tests.messages.conftest import message, send, set_preference, statuses
 from tests.smtp_server import SmtpServer
 
 
@@ -169,3 +169,33 @@ def test_statuses_in_order(api: TestClient, worker: Worker) -> None:
     accepted = send(api)
     worker.drain()
     assert statuses(api, accepted["messageId"]) == ["QUEUED", "SENT"]
+
+
+def test_marketing_mail_carries_the_one_click_unsubscribe_that_works(
+    api: TestClient, client: TestClient, worker: Worker, smtp: SmtpServer
+) -> None:
+    set_preference(api, 1, "NEWSLETTER", "EMAIL", active=True)
+    send(api, messageCategory="NEWSLETTER", subject="November news", html="<p>Hello <b>Erika</b></p>")
+    worker.drain()
+    [arrived] = smtp.arrived
+    mail = arrived.mail
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = mail["List-Unsubscribe"]
+    assert link.startswith(f"<{PUBLIC_URL}/unsubscribe/")
+    assert link.endswith(">")
+    html = mail.get_body(("html",)).get_content()
+    assert "<b>Erika</b>" in html
+    assert f'href="{PUBLIC_URL}/preferences/' in html
+    # The mail client's one-click POST (RFC 8058) switches the newsletter off.
+    path = link[1:-1].removeprefix(PUBLIC_URL)
+    response = client.post(
+        path,
+        content=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 200, response.text
+    permission = api.get(
+        "/v1/communications/1/communication-permission",
+        params={"messageCategory": "NEWSLETTER", "communicationChannel": "EMAIL"},
+    ).json()
+    assert permission["permitted"] is False
