@@ -3,6 +3,7 @@ arrives; optionally STARTTLS, implicit TLS, AUTH, and refusing with a given repl
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 import threading
@@ -22,6 +23,9 @@ class Arrived:
     mail_from: str
     recipients: list[str]
     raw: bytes
+    # Whether the session was encrypted (STARTTLS or implicit TLS) and authenticated.
+    tls: bool = False
+    authenticated: bool = False
 
     @property
     def mail(self) -> EmailMessage:
@@ -36,14 +40,27 @@ class Inbox:
     # Set to e.g. "451 4.3.0 try later" to refuse every DATA with that reply.
     refuse_with: str | None = None
     sessions: int = 0
+    # Seconds to take over each message before answering (a kill then lands mid-send).
+    delay_seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         if self.refuse_with is not None:
             return self.refuse_with
         raw = envelope.original_content or b""
         with self.lock:
-            self.arrived.append(Arrived(str(envelope.mail_from), list(envelope.rcpt_tos), raw))
+            self.arrived.append(
+                Arrived(
+                    str(envelope.mail_from),
+                    list(envelope.rcpt_tos),
+                    raw,
+                    # STARTTLS sets session.ssl; implicit TLS shows on the transport.
+                    tls=session.ssl is not None or server.transport.get_extra_info("sslcontext") is not None,
+                    authenticated=bool(session.authenticated),
+                )
+            )
         return "250 OK"
 
     async def handle_EHLO(
