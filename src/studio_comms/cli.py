@@ -33,6 +33,7 @@ from studio_comms.db.database import Database, open_database
 from studio_comms.db.migrate import upgrade
 from studio_comms.demo import ensure_demo, preference_center_url
 from studio_comms.main import create_app
+from studio_comms.messages.wiring import describe_email
 from studio_comms.preferences.offer import replace_offer
 from studio_comms.preferences.schemas import CommunicationPreference
 from studio_comms.server import server_config
@@ -77,6 +78,10 @@ def serve(
     settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
     upgrade(settings.database_url)
     configure_logging()
+    if not no_worker:
+        # Plain print: where e-mail goes (SMTP, or .eml files under the var directory) is the
+        # first thing to check when a message does not arrive.
+        print(describe_email(settings), flush=True)
     app = create_app(settings, embedded_worker=not no_worker)
     uvicorn.Server(server_config(app, settings, host=settings.host, port=settings.port)).run()
 

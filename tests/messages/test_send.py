@@ -14,6 +14,7 @@ from tests.conftest import PUBLIC_URL
 from tests.dbtools import orm
 from tests.factories import World
 from tests.messages.conftest import message, send, set_preference, statuses
+from tests.receiver import running_receiver
 from tests.smtp_server import SmtpServer
 
 
@@ -199,3 +200,21 @@ def test_marketing_mail_carries_the_one_click_unsubscribe_that_works(
         params={"messageCategory": "NEWSLETTER", "communicationChannel": "EMAIL"},
     ).json()
     assert permission["permitted"] is False
+
+
+def test_each_status_change_is_a_webhook_event(api: TestClient, worker: Worker) -> None:
+    with running_receiver() as receiver:
+        response = api.post(
+            "/v1/webhooks", json={"url": receiver.url, "eventTypes": ["MESSAGE_STATUS_CHANGED"]}
+        )
+        assert response.status_code == 201, response.text
+        accepted = send(api)
+        worker.drain()  # sends the message, then fans its event out and delivers it
+        worker.drain()
+        [received] = receiver.successes()
+    body = received.json
+    assert body["entityId"] == 1
+    [entry] = body["payload"]
+    assert entry["type"] == "MESSAGE_STATUS_CHANGED"
+    assert entry["content"]["messageId"] == accepted["messageId"]
+    assert (entry["content"]["previousStatus"], entry["content"]["status"]) == ("QUEUED", "SENT")
