@@ -91,6 +91,9 @@ def test_html_placeholders_are_escaped_and_the_sandbox_holds(
         "{{ firstName",  # syntax
         "{{ lastName }}",  # not a placeholder
         "{{ firstName.__class__.__mro__ }}",  # the sandbox refuses internals
+        "{{ members }}",  # the names of the rendering pass are no placeholders
+        "{{ loop.index }}",
+        "{% endfor %}{{ members }}{% for m in members %}",
     ):
         response = api.post("/v1/messages", json=bulk(content=content))
         assert response.status_code == 400, content
@@ -124,3 +127,23 @@ def test_a_bulk_message_has_no_thread_until_it_is_taken_up(api: TestClient, work
         communication["communicationId"],
     )
     assert read["batchId"] == response.json()["batchId"]
+
+
+def test_templates_render_alike_in_one_pass_or_member_by_member(
+    api: TestClient, worker: Worker, smtp: SmtpServer, db: Database, clock: FixedClock, world: World
+) -> None:
+    with db.transaction() as tx:
+        make_customer(tx, world.studio_a, 2, now=clock.now, firstName="Jo")
+    content = "{% for c in firstName %}{{ loop.index }}{{ c }}{% endfor %}{% set n = 1 %} {{ studioName }}"
+    # The separator of the one-pass rendering in a member's text: rendered member by member.
+    for text in (content, content + "\x1e"):
+        response = api.post("/v1/messages", json=bulk(customerIds=[1, 2], content=text))
+        assert response.status_code == 202, response.text
+    worker.drain()
+    bodies = sorted(a.mail.get_body(("plain",)).get_content().split("\r\n")[0] for a in smtp.arrived)
+    assert bodies == [
+        "1E2r3i4k5a Studio A",
+        "1E2r3i4k5a Studio A\x1e",
+        "1J2o Studio A",
+        "1J2o Studio A\x1e",
+    ]
