@@ -86,6 +86,7 @@ def test_contract_and_appointment_cannot_have_quiet_hours(admin: TestClient, wor
         url, json={"quietHours": [{"messageCategory": "GENERAL", "start": "25:00", "end": "08:00"}]}
     )
     assert bad.status_code == 400
+    assert admin.put(url, json={"emailFrom": "not an address"}).status_code == 400
     assert admin.get("/admin/v1/studios/999999/message-settings").status_code == 404
 
 

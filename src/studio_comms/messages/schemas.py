@@ -7,7 +7,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from studio_comms.communications.schemas import AuthorizationReceipt, Instant
 from studio_comms.core.schemas import Int64
@@ -165,7 +173,7 @@ class QuietHours(BaseModel):
 class MessageSettingsWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    emailFrom: Annotated[str, StringConstraints(min_length=3, max_length=320)] | None = Field(
+    emailFrom: EmailStr | None = Field(
         default=None, description="The From address of the studio's e-mail (default: the server's)"
     )
     quietHours: list[QuietHours] | None = Field(

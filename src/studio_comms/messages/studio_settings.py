@@ -42,5 +42,7 @@ def put_settings(
                     reference=f"quietHours[{index}].messageCategory", category=entry.messageCategory.value
                 )
             configured[entry.messageCategory.value] = [entry.start, entry.end]
-    MessagesRepository(tx, studio_id).set_settings(SettingsRow(data.emailFrom, configured), now=now)
+    MessagesRepository(tx, studio_id).set_settings(
+        SettingsRow(str(data.emailFrom) if data.emailFrom else None, configured), now=now
+    )
     return get_settings(tx, studio_id, default_from=default_from)
