@@ -107,7 +107,8 @@ class Settings(BaseSettings):
         # A lease that expires while its webhook is still being sent lets a second worker send it.
         if self.worker_lease_seconds <= self.webhook_timeout_seconds:
             raise ValueError("worker_lease_seconds must be longer than webhook_timeout_seconds")
-        if self.worker_lease_seconds <= self.smtp_timeout_seconds:
+        # The same for an e-mail (only sent over SMTP when a server is configured).
+        if self.smtp_url is not None and self.worker_lease_seconds <= self.smtp_timeout_seconds:
             raise ValueError("worker_lease_seconds must be longer than smtp_timeout_seconds")
         return self
 

@@ -159,3 +159,10 @@ def test_credentials_are_never_sent_without_tls(
     read = message(api, accepted["messageId"])
     assert read["status"] == "QUEUED"
     assert "STARTTLS" in read["statusReason"]
+
+
+def test_with_smtp_the_lease_must_outlast_an_smtp_exchange() -> None:
+    with pytest.raises(ValueError, match="worker_lease_seconds must be longer than smtp_timeout_seconds"):
+        Settings(smtp_url="smtp://127.0.0.1:25", worker_lease_seconds=10, smtp_timeout_seconds=10)  # type: ignore[arg-type]
+    # Without a server (.eml files) nothing waits on the network.
+    assert Settings(worker_lease_seconds=10, smtp_timeout_seconds=10).smtp_url is None
