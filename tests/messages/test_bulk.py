@@ -149,3 +149,23 @@ def test_templates_render_alike_in_one_pass_or_member_by_member(
         "1J2o Studio A",
         "1J2o Studio A\x1e",
     ]
+
+
+def test_many_members_are_written_in_chunks_and_none_is_lost(
+    api: TestClient, worker: Worker, smtp: SmtpServer, db: Database, clock: FixedClock, world: World
+) -> None:
+    members = list(range(10, 24))  # 14: statements of 10, 3 and 1 rows
+    with db.transaction() as tx:
+        for number in members:
+            make_customer(tx, world.studio_a, number, now=clock.now, firstName=f"M{number}")
+    response = api.post("/v1/messages", json=bulk(customerIds=members, content="Hi {{ firstName }}"))
+    assert response.json()["accepted"] == len(members)
+    batch_url = f"/v1/messages/batches/{response.json()['batchId']}"
+    assert api.get(batch_url).json()["statusCounts"] == {"QUEUED": len(members)}
+    worker.drain()
+    assert api.get(batch_url).json()["statusCounts"] == {"SENT": len(members)}
+    arrived = {
+        a.recipients[0]: a.mail.get_body(("plain",)).get_content().split("\n")[0].rstrip()
+        for a in smtp.arrived
+    }
+    assert arrived == {f"member{n}@example.org": f"Hi M{n}" for n in members}

@@ -18,7 +18,7 @@ from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.service import all_customers
 from studio_comms.db.tx import Tx
 from studio_comms.messages.errors import BatchNotFound, TemplateInvalid
-from studio_comms.messages.repository import MessagesRepository, NewMessage, StatusChange
+from studio_comms.messages.repository import BatchMessages, MemberText, MessagesRepository, StatusChange
 from studio_comms.messages.schemas import (
     BatchRead,
     BulkAccepted,
@@ -113,12 +113,9 @@ def accept_bulk(tx: Tx, studio_id: int, body: BulkMessageCreate, *, now: datetim
     studio = require_studio(tx, studio_id)
     customers = all_customers(tx, studio_id)
     decide = preferences.decide_for_all(tx, studio_id, body.messageCategory, CommunicationChannel(channel))
-    sendable = address_of("email", "phone", channel)
+    by_email = address_of("email", "phone", channel) == "email"
     refused: list[Refusal] = []
-    accepted: list[tuple[NewMessage, StatusChange]] = []
-    repository = MessagesRepository(tx, studio_id)
-    batch_id = 0
-    rendered: list[tuple[int, str, StatusChange]] = []
+    accepted: list[tuple[int, str, StatusChange]] = []
     for customer_id in body.customerIds:
         customer = customers.get(customer_id)
         if customer is None:
@@ -128,7 +125,7 @@ def accept_bulk(tx: Tx, studio_id: int, body: BulkMessageCreate, *, now: datetim
         if not decision.permitted:
             refused.append(Refusal(customerId=customer_id, rule=decision.rule.value))
             continue
-        if not (customer.email if sendable == "email" else customer.phone_number):
+        if not (customer.email if by_email else customer.phone_number):
             refused.append(Refusal(customerId=customer_id, rule=NO_ADDRESS))
             continue
         change = StatusChange(
@@ -140,9 +137,10 @@ def accept_bulk(tx: Tx, studio_id: int, body: BulkMessageCreate, *, now: datetim
             ledger_entry_id=decision.ledger_entry_id,
             block_reason=decision.block_reason,
         )
-        rendered.append((customer_id, customer.first_name, change))
-    members = [(first_name, studio.name) for _, first_name, _ in rendered]
+        accepted.append((customer_id, customer.first_name, change))
+    members = [(first_name, studio.name) for _, first_name, _ in accepted]
     texts = {field: templates.render_all(field, members) for field in FIELDS}
+    repository = MessagesRepository(tx, studio_id)
     batch_id = repository.add_batch(
         {
             "channel": channel.value,
@@ -150,31 +148,37 @@ def accept_bulk(tx: Tx, studio_id: int, body: BulkMessageCreate, *, now: datetim
             "subject": body.subject,
             "content": body.content,
             "html": body.html,
-            "accepted": len(rendered),
+            "accepted": len(accepted),
             "refused": len(refused),
         },
         now=now,
     )
-    accepted = [
-        (
-            NewMessage(
-                customer_id=customer_id,
-                channel=channel.value,
-                category=body.messageCategory.value,
-                subject=texts["subject"][index],
-                content=texts["content"][index] or "",
-                html=texts["html"][index] if channel is SendChannel.EMAIL else None,
-                status=MessageStatus.QUEUED.value,
-                send_at=body.sendAt or now,
-                batch_id=batch_id,
-            ),
-            change,
-        )
-        for index, (customer_id, _, change) in enumerate(rendered)
-    ]
     if accepted:
-        ids = repository.add_many([message for message, _ in accepted], batch_id=batch_id, now=now)
-        repository.add_changes(zip(ids, [change for _, change in accepted], strict=True))
+        shared = BatchMessages(
+            batch_id=batch_id,
+            channel=channel.value,
+            category=body.messageCategory.value,
+            status=MessageStatus.QUEUED.value,
+            send_at=body.sendAt or now,
+        )
+        ids = repository.add_batch_messages(
+            shared,
+            [
+                MemberText(
+                    customer_id=customer_id,
+                    subject=texts["subject"][index],
+                    content=texts["content"][index] or "",
+                    html=texts["html"][index] if channel is SendChannel.EMAIL else None,
+                )
+                for index, (customer_id, _, _) in enumerate(accepted)
+            ],
+            now=now,
+        )
+        repository.add_acceptances(
+            list(zip(ids, [change for _, _, change in accepted], strict=True)),
+            status=MessageStatus.QUEUED.value,
+            occurred_at=now,
+        )
         enqueue_messages(tx, studio_id=studio_id, message_ids=ids, now=now)
     return BulkAccepted(batchId=batch_id, accepted=len(accepted), refused=refused)
 

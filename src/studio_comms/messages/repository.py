@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from studio_comms.db.scoped import StudioScoped
-from studio_comms.db.sql import Sql
+from studio_comms.db.sql import CHUNK_SIZES, Sql, chunks, numbered, repeated
 from studio_comms.db.tx import from_json, utc
 
 _COLUMNS = """
@@ -34,8 +34,23 @@ _INSERT = Sql(
     RETURNING id
     """
 )
-# executemany cannot hand back rows on SQLite: the batch's ids are read afterwards.
-_INSERT_MANY = Sql(_INSERT.text.replace(" RETURNING id", ""))
+# A bulk request's messages share everything but the member and the texts; the batch's ids are
+# read afterwards (a multi-row INSERT's RETURNING order is not promised).
+_BATCH_ROW = """
+    (:studio_id, :customer_id_{i}, :batch_id, NULL, NULL, :channel, :category, :subject_{i},
+     :content_{i}, :html_{i}, :status, :send_at, 0, :now, :now)
+"""
+_INSERT_BATCH = {
+    size: Sql(
+        f"""
+        INSERT INTO messages
+          (studio_id, customer_id, batch_id, thread_id, communication_id, channel, category, subject,
+           content, html, status, send_at, attempts, created_at, updated_at)
+        VALUES {repeated(_BATCH_ROW, size)}
+        """
+    )
+    for size in CHUNK_SIZES
+}
 _BATCH_IDS = Sql("SELECT id FROM messages WHERE studio_id = :studio_id AND batch_id = :batch_id ORDER BY id")
 _SET_HEADER = Sql("UPDATE messages SET message_id_header = :header WHERE studio_id = :studio_id AND id = :id")
 _SAVE = Sql(
@@ -56,6 +71,22 @@ _ADD_CHANGE = Sql(
        :block_reason, :occurred_at)
     """
 )
+# The acceptance of a bulk request's messages: one decision per member, the rest shared.
+_ACCEPTED_ROW = """
+    (:studio_id, :message_id_{i}, NULL, :status, NULL, :decision_rule_{i}, :ledger_entry_id_{i},
+     :block_reason_{i}, :occurred_at)
+"""
+_ADD_ACCEPTED = {
+    size: Sql(
+        f"""
+        INSERT INTO message_status_changes
+          (studio_id, message_id, previous_status, status, reason, decision_rule, ledger_entry_id,
+           block_reason, occurred_at)
+        VALUES {repeated(_ACCEPTED_ROW, size)}
+        """
+    )
+    for size in CHUNK_SIZES
+}
 _CHANGES = Sql(
     """
     SELECT previous_status, status, reason, decision_rule, ledger_entry_id, block_reason, occurred_at
@@ -130,6 +161,25 @@ class NewMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class BatchMessages:
+    """What a bulk request's messages share."""
+
+    batch_id: int
+    channel: str
+    category: str
+    status: str
+    send_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MemberText:
+    customer_id: int
+    subject: str | None
+    content: str
+    html: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class StatusChange:
     previous_status: str | None
     status: str
@@ -192,13 +242,26 @@ class MessagesRepository(StudioScoped):
         new_id: int = self._scalar(_INSERT, now=now, **_fields(message))
         return new_id
 
-    def add_many(self, messages: Iterable[NewMessage], *, batch_id: int, now: datetime) -> list[int]:
-        """Inserted in one round of statements; their ids in insertion order."""
-        self.tx.run_many(
-            _INSERT_MANY,
-            [{"studio_id": self.studio_id, "now": now, **_fields(message)} for message in messages],
-        )
-        return [row[0] for row in self._rows(_BATCH_IDS, batch_id=batch_id)]
+    def add_batch_messages(
+        self, shared: BatchMessages, texts: Sequence[MemberText], *, now: datetime
+    ) -> list[int]:
+        """The messages of a bulk request, in multi-row INSERTs; their ids in insertion order."""
+        common = {
+            "studio_id": self.studio_id,
+            "batch_id": shared.batch_id,
+            "channel": shared.channel,
+            "category": shared.category,
+            "status": shared.status,
+            "send_at": shared.send_at,
+            "now": now,
+        }
+        for size, piece in chunks(texts):
+            rows = [
+                {"customer_id": t.customer_id, "subject": t.subject, "content": t.content, "html": t.html}
+                for t in piece
+            ]
+            self.tx.run(_INSERT_BATCH[size], **common, **numbered(rows))
+        return [row[0] for row in self._rows(_BATCH_IDS, batch_id=shared.batch_id)]
 
     def set_header(self, message_id: int, header: str) -> None:
         self._run(_SET_HEADER, id=message_id, header=header)
@@ -220,14 +283,24 @@ class MessagesRepository(StudioScoped):
     def add_change(self, message_id: int, change: StatusChange) -> None:
         self._run(_ADD_CHANGE, message_id=message_id, **_change(change))
 
-    def add_changes(self, changes: Iterable[tuple[int, StatusChange]]) -> None:
-        self.tx.run_many(
-            _ADD_CHANGE,
-            [
-                {"studio_id": self.studio_id, "message_id": message_id, **_change(change)}
-                for message_id, change in changes
-            ],
-        )
+    def add_acceptances(
+        self, accepted: Sequence[tuple[int, StatusChange]], *, status: str, occurred_at: datetime
+    ) -> None:
+        """The first history entry of many messages (their acceptance), in multi-row INSERTs."""
+        for size, piece in chunks(accepted):
+            rows = [
+                {
+                    "message_id": message_id,
+                    "decision_rule": change.decision_rule,
+                    "ledger_entry_id": change.ledger_entry_id,
+                    "block_reason": change.block_reason,
+                }
+                for message_id, change in piece
+            ]
+            self.tx.run(
+                _ADD_ACCEPTED[size], studio_id=self.studio_id, status=status, occurred_at=occurred_at,
+                **numbered(rows),
+            )  # fmt: skip
 
     def changes(self, message_id: int) -> list[StatusChange]:
         return [

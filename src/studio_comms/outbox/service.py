@@ -79,19 +79,7 @@ def enqueue_delivery(tx: Tx, *, studio_id: int, delivery_id: int, event_type: st
 
 
 def enqueue_messages(tx: Tx, *, studio_id: int, message_ids: list[int], now: datetime) -> None:
-    """Messages to send (``messages``); many at once for a bulk request, in one round of statements."""
+    """Messages to send (``messages``); many at once for a bulk request."""
     queue.add_many(
-        tx,
-        [
-            {
-                "kind": MESSAGE_KIND,
-                "event_uuid": str(uuid.uuid4()),
-                "studio_id": studio_id,
-                "event_type": MESSAGE_KIND,
-                "entity_id": message_id,
-                "now": now,
-                "content": None,
-            }
-            for message_id in message_ids
-        ],
+        tx, kind=MESSAGE_KIND, studio_id=studio_id, event_type=MESSAGE_KIND, entity_ids=message_ids, now=now
     )
