@@ -7,9 +7,14 @@ from collections.abc import Iterable
 from sqlalchemy import Engine, delete, select
 
 from studio_comms.apikeys.models import ApiKey
-from studio_comms.communications.models import Communication, CommunicationThread
+from studio_comms.communications.models import (
+    Communication,
+    CommunicationDeliveryEvent,
+    CommunicationThread,
+)
 from studio_comms.customers.models import Customer
 from studio_comms.idempotency.models import IdempotencyRecord
+from studio_comms.messages.models import Message, MessageBatch, MessageSettings, MessageStatusChange
 from studio_comms.outbox.models import OutboxItem
 from studio_comms.preferences.models import (
     ConsentLedgerEntry,
@@ -33,6 +38,11 @@ def purge_studios(engine: Engine, studio_ids: Iterable[int]) -> None:
         connection.execute(delete(WebhookSubscription).where(WebhookSubscription.studio_id.in_(ids)))
         for table in (
             OutboxItem,
+            MessageStatusChange,
+            Message,
+            MessageBatch,
+            MessageSettings,
+            CommunicationDeliveryEvent,
             Communication,
             CommunicationThread,
             ConsentLedgerEntry,

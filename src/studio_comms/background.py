@@ -10,8 +10,9 @@ from typing import Any
 
 from studio_comms.core.clock import utcnow
 from studio_comms.db.database import Database
+from studio_comms.messages.wiring import message_handler
 from studio_comms.outbox.backoff import JITTER
-from studio_comms.outbox.service import EVENT_KIND, WEBHOOK_KIND
+from studio_comms.outbox.service import EVENT_KIND, MESSAGE_KIND, WEBHOOK_KIND
 from studio_comms.outbox.wakeup import waker_for
 from studio_comms.outbox.worker import Handler, Worker, WorkerConfig
 from studio_comms.settings import Settings
@@ -51,6 +52,7 @@ def build_worker(
             ),
             per_endpoint=settings.webhook_max_in_flight_per_endpoint,
         ),
+        MESSAGE_KIND: message_handler(settings, database),
     }
     config = WorkerConfig(
         retry_schedule=settings.webhook_retry_schedule,

@@ -33,6 +33,7 @@ from studio_comms.db.database import Database, open_database
 from studio_comms.db.migrate import upgrade
 from studio_comms.demo import ensure_demo, preference_center_url
 from studio_comms.main import create_app
+from studio_comms.messages.wiring import describe_email
 from studio_comms.preferences.offer import replace_offer
 from studio_comms.preferences.schemas import CommunicationPreference
 from studio_comms.server import default_process_count, run_processes, server_config
@@ -95,6 +96,10 @@ def serve(
         raise typer.Exit(2)
     upgrade(settings.database_url)
     configure_logging()
+    if not no_worker:
+        # Plain print: where e-mail goes (SMTP, or .eml files under the var directory) is the
+        # first thing to check when a message does not arrive.
+        print(describe_email(settings), flush=True)
     if processes > 1:
         run_processes(settings, processes, embedded_worker=not no_worker)
         return

@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from studio_comms import __version__
 from studio_comms.admin import customers as admin_customers
 from studio_comms.admin import keys as admin_keys
+from studio_comms.admin import messages as admin_messages
 from studio_comms.admin import studios as admin_studios
 from studio_comms.api.hot import HotPaths
 from studio_comms.api.ops import bench_router, head_router
@@ -28,6 +29,7 @@ from studio_comms.core.ratelimit import RateLimiter
 from studio_comms.core.runtime import Runtime
 from studio_comms.db.database import Database
 from studio_comms.db.engine import make_engine
+from studio_comms.messages import endpoints as messages_endpoints
 from studio_comms.outbox import stats as outbox_stats
 from studio_comms.preferences import endpoints as preferences_endpoints
 from studio_comms.settings import Settings
@@ -104,9 +106,9 @@ def create_app(
     app.add_middleware(HotPaths)
     app.add_middleware(RequestGuardMiddleware, settings=settings)
     routers = [head_router, preferences_endpoints.router, communications_endpoints.router, ops_router]
-    routers += [studios_endpoints.router, webhooks_endpoints.router, web_endpoints.router]
-    routers += [admin_studios.router, admin_keys.router, admin_customers.router]
-    routers += [pages.router, unsubscribe.router, render.assets]
+    routers += [messages_endpoints.router, studios_endpoints.router, webhooks_endpoints.router]
+    routers += [web_endpoints.router, admin_studios.router, admin_keys.router, admin_customers.router]
+    routers += [admin_messages.router, pages.router, unsubscribe.router, render.assets]
     if settings.enable_bench_routes:
         routers.insert(0, bench_router)
     mount_routes(app, routers)

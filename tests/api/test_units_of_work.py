@@ -87,3 +87,27 @@ def test_a_key_revoked_by_another_process_fails_within_a_second(
         took = time.monotonic() - revoked_at
     assert statuses[-1] == 401, statuses
     assert took <= 1.1, f"the revoked key still worked {took:.2f} s later"
+
+
+@pytest.mark.skipif(backend() != "sqlite", reason="units run on the event loop on SQLite only")
+def test_only_quick_units_run_on_the_event_loop(
+    live: tuple[FastAPI, World], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A unit that may touch thousands of rows (a history, a bulk send) must not stall the loop."""
+    app, world = live
+    on_loop: list[bool] = []
+    original = Database.on_loop
+
+    def counting(self: Database, *, write: bool) -> object:
+        on_loop.append(write)
+        return original(self, write=write)
+
+    monkeypatch.setattr(Database, "on_loop", counting)
+    with TestClient(app, headers={"X-API-KEY": world.key_a}) as client:
+        assert client.get(PREFS).status_code == 200
+        assert client.put(PREFS, json=OPT_IN).status_code == 200
+        quick = len(on_loop)
+        assert quick >= 2
+        assert client.get(PREFS + "/history").status_code == 200
+        assert client.get("/v1/communications/1/threads").status_code == 200
+        assert len(on_loop) == quick  # the key was remembered; the reads ran on a thread

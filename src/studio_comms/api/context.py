@@ -129,26 +129,30 @@ class ApiContext(RequestContext):
             request_id=self.idempotency_key or self.request_id,
         )
 
-    async def run_read(self, work: Callable[[Tx, Principal], Any]) -> Response:
-        """For the hottest reads: statements without a transaction of their own (``Database.read``)."""
+    async def run_read(self, work: Callable[[Tx, Principal], Any], *, quick: bool = False) -> Response:
+        """For the hottest reads: statements without a transaction of their own (``Database.read``).
+
+        ``quick``: the work reads a bounded handful of rows (see ``Runtime.unit_of_work``).
+        """
         await self._count_off_thread()
-        return _respond(await self.runtime.unit_of_work(self._read, work))
+        return _respond(await self.runtime.unit_of_work(self._read, work, quick=quick))
 
     def _read(self, work: Callable[[Tx, Principal], Any], *, on_loop: bool) -> StoredResponse:
         with self._reading(on_loop=on_loop) as tx:
             return _stored(work(tx, self._authorize(tx)))
 
-    async def run(self, work: Callable[[Tx, Principal], Any]) -> Response:
+    async def run(self, work: Callable[[Tx, Principal], Any], *, quick: bool = False) -> Response:
+        """``quick``: the work touches a bounded handful of rows (see ``Runtime.unit_of_work``)."""
         await self._count_off_thread()
         body = await self.request.body() if self.idempotency_key else b""
-        stored, replayed = await self.runtime.unit_of_work(self._run, work, body)
+        stored, replayed = await self.runtime.unit_of_work(self._run, work, body, quick=quick)
         return _respond(stored, replayed=replayed)
 
     async def authorize(self) -> Principal:
         """Check key, scope and rate limit now, before slow work outside the database (the
         request's unit of work then reuses the result instead of counting the request twice)."""
         if self._principal is None:
-            self._principal = await self.runtime.unit_of_work(self._authorize_on_read_connection)
+            self._principal = await self.runtime.unit_of_work(self._authorize_on_read_connection, quick=True)
             if self.runtime.limiter.shared:
                 await self.runtime.limiter.hit_off_thread(self._principal.key_id, self._endpoint())
         return self._principal

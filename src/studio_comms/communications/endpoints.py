@@ -80,7 +80,7 @@ async def create_thread(
             now=ctx.now,
         )
 
-    return await ctx.run(work)
+    return await ctx.run(work, quick=True)
 
 
 async def _append(
@@ -104,7 +104,7 @@ async def _append(
             now=ctx.now,
         )
 
-    return await ctx.run(work)
+    return await ctx.run(work, quick=True)
 
 
 router.add_api_route(

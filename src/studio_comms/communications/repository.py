@@ -79,6 +79,28 @@ _ADD_COMMUNICATION = Sql(
     RETURNING id
     """
 )
+_ADD_DELIVERY_EVENT = Sql(
+    """
+    INSERT INTO communication_delivery_events
+      (studio_id, thread_id, communication_id, message_id, status, reason, occurred_at)
+    VALUES (:studio_id, :thread_id, :communication_id, :message_id, :status, :reason, :now)
+    """
+)
+_DELIVERY_EVENTS = Sql(
+    """
+    SELECT communication_id, message_id, status, reason, occurred_at FROM communication_delivery_events
+    WHERE studio_id = :studio_id AND thread_id = :thread_id ORDER BY id
+    """
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryEventRow:
+    communication_id: int
+    message_id: int
+    status: str
+    reason: str | None
+    occurred_at: datetime
 
 
 @dataclass(slots=True)
@@ -195,3 +217,29 @@ class ThreadsRepository(StudioScoped):
 
     def communications(self, thread_id: int) -> list[CommunicationRow]:
         return [_communication(row) for row in self._rows(_COMMUNICATIONS, thread_id=thread_id)]
+
+    def add_delivery_event(
+        self,
+        thread_id: int,
+        communication_id: int,
+        *,
+        message_id: int,
+        status: str,
+        reason: str | None,
+        now: datetime,
+    ) -> None:
+        self._run(
+            _ADD_DELIVERY_EVENT,
+            thread_id=thread_id,
+            communication_id=communication_id,
+            message_id=message_id,
+            status=status,
+            reason=reason,
+            now=now,
+        )
+
+    def delivery_events(self, thread_id: int) -> list[DeliveryEventRow]:
+        return [
+            DeliveryEventRow(row[0], row[1], row[2], row[3], utc(row[4]))
+            for row in self._rows(_DELIVERY_EVENTS, thread_id=thread_id)
+        ]

@@ -140,6 +140,32 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Communication thread {threadId} not found.",
         "de": "Kommunikationsverlauf {threadId} wurde nicht gefunden.",
     },
+    "MESSAGE_NOT_PERMITTED": {
+        "en": "The customer's preferences do not permit {category} messages by {channel} (rule {rule}); "
+        "nothing was queued. studio-comms never sends against the preferences.",
+        "de": "Die Präferenzen des Kunden erlauben keine {category}-Nachrichten per {channel} "
+        "(Regel {rule}); nichts wurde eingereiht. studio-comms sendet nie gegen die Präferenzen.",
+    },
+    "CUSTOMER_HAS_NO_ADDRESS": {
+        "en": "Customer {customerId} has no address for {channel} (an e-mail address or a phone number).",
+        "de": "Kunde {customerId} hat keine Adresse für {channel} (E-Mail-Adresse oder Telefonnummer).",
+    },
+    "MESSAGE_NOT_FOUND": {
+        "en": "Message {messageId} not found.",
+        "de": "Nachricht {messageId} wurde nicht gefunden.",
+    },
+    "MESSAGE_BATCH_NOT_FOUND": {
+        "en": "Bulk request {batchId} not found.",
+        "de": "Sammelauftrag {batchId} wurde nicht gefunden.",
+    },
+    "QUIET_HOURS_NOT_ALLOWED": {
+        "en": "{category} messages are never deferred: they cannot have quiet hours.",
+        "de": "{category}-Nachrichten werden nie zurückgehalten: für sie gibt es keine Ruhezeiten.",
+    },
+    "TEMPLATE_INVALID": {
+        "en": "The template cannot be used: {detail}.",
+        "de": "Die Vorlage kann nicht verwendet werden: {detail}.",
+    },
     "COMMUNICATION_NOT_PERMITTED": {
         "en": "The customer's preferences do not permit {category} messages by {channel} (rule {rule}); "
         "nothing was stored (consent enforcement REJECT). Not a concurrent modification: do not retry.",

@@ -43,14 +43,16 @@ class Runtime:
         except Exception as error:
             _reraise_as_answer(error)
 
-    async def unit_of_work(self, function: Callable[..., T], *args: Any) -> T:
+    async def unit_of_work(self, function: Callable[..., T], *args: Any, quick: bool = False) -> T:
         """Runs ``function(*args, on_loop=…)``: one unit of work, opened by ``function`` with
         ``Database.on_loop`` when ``on_loop`` is true, else ``Database.transaction``/``read``.
 
-        On SQLite it runs right here on the event loop, unless it would wait for a lock
-        (``WouldWait``: nothing was committed), then on a database thread like on PostgreSQL.
+        A ``quick`` unit (a few statements on a bounded number of rows, declared so by its
+        endpoint) runs right here on the event loop on SQLite, unless it would wait for a lock
+        (``WouldWait``: nothing was committed). Every other unit runs on a database thread: one
+        that may touch thousands of rows (a bulk send, a long history) must not stall the loop.
         """
-        if self.database.runs_on_loop:
+        if quick and self.database.runs_on_loop:
             try:
                 return function(*args, on_loop=True)
             except WouldWait:

@@ -14,6 +14,12 @@ _GET = Sql(
     FROM customers WHERE studio_id = :studio_id AND customer_id = :customer_id
     """
 )
+_ALL = Sql(
+    """
+    SELECT customer_id, first_name, last_name, email, phone_number, language, link_epoch
+    FROM customers WHERE studio_id = :studio_id
+    """
+)
 _EXISTS = Sql("SELECT 1 FROM customers WHERE studio_id = :studio_id AND customer_id = :customer_id")
 # PostgreSQL: concurrent writers of one customer's data (preferences, blocks, links) queue on this
 # row. SQLite write transactions hold the database's write lock already (BEGIN IMMEDIATE).
@@ -67,6 +73,9 @@ class CustomersRepository(StudioScoped):
     def get(self, customer_id: int) -> CustomerRow | None:
         row = self._row(_GET, customer_id=customer_id)
         return CustomerRow(*row) if row else None
+
+    def all(self) -> list[CustomerRow]:
+        return [CustomerRow(*row) for row in self._rows(_ALL)]
 
     def exists(self, customer_id: int, *, lock: bool = False) -> bool:
         return self._row(_LOCK if lock else _EXISTS, customer_id=customer_id) is not None

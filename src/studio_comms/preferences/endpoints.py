@@ -42,7 +42,7 @@ async def get_communication_preferences(customerId: CustomerId, ctx: Reader) -> 
     channel with its effective `active` and whether the customer may change it.
     """
     return await ctx.run_read(
-        lambda tx, principal: service.get_preferences(tx, principal.studio_id, customerId)
+        lambda tx, principal: service.get_preferences(tx, principal.studio_id, customerId), quick=True
     )
 
 
@@ -76,7 +76,7 @@ async def update_communication_preferences(
         )
         return service.wire_json(state)
 
-    return await ctx.run(work)
+    return await ctx.run(work, quick=True)
 
 
 @router.get(
@@ -130,5 +130,6 @@ async def get_communication_permission(
             messageCategory,
             communicationChannel,
             now=ctx.now,
-        )
+        ),
+        quick=True,
     )

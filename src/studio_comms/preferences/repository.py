@@ -38,6 +38,26 @@ _BLOCKS = Sql(
     ORDER BY communication_channel
     """
 )
+# One slot for every customer of the studio at once (bulk sending decides for up to 10,000).
+_SLOT_OFFER = Sql(
+    """
+    SELECT active, customer_overridable FROM studio_channel_settings
+    WHERE studio_id = :studio_id AND message_category = :category AND communication_channel = :channel
+    """
+)
+_SLOT_CHOICES = Sql(
+    """
+    SELECT customer_id, active, ledger_entry_id FROM customer_channel_choices
+    WHERE studio_id = :studio_id AND message_category = :category AND communication_channel = :channel
+    """
+)
+# The channel's blocks, and erasures (an erased customer is blocked whatever the channel).
+_SLOT_BLOCKS = Sql(
+    """
+    SELECT customer_id, reason FROM suppressions
+    WHERE studio_id = :studio_id AND (communication_channel = :channel OR reason = 'ERASED')
+    """
+)
 _OFFERS = Sql(
     """
     SELECT message_category, communication_channel, active, customer_overridable
@@ -120,7 +140,30 @@ class BlockRow:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class SlotState:
+    """One (category, channel) for every customer of the studio."""
+
+    offer: Offer | None
+    choices: dict[int, Choice]
+    blocks: dict[int, Block]
+
+
 class PreferencesRepository(StudioScoped):
+    def slot(self, category: MessageCategory, channel: CommunicationChannel) -> SlotState:
+        names = {"category": category.value, "channel": channel.value}
+        offer_row = self._row(_SLOT_OFFER, **names)
+        blocks: dict[int, Block] = {}
+        for customer_id, reason in self._rows(_SLOT_BLOCKS, **names):
+            # ERASED wins over the channel's own block reason.
+            if customer_id not in blocks or reason == "ERASED":
+                blocks[customer_id] = Block(reason)
+        return SlotState(
+            offer=Offer(bool(offer_row[0]), bool(offer_row[1])) if offer_row else None,
+            choices={row[0]: Choice(bool(row[1]), row[2]) for row in self._rows(_SLOT_CHOICES, **names)},
+            blocks=blocks,
+        )
+
     def state(self, customer_id: int) -> State | None:
         """The customer's offers, choices (for offered channels) and blocks; ``None``: no customer."""
         offers: dict[Slot, Offer] = {}

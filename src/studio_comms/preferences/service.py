@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import orjson
@@ -25,6 +25,7 @@ from studio_comms.preferences.rules import (
     State,
     plan_changes,
 )
+from studio_comms.preferences.rules import decide as decide_slot
 from studio_comms.preferences.schemas import (
     CommunicationChannelWrapper,
     CommunicationPermission,
@@ -95,6 +96,19 @@ def decide(
 ) -> Decision:
     """The one decision for (customer, category, channel); raises if the customer is unknown."""
     return member_state(tx, studio_id, customer_id).decide(category, channel)
+
+
+def decide_for_all(
+    tx: Tx, studio_id: int, category: MessageCategory, channel: CommunicationChannel
+) -> Callable[[int], Decision]:
+    """The one decision for (category, channel), for any customer of the studio: read once.
+
+    The returned function does not check that a customer exists (the caller knows its customers).
+    """
+    slot = PreferencesRepository(tx, studio_id).slot(category, channel)
+    return lambda customer_id: decide_slot(
+        slot.offer, slot.choices.get(customer_id), slot.blocks.get(customer_id)
+    )
 
 
 def get_permission(
