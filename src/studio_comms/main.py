@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from studio_comms import __version__
 from studio_comms.admin import customers as admin_customers
 from studio_comms.admin import keys as admin_keys
+from studio_comms.admin import mail_feedback as admin_mail_feedback
+from studio_comms.admin import sms as admin_sms
 from studio_comms.admin import studios as admin_studios
 from studio_comms.api.ops import bench_router, head_router
 from studio_comms.api.ops import router as ops_router
@@ -30,6 +32,7 @@ from studio_comms.db.engine import make_engine
 from studio_comms.outbox import stats as outbox_stats
 from studio_comms.preferences import endpoints as preferences_endpoints
 from studio_comms.settings import Settings
+from studio_comms.sms import endpoints as sms_endpoints
 from studio_comms.studios import endpoints as studios_endpoints
 from studio_comms.web import endpoints as web_endpoints
 from studio_comms.web import pages, render, unsubscribe
@@ -104,10 +107,13 @@ def create_app(
     app.include_router(admin_studios.router)
     app.include_router(admin_keys.router)
     app.include_router(admin_customers.router)
+    app.include_router(admin_sms.router)
+    app.include_router(admin_mail_feedback.router)
     app.include_router(webhooks_endpoints.router)
     app.include_router(web_endpoints.router)
     app.include_router(pages.router)
     app.include_router(unsubscribe.router)
+    app.include_router(sms_endpoints.router)
     app.include_router(render.assets)
     if settings.enable_bench_routes:
         app.include_router(bench_router)
