@@ -43,7 +43,7 @@ def test_a_message_reaches_twilio_with_the_documented_form_fields(
 def test_a_messaging_service_sends_instead_of_a_number(twilio: FakeTwilio) -> None:
     account_sid, token = twilio.open_account()
     service = "MG" + "2" * 32
-    sid, status = send_sms(
+    _, status = send_sms(
         SmsCredentials("TWILIO", account_sid, token, service), MEMBER, "Hallo", None, api_base_url=twilio.url
     )
     assert status == "accepted"

@@ -41,7 +41,12 @@ async def post_mail_feedback(
     ctx: Operator,
     studioId: Annotated[
         int | None,
-        Query(ge=1, le=INT64_MAX, description="The studio, when the message's Message-ID is not ours"),
+        Query(
+            ge=1,
+            le=INT64_MAX,
+            description="The studio, when the message's Message-ID is not ours",
+            json_schema_extra={"format": "int64"},
+        ),
     ] = None,
 ) -> Response:
     """One raw message from the bounce or feedback-loop mailbox.
