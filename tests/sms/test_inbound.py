@@ -244,3 +244,25 @@ def test_the_signature_covers_the_public_url_not_the_address_the_proxy_used(
         account_a.inbound_url, params, auth_token=account_a.auth_token, signature=signed_for_local
     )
     assert_error(response, 403, "SIGNATURE_INVALID")
+
+
+def test_a_replayed_reply_is_acted_on_once(
+    api: TestClient, admin: TestClient, world: World, twilio: FakeTwilio, account_a: Account
+) -> None:
+    """Twilio's signature has no timestamp: a captured START must not lift a later STOP."""
+    give_phone(admin, world.studio_a, 1, MEMBER)
+    start = {
+        "AccountSid": account_a.account_sid,
+        "MessageSid": "SM" + "5" * 32,
+        "From": MEMBER,
+        "To": STUDIO_NUMBER,
+        "Body": "START",
+    }
+    assert (
+        twilio.post_signed(account_a.inbound_url, start, auth_token=account_a.auth_token).status_code == 200
+    )
+    reply(twilio, account_a, "STOP")
+    replayed = twilio.post_signed(account_a.inbound_url, start, auth_token=account_a.auth_token)
+    assert replayed.status_code == 200
+    assert sms_permitted(api, 1)["permitted"] is False
+    assert sorted(c["content"] for c in replies(api, 1)) == ["START", "STOP"]

@@ -89,6 +89,11 @@ class Reply:
     sender: str | None
     customer_ids: list[int]
     keyword: Keyword | None
+    duplicate: bool = False
+
+
+# Twilio's SmsStatus of an incoming message: how its MessageSid is kept among the reports.
+RECEIVED = "received"
 
 
 def receive_reply(tx: Tx, studio_id: int, params: Params, *, now: datetime) -> Reply:
@@ -106,6 +111,12 @@ def receive_reply(tx: Tx, studio_id: int, params: Params, *, now: datetime) -> R
     if not written_sender or body is None:
         raise CallbackMalformed(reference="From" if not written_sender else "Body")
     keyword = keyword_of(body)
+    repository = SmsRepository(tx, studio_id)
+    # Twilio's signature has no timestamp: a captured request verifies forever. Each MessageSid
+    # is acted on once, so neither a retry nor a replayed START (after a later STOP) does anything.
+    if any(provider_status == RECEIVED for provider_status, _, _ in repository.reports(message_id)):
+        return Reply(None, [], keyword, duplicate=True)
+    repository.add_report(message_id, RECEIVED, None, None, now=now)
     try:
         sender = to_e164(written_sender, None)
     except NotAPhoneNumber:
