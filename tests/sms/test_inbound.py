@@ -266,3 +266,26 @@ def test_a_replayed_reply_is_acted_on_once(
     assert replayed.status_code == 200
     assert sms_permitted(api, 1)["permitted"] is False
     assert sorted(c["content"] for c in replies(api, 1)) == ["START", "STOP"]
+
+
+def test_after_stop_sending_a_text_message_is_refused_and_after_start_permitted(
+    api: TestClient, admin: TestClient, world: World, twilio: FakeTwilio, account_a: Account
+) -> None:
+    """The one decision every send enforces (Consent-Enforcement: REJECT is what sending uses)."""
+    give_phone(admin, world.studio_a, 1, MEMBER)
+    outgoing = {
+        "communicationThreadStatus": "CREATED",
+        "subject": "Kurs",
+        "content": "Dein Kurs beginnt um 18 Uhr.",
+        "communicationDirection": "OUTGOING",
+        "communicationChannel": "TEXT_MESSAGE",
+        "messageCategory": "APPOINTMENT",
+    }
+    reject = {"Consent-Enforcement": "REJECT"}
+    reply(twilio, account_a, "STOP")
+    refused = api.post(THREADS.format(1), json=outgoing, headers=reject)
+    assert_error(refused, 409, "COMMUNICATION_NOT_PERMITTED", "communicationChannel")
+    reply(twilio, account_a, "START")
+    sent = api.post(THREADS.format(1), json=outgoing, headers=reject)
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["authorization"]["permitted"] is True
