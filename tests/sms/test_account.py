@@ -80,7 +80,10 @@ def test_invalid_accounts_are_400_and_store_nothing(
 ) -> None:
     body = {"accountSid": SID, "authToken": TOKEN, "sender": "+4930901820", **changes}
     path = SMS_PROVIDER.format(world.studio_a)
-    assert_error(admin.put(path, json=body), 400, "VALIDATION_FAILED", reference)
+    refused = admin.put(path, json=body)
+    assert_error(refused, 400, "VALIDATION_FAILED", reference)
+    # A refused token is not echoed either.
+    assert body["authToken"] not in refused.text
     assert_error(admin.get(path), 404, "SMS_PROVIDER_NOT_CONFIGURED")
 
 
