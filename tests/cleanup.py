@@ -22,6 +22,7 @@ from studio_comms.preferences.models import (
     StudioChannelSetting,
     Suppression,
 )
+from studio_comms.sms.models import SmsProviderCredentials, SmsStatusReport
 from studio_comms.studios.models import Studio
 from studio_comms.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
@@ -37,6 +38,8 @@ def purge_studios(engine: Engine, studio_ids: Iterable[int]) -> None:
         connection.execute(delete(WebhookDelivery).where(WebhookDelivery.studio_id.in_(ids)))
         connection.execute(delete(WebhookSubscription).where(WebhookSubscription.studio_id.in_(ids)))
         for table in (
+            SmsStatusReport,
+            SmsProviderCredentials,
             OutboxItem,
             MessageStatusChange,
             Message,

@@ -9,13 +9,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from studio_comms.core.clock import utcnow
+from studio_comms.core.vocabulary import CommunicationChannel
 from studio_comms.db.database import Database
-from studio_comms.messages.wiring import message_handler
+from studio_comms.messages.transports import Transport
+from studio_comms.messages.wiring import build_transports, message_handler
 from studio_comms.outbox.backoff import JITTER
 from studio_comms.outbox.service import EVENT_KIND, MESSAGE_KIND, WEBHOOK_KIND
 from studio_comms.outbox.wakeup import waker_for
 from studio_comms.outbox.worker import Handler, Worker, WorkerConfig
 from studio_comms.settings import Settings
+from studio_comms.sms.transport import TwilioTransport
 from studio_comms.webhooks.handlers import Deliver, FanOut
 from studio_comms.webhooks.sender import Sender
 
@@ -52,7 +55,7 @@ def build_worker(
             ),
             per_endpoint=settings.webhook_max_in_flight_per_endpoint,
         ),
-        MESSAGE_KIND: message_handler(settings, database),
+        MESSAGE_KIND: message_handler(settings, database, _transports(settings, database)),
     }
     config = WorkerConfig(
         retry_schedule=settings.webhook_retry_schedule,
@@ -64,6 +67,15 @@ def build_worker(
     )
     waker = waker_for(settings.database_url) if listen else None
     return Worker(database, handlers, config, clock=clock, waker=waker)
+
+
+def _transports(settings: Settings, database: Database) -> dict[CommunicationChannel, Transport]:
+    """E-mail as the settings say; SMS through each studio's Twilio account (none configured: the
+    message fails, saying so)."""
+    sms = TwilioTransport(
+        database, api_base_url=settings.twilio_api_url, public_base_url=settings.public_base_url
+    )
+    return {**build_transports(settings), CommunicationChannel.TEXT_MESSAGE: sms}
 
 
 class EmbeddedWorker:

@@ -187,6 +187,7 @@ def customers_import(
     rows = _read_customer_rows(file)
     now = utcnow()
     created = 0
+    line = 0
     try:
         with (
             _database() as database,
@@ -195,17 +196,22 @@ def customers_import(
         ):
             require_studio(tx, studio)
             task = progress.add_task("Importing customers", total=len(rows))
-            for customer_id, data in rows:
+            for row_line, customer_id, data in rows:
+                line = row_line
                 _, was_created = upsert_customer(tx, studio, customer_id, data, now=now)
                 created += was_created
                 progress.advance(task)
     except AppError as error:
+        if line:
+            # What only the studio can tell (a local phone number needs its country): name the row.
+            console.print(f"[red]{escape(str(file))}:{line}:[/red] invalid customer row")
         _fail(error)
     console.print(f"Imported {len(rows)} customers ({created} new, {len(rows) - created} updated).")
 
 
-def _read_customer_rows(file: Path) -> list[tuple[int, CustomerUpsert]]:
-    rows: list[tuple[int, CustomerUpsert]] = []
+def _read_customer_rows(file: Path) -> list[tuple[int, int, CustomerUpsert]]:
+    """(line, customerId, details) of each row."""
+    rows: list[tuple[int, int, CustomerUpsert]] = []
     with file.open(newline="", encoding="utf-8-sig") as handle:
         for line, record in enumerate(csv.DictReader(handle), start=2):
             fields = {key: value for key, value in record.items() if key and value not in ("", None)}
@@ -215,7 +221,7 @@ def _read_customer_rows(file: Path) -> list[tuple[int, CustomerUpsert]]:
                 if not CANONICAL_ID.match(raw_id) or int(raw_id) > INT64_MAX:
                     raise ValueError(f"customerId {raw_id!r} is not a positive int64")
                 customer_id = int(raw_id)
-                rows.append((customer_id, CustomerUpsert.model_validate(fields)))
+                rows.append((line, customer_id, CustomerUpsert.model_validate(fields)))
             except ValueError as error:
                 # ValidationError is a ValueError too; either way: name the line, import nothing.
                 console.print(

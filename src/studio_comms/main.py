@@ -14,7 +14,9 @@ from fastapi import APIRouter, FastAPI
 from studio_comms import __version__
 from studio_comms.admin import customers as admin_customers
 from studio_comms.admin import keys as admin_keys
+from studio_comms.admin import mail_feedback as admin_mail_feedback
 from studio_comms.admin import messages as admin_messages
+from studio_comms.admin import sms as admin_sms
 from studio_comms.admin import studios as admin_studios
 from studio_comms.api.hot import HotPaths
 from studio_comms.api.ops import bench_router, head_router
@@ -33,6 +35,7 @@ from studio_comms.messages import endpoints as messages_endpoints
 from studio_comms.outbox import stats as outbox_stats
 from studio_comms.preferences import endpoints as preferences_endpoints
 from studio_comms.settings import Settings
+from studio_comms.sms import endpoints as sms_endpoints
 from studio_comms.studios import endpoints as studios_endpoints
 from studio_comms.web import endpoints as web_endpoints
 from studio_comms.web import pages, render, unsubscribe
@@ -108,7 +111,8 @@ def create_app(
     routers = [head_router, preferences_endpoints.router, communications_endpoints.router, ops_router]
     routers += [messages_endpoints.router, studios_endpoints.router, webhooks_endpoints.router]
     routers += [web_endpoints.router, admin_studios.router, admin_keys.router, admin_customers.router]
-    routers += [admin_messages.router, pages.router, unsubscribe.router, render.assets]
+    routers += [admin_messages.router, admin_sms.router, admin_mail_feedback.router]
+    routers += [pages.router, unsubscribe.router, sms_endpoints.router, render.assets]
     if settings.enable_bench_routes:
         routers.insert(0, bench_router)
     mount_routes(app, routers)

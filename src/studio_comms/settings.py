@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     # Where members reach the preference center and unsubscribe links (default: http://HOST:PORT).
     public_url: str | None = None
+    # Twilio's REST API (Messages API 2010-04-01); another address only for a compatible provider
+    # or a test double.
+    twilio_api_url: str = "https://api.twilio.com"
     # Signs member links. Unset: generated once and kept in VAR_DIR/link-secret (mode 0600).
     link_secret: SecretStr | None = None
 

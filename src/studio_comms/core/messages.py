@@ -100,6 +100,37 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Method {method} is not allowed here.",
         "de": "Die Methode {method} ist hier nicht erlaubt.",
     },
+    "PHONE_NUMBER_INVALID": {
+        "en": "{number} is not a valid phone number (a local number needs the studio's country code).",
+        "de": "{number} ist keine gültige Telefonnummer (eine lokale Nummer braucht den Ländercode "
+        "des Studios).",
+    },
+    "SMS_SENDER_INVALID": {
+        "en": "{sender} is neither a valid phone number nor a Messaging Service SID (MG…).",
+        "de": "{sender} ist weder eine gültige Telefonnummer noch eine Messaging-Service-SID (MG…).",
+    },
+    "SMS_PROVIDER_NOT_CONFIGURED": {
+        "en": "The studio has no SMS provider account.",
+        "de": "Für das Studio ist kein SMS-Anbieterkonto eingerichtet.",
+    },
+    "SIGNATURE_INVALID": {
+        "en": "The request's signature does not verify with the studio's provider account.",
+        "de": "Die Signatur der Anfrage passt nicht zum Anbieterkonto des Studios.",
+    },
+    "CALLBACK_MALFORMED": {
+        "en": "The body is not a form-encoded provider callback.",
+        "de": "Der Inhalt ist kein formularkodierter Rückruf des Anbieters.",
+    },
+    "MAIL_FEEDBACK_MALFORMED": {
+        "en": "The body is empty, or a report without the fields RFC 3464 or RFC 5965 requires.",
+        "de": "Der Inhalt ist leer oder ein Bericht ohne die Felder, die RFC 3464 oder RFC 5965 verlangt.",
+    },
+    "MAIL_FEEDBACK_UNATTRIBUTED": {
+        "en": "No studio for this report: give studioId, or the returned message's Message-ID "
+        "names another studio.",
+        "de": "Kein Studio für diesen Bericht: studioId angeben, oder die Message-ID der "
+        "zurückgesandten Nachricht nennt ein anderes Studio.",
+    },
     "CUSTOMER_NOT_FOUND": {
         "en": "Customer {customerId} not found.",
         "de": "Kunde {customerId} wurde nicht gefunden.",

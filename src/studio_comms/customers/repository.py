@@ -40,6 +40,21 @@ _UPDATE = Sql(
     WHERE studio_id = :studio_id AND customer_id = :customer_id
     """
 )
+# Numbers are stored in E.164 (customers.service), so a provider's sender compares as text.
+_WITH_PHONE = Sql(
+    """
+    SELECT customer_id FROM customers
+    WHERE studio_id = :studio_id AND phone_number = :phone ORDER BY customer_id
+    """
+)
+# Addresses are stored as given; mail systems hand back the same address in any case. Rare
+# (bounces, complaints): a scan of the studio's rows is fine.
+_WITH_EMAIL = Sql(
+    """
+    SELECT customer_id FROM customers
+    WHERE studio_id = :studio_id AND lower(email) = :email ORDER BY customer_id
+    """
+)
 _REVOKE_LINKS = Sql(
     """
     UPDATE customers SET link_epoch = link_epoch + 1
@@ -85,6 +100,12 @@ class CustomersRepository(StudioScoped):
 
     def update(self, customer_id: int, details: CustomerDetails, *, now: datetime) -> None:
         self._run(_UPDATE, customer_id=customer_id, now=now, **_fields(details))
+
+    def with_phone(self, e164: str) -> list[int]:
+        return [row[0] for row in self._rows(_WITH_PHONE, phone=e164)]
+
+    def with_email(self, address: str) -> list[int]:
+        return [row[0] for row in self._rows(_WITH_EMAIL, email=address.lower())]
 
     def revoke_links(self, customer_id: int) -> None:
         self._run(_REVOKE_LINKS, customer_id=customer_id)

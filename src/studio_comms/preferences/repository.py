@@ -204,14 +204,25 @@ class PreferencesRepository(StudioScoped):
 
     def record(self, customer_id: int, change: Change, audit: Audit, *, now: datetime) -> int:
         """Append the ledger entry for ``change`` and make it the customer's choice; returns its id."""
-        slot = {
-            "customer_id": customer_id,
-            "category": change.category.value,
-            "channel": change.channel.value,
-        }
+        entry_id = self.append(customer_id, change, audit, now=now)
+        self._run(
+            _CHOICE,
+            customer_id=customer_id,
+            category=change.category.value,
+            channel=change.channel.value,
+            active=change.active,
+            entry_id=entry_id,
+            now=now,
+        )
+        return entry_id
+
+    def append(self, customer_id: int, change: Change, audit: Audit, *, now: datetime) -> int:
+        """Only the ledger entry: a change made by a block, not by the customer's choice."""
         entry_id: int = self._scalar(
             _LEDGER_ENTRY,
-            **slot,
+            customer_id=customer_id,
+            category=change.category.value,
+            channel=change.channel.value,
             previous_active=change.previous_active,
             active=change.active,
             source=audit.source.value,
@@ -222,7 +233,6 @@ class PreferencesRepository(StudioScoped):
             text_version=audit.text_version,
             now=now,
         )
-        self._run(_CHOICE, **slot, active=change.active, entry_id=entry_id, now=now)
         return entry_id
 
     def history(self, customer_id: int, *, before: int, limit: int) -> list[LedgerEntry]:

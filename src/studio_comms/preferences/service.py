@@ -80,6 +80,33 @@ def update_preferences(
     return state.with_choices(recorded), changes
 
 
+def switch_off(
+    tx: Tx,
+    studio_id: int,
+    customer_id: int,
+    slots: Sequence[tuple[MessageCategory, CommunicationChannel]],
+    *,
+    audit: Audit,
+    now: datetime,
+) -> list[Change]:
+    """Record the customer's choice "off" for each slot that is on and the customer may switch
+    (a spam complaint is the member's "no" to marketing mail). Slots not offered, fixed by the
+    studio or blocked are left alone: nothing is sent there on the member's say-so anyway."""
+    require_customer(tx, studio_id, customer_id, lock=True)
+    repository = PreferencesRepository(tx, studio_id)
+    state = member_state(tx, studio_id, customer_id)
+    changes = [
+        Change(category, channel, True, False)
+        for category, channel in slots
+        if state.fixed_by((category, channel)) is None and state.decide(category, channel).permitted
+    ]
+    for change in changes:
+        repository.record(customer_id, change, audit, now=now)
+    if changes:
+        preferences_updated(tx, studio_id, customer_id, now=now)
+    return changes
+
+
 def preferences_updated(tx: Tx, studio_id: int, customer_id: int, *, now: datetime) -> None:
     """Partners hear of every change of what GET answers (choices, blocks)."""
     enqueue(
