@@ -44,7 +44,7 @@ def test_a_hard_bounce_blocks_email_with_bounced(api: TestClient, admin: TestCli
     assert response.json() == {
         "kind": "HARD_BOUNCE",
         "studioId": world.studio_a,
-        "originalMessageId": f"<msg-77.{world.studio_a}@studio-comms.example>",
+        "originalMessageId": f"<studio-comms.{world.studio_a}.77@studio-comms.example>",
         # Final-Recipient in another case than the stored address: still member 1.
         "recipients": [
             {"address": "MEMBER1@Example.org", "status": "5.1.1", "customerIds": [1], "suppressed": True}
@@ -58,7 +58,7 @@ def test_a_hard_bounce_blocks_email_with_bounced(api: TestClient, admin: TestCli
     assert sorted(e["messageCategory"] for e in bounce_entries) == ["APPOINTMENT", "CONTRACT", "GENERAL"]
     assert all((e["previousActive"], e["active"]) == (True, False) for e in bounce_entries)
     assert bounce_entries[0]["actor"] == "dsn:dns; mail.studio-comms.example"
-    assert bounce_entries[0]["requestId"] == f"<msg-77.{world.studio_a}@studio-comms.example>"
+    assert bounce_entries[0]["requestId"] == f"<studio-comms.{world.studio_a}.77@studio-comms.example>"
     # Only EMAIL, only this member, only this studio.
     assert permitted(api, 1, "APPOINTMENT", "TEXT_MESSAGE")["permitted"] is True
     assert permitted(api, 2, "GENERAL")["permitted"] is True
@@ -100,7 +100,7 @@ def test_a_complaint_blocks_email_and_switches_marketing_off(
     assert response.json() == {
         "kind": "COMPLAINT",
         "studioId": world.studio_a,
-        "originalMessageId": f"<msg-78.{world.studio_a}@studio-comms.example>",
+        "originalMessageId": f"<studio-comms.{world.studio_a}.78@studio-comms.example>",
         "recipients": [{"address": "member2@example.org", "customerIds": [2], "suppressed": True}],
     }
     decision = permitted(api, 2, "CONTRACT")
@@ -130,7 +130,7 @@ def test_a_not_spam_report_changes_nothing(api: TestClient, admin: TestClient, w
 
 
 def test_the_studio_comes_from_the_message_id_or_the_caller(admin: TestClient, world: World) -> None:
-    foreign = sample("dsn_hard", world.studio_a).replace(b"<msg-77.", b"<other-77.")
+    foreign = sample("dsn_hard", world.studio_a).replace(b"<studio-comms.", b"<other-comms.")
     assert_error(admin.post(FEEDBACK, content=foreign, headers=RFC822), 400, "MAIL_FEEDBACK_UNATTRIBUTED")
     named = admin.post(FEEDBACK, params={"studioId": world.studio_b}, content=foreign, headers=RFC822)
     assert named.json()["studioId"] == world.studio_b

@@ -12,8 +12,9 @@ from email.message import Message
 from email.parser import HeaderParser
 from email.utils import parseaddr
 
-# The Message-ID the messages package gives every mail it sends: <msg-{messageId}.{studioId}@host>.
-_OUR_MESSAGE_ID = re.compile(r"^<?msg-([0-9]{1,19})\.([0-9]{1,19})@[^>]+>?$")
+# The Message-ID the messages package gives every mail it sends (messages.email_message.message_id_for):
+# <studio-comms.{studioId}.{messageId}@host>.
+_OUR_MESSAGE_ID = re.compile(r"^<?studio-comms\.([0-9]{1,19})\.([0-9]{1,19})@[^>]+>?$")
 
 
 def parse(raw: bytes) -> Message:
@@ -80,4 +81,4 @@ def address_of(value: str | None) -> str | None:
 def our_message(message_id: str | None) -> tuple[int, int] | None:
     """(messageId, studioId) of a Message-ID we gave, else None."""
     found = _OUR_MESSAGE_ID.match(message_id.strip()) if message_id else None
-    return (int(found.group(1)), int(found.group(2))) if found else None
+    return (int(found.group(2)), int(found.group(1))) if found else None

@@ -7,7 +7,7 @@
   lifts the block after talking to the member (contract mail must reach them) leaves marketing
   off until the member turns it on again.
 
-The studio is the one the returned message's Message-ID names (``<msg-{id}.{studioId}@…>``, the
+The studio is the one the returned message's Message-ID names (``<studio-comms.{studioId}.{messageId}@…>``, the
 messages package's format) or the one the caller names; the member is found by address within
 that studio, as customers store their e-mail address (compared without case).
 """
@@ -25,6 +25,8 @@ from studio_comms.core.audit import Audit, ChangeSource
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.service import customers_with_email
 from studio_comms.db.tx import Tx
+from studio_comms.messages.schemas import MessageStatus
+from studio_comms.messages.service import record_provider_status
 from studio_comms.preferences.blocks import block_for_feedback
 from studio_comms.preferences.schemas import SuppressionReason
 from studio_comms.preferences.service import switch_off
@@ -87,6 +89,11 @@ def _bounced(tx: Tx, report: DeliveryReport, named: int | None, *, now: datetime
             )
         )
     hard = any(recipient.permanent_failure for recipient in report.recipients)
+    if hard and mime.our_message(report.original_message_id) is not None:
+        # The message itself moves to BOUNCED (its history, its MESSAGE_STATUS_CHANGED event).
+        record_provider_status(
+            tx, studio_id, _bracketed(report.original_message_id or ""), MessageStatus.BOUNCED, now=now
+        )
     return MailFeedbackResult(
         kind=FeedbackKind.HARD_BOUNCE if hard else FeedbackKind.SOFT_BOUNCE,
         studioId=studio_id,
@@ -126,3 +133,9 @@ def _complained(tx: Tx, report: FeedbackReport, named: int | None, *, now: datet
         )
     ]
     return result
+
+
+def _bracketed(message_id: str) -> str:
+    """The Message-ID as we sent it (``<…>``): reports quote it with or without the brackets."""
+    bare = message_id.strip().removeprefix("<").removesuffix(">")
+    return f"<{bare}>"
