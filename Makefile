@@ -59,15 +59,18 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Ours side by side with a minimal peer and the bare framework, then webhook delivery
+# Ours side by side with a minimal peer and the bare framework, then webhook delivery, then
+# delivery of messages (bulk acceptance, e-mails/s to a loopback SMTP server)
 # (docs/benchmarks.md). `make bench-quick`: one short round of each, nothing appended.
 bench: install wrk
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/webhooks.py
+	$(BIN)/python bench/messages.py
 
 bench-quick: install wrk
 	$(BIN)/python bench/run.py --quick
 	$(BIN)/python bench/webhooks.py --quick
+	$(BIN)/python bench/messages.py --quick
 
 # py-spy flame graphs and summaries of the server (GET, PUT, POST threads) and the worker, in bench/results/.
 profile: install wrk

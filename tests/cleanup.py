@@ -7,9 +7,14 @@ from collections.abc import Iterable
 from sqlalchemy import Engine, delete, select
 
 from studio_comms.apikeys.models import ApiKey
-from studio_comms.communications.models import Communication, CommunicationThread
+from studio_comms.communications.models import (
+    Communication,
+    CommunicationDeliveryEvent,
+    CommunicationThread,
+)
 from studio_comms.customers.models import Customer
 from studio_comms.idempotency.models import IdempotencyRecord
+from studio_comms.messages.models import Message, MessageBatch, MessageSettings, MessageStatusChange
 from studio_comms.outbox.models import OutboxItem
 from studio_comms.preferences.models import (
     ConsentLedgerEntry,
@@ -17,6 +22,7 @@ from studio_comms.preferences.models import (
     StudioChannelSetting,
     Suppression,
 )
+from studio_comms.sms.models import SmsProviderCredentials, SmsStatusReport
 from studio_comms.studios.models import Studio
 from studio_comms.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
@@ -32,7 +38,14 @@ def purge_studios(engine: Engine, studio_ids: Iterable[int]) -> None:
         connection.execute(delete(WebhookDelivery).where(WebhookDelivery.studio_id.in_(ids)))
         connection.execute(delete(WebhookSubscription).where(WebhookSubscription.studio_id.in_(ids)))
         for table in (
+            SmsStatusReport,
+            SmsProviderCredentials,
             OutboxItem,
+            MessageStatusChange,
+            Message,
+            MessageBatch,
+            MessageSettings,
+            CommunicationDeliveryEvent,
             Communication,
             CommunicationThread,
             ConsentLedgerEntry,

@@ -35,8 +35,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_live(base: str, process: subprocess.Popen[bytes], log: Path) -> httpx.Response:
-    deadline = time.monotonic() + STARTUP_SECONDS
+def wait_until_live(
+    base: str, process: subprocess.Popen[bytes], log: Path, seconds: float = STARTUP_SECONDS
+) -> httpx.Response:
+    deadline = time.monotonic() + seconds
     last_error: Exception | None = None
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -49,7 +51,7 @@ def wait_until_live(base: str, process: subprocess.Popen[bytes], log: Path) -> h
         except httpx.HTTPError as error:
             last_error = error
         time.sleep(0.1)
-    raise AssertionError(f"/healthz did not answer 200 within {STARTUP_SECONDS} s: {last_error!r}")
+    raise AssertionError(f"/healthz did not answer 200 within {seconds} s: {last_error!r}")
 
 
 @dataclass
@@ -79,7 +81,13 @@ class ServeProcess:
 
 @contextmanager
 def serve_process(
-    tmp_path: Path, database_url: str, *, name: str = "serve", worker: bool = False, **settings: str
+    tmp_path: Path,
+    database_url: str,
+    *,
+    name: str = "serve",
+    worker: bool = False,
+    processes: int = 1,
+    **settings: str,
 ) -> Iterator[ServeProcess]:
     """``studio-comms serve`` (``--no-worker`` unless ``worker``) on ``database_url``; ``settings``
     are STUDIO_COMMS_* values."""
@@ -95,7 +103,10 @@ def serve_process(
     log = tmp_path / f"{name}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [str(STUDIO_COMMS), "serve", "--port", str(port), *([] if worker else ["--no-worker"])],
+            [
+                *(str(STUDIO_COMMS), "serve", "--port", str(port), "--workers", str(processes)),
+                *([] if worker else ["--no-worker"]),
+            ],
             env=env,
             cwd=tmp_path,
             stdout=output,
@@ -103,7 +114,8 @@ def serve_process(
         )
     served = ServeProcess(process, f"http://127.0.0.1:{port}", log)
     try:
-        wait_until_live(served.base, process, log)
+        # Several processes each import the app: on a busy 2-core machine that takes a while.
+        wait_until_live(served.base, process, log, STARTUP_SECONDS * processes)
         yield served
     finally:
         if process.poll() is None:

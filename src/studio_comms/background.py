@@ -9,12 +9,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from studio_comms.core.clock import utcnow
+from studio_comms.core.vocabulary import CommunicationChannel
 from studio_comms.db.database import Database
+from studio_comms.messages.transports import Transport
+from studio_comms.messages.wiring import build_transports, message_handler
 from studio_comms.outbox.backoff import JITTER
-from studio_comms.outbox.service import EVENT_KIND, WEBHOOK_KIND
+from studio_comms.outbox.service import EVENT_KIND, MESSAGE_KIND, WEBHOOK_KIND
 from studio_comms.outbox.wakeup import waker_for
 from studio_comms.outbox.worker import Handler, Worker, WorkerConfig
 from studio_comms.settings import Settings
+from studio_comms.sms.transport import TwilioTransport
 from studio_comms.webhooks.handlers import Deliver, FanOut
 from studio_comms.webhooks.sender import Sender
 
@@ -55,6 +59,7 @@ def build_worker(
             # recorded lets another worker send the delivery again.
             patience=min(1.0, (settings.worker_lease_seconds - settings.webhook_timeout_seconds) / 4),
         ),
+        MESSAGE_KIND: message_handler(settings, database, _transports(settings, database)),
     }
     config = WorkerConfig(
         retry_schedule=settings.webhook_retry_schedule,
@@ -67,6 +72,15 @@ def build_worker(
     )
     waker = waker_for(settings.database_url) if listen else None
     return Worker(database, handlers, config, clock=clock, waker=waker)
+
+
+def _transports(settings: Settings, database: Database) -> dict[CommunicationChannel, Transport]:
+    """E-mail as the settings say; SMS through each studio's Twilio account (none configured: the
+    message fails, saying so)."""
+    sms = TwilioTransport(
+        database, api_base_url=settings.twilio_api_url, public_base_url=settings.public_base_url
+    )
+    return {**build_transports(settings), CommunicationChannel.TEXT_MESSAGE: sms}
 
 
 class EmbeddedWorker:

@@ -33,9 +33,10 @@ from studio_comms.db.database import Database, open_database
 from studio_comms.db.migrate import upgrade
 from studio_comms.demo import ensure_demo, preference_center_url
 from studio_comms.main import create_app
+from studio_comms.messages.wiring import describe_email
 from studio_comms.preferences.offer import replace_offer
 from studio_comms.preferences.schemas import CommunicationPreference
-from studio_comms.server import server_config
+from studio_comms.server import default_process_count, run_processes, server_config
 from studio_comms.settings import Settings
 from studio_comms.studios.service import require_studio
 
@@ -70,13 +71,38 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Default: STUDIO_COMMS_HOST or 127.0.0.1")] = None,
     port: Annotated[int | None, typer.Option(help="Default: STUDIO_COMMS_PORT or 8000")] = None,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Run no outbox worker here")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="API processes. Default: 1 on SQLite; on PostgreSQL one per core when "
+            "STUDIO_COMMS_REDIS_URL is set (rate limits counted together), else 1",
+        ),
+    ] = None,
 ) -> None:
-    """Apply migrations, then serve the API, with an outbox worker unless ``--no-worker``."""
+    """Apply migrations, then serve the API, with an outbox worker unless ``--no-worker`` (in one
+    process of several)."""
     settings = load_settings()
     # Where it listens is part of the settings: the default public URL of member links follows it.
     settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
+    processes = workers or default_process_count(settings)
+    if processes > 1 and settings.redis_url is None:
+        console.print(
+            "[red]--workers above 1 needs STUDIO_COMMS_REDIS_URL[/red]: each process would count "
+            "rate limits on its own, letting a key through several times its limit."
+        )
+        raise typer.Exit(2)
     upgrade(settings.database_url)
     configure_logging()
+    if not no_worker:
+        # Plain print: where e-mail goes (SMTP, or .eml files under the var directory) is the
+        # first thing to check when a message does not arrive.
+        print(describe_email(settings), flush=True)
+    if processes > 1:
+        run_processes(settings, processes, embedded_worker=not no_worker)
+        return
     app = create_app(settings, embedded_worker=not no_worker)
     uvicorn.Server(server_config(app, settings, host=settings.host, port=settings.port)).run()
 
@@ -161,6 +187,7 @@ def customers_import(
     rows = _read_customer_rows(file)
     now = utcnow()
     created = 0
+    line = 0
     try:
         with (
             _database() as database,
@@ -169,17 +196,22 @@ def customers_import(
         ):
             require_studio(tx, studio)
             task = progress.add_task("Importing customers", total=len(rows))
-            for customer_id, data in rows:
+            for row_line, customer_id, data in rows:
+                line = row_line
                 _, was_created = upsert_customer(tx, studio, customer_id, data, now=now)
                 created += was_created
                 progress.advance(task)
     except AppError as error:
+        if line:
+            # What only the studio can tell (a local phone number needs its country): name the row.
+            console.print(f"[red]{escape(str(file))}:{line}:[/red] invalid customer row")
         _fail(error)
     console.print(f"Imported {len(rows)} customers ({created} new, {len(rows) - created} updated).")
 
 
-def _read_customer_rows(file: Path) -> list[tuple[int, CustomerUpsert]]:
-    rows: list[tuple[int, CustomerUpsert]] = []
+def _read_customer_rows(file: Path) -> list[tuple[int, int, CustomerUpsert]]:
+    """(line, customerId, details) of each row."""
+    rows: list[tuple[int, int, CustomerUpsert]] = []
     with file.open(newline="", encoding="utf-8-sig") as handle:
         for line, record in enumerate(csv.DictReader(handle), start=2):
             fields = {key: value for key, value in record.items() if key and value not in ("", None)}
@@ -189,7 +221,7 @@ def _read_customer_rows(file: Path) -> list[tuple[int, CustomerUpsert]]:
                 if not CANONICAL_ID.match(raw_id) or int(raw_id) > INT64_MAX:
                     raise ValueError(f"customerId {raw_id!r} is not a positive int64")
                 customer_id = int(raw_id)
-                rows.append((customer_id, CustomerUpsert.model_validate(fields)))
+                rows.append((line, customer_id, CustomerUpsert.model_validate(fields)))
             except ValueError as error:
                 # ValidationError is a ValueError too; either way: name the line, import nothing.
                 console.print(

@@ -19,6 +19,7 @@ from studio_comms.background import build_worker, worker_engine_options
 from studio_comms.core.clock import utcnow
 from studio_comms.db.database import open_database
 from studio_comms.db.migrate import upgrade
+from studio_comms.messages.wiring import describe_email
 from studio_comms.outbox import queue
 from studio_comms.outbox import stats as outbox_stats
 from studio_comms.outbox.service import WEBHOOK_KIND
@@ -53,6 +54,7 @@ def worker() -> None:
     settings = load_settings()
     upgrade(settings.database_url)
     configure_logging()
+    print(describe_email(settings), flush=True)
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:

@@ -10,7 +10,10 @@ the limit, before any header is parsed, routed or authenticated.
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+from pathlib import Path
 from typing import Any, ClassVar
 
 import orjson
@@ -18,8 +21,10 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from studio_comms.cli_worker import configure_logging
 from studio_comms.core.errors import HeadersTooLarge
 from studio_comms.core.messages import DEFAULT_LANGUAGE, render
+from studio_comms.main import create_app
 from studio_comms.settings import Settings
 
 log = logging.getLogger("studio_comms.server")
@@ -114,3 +119,67 @@ def server_config(app: FastAPI, settings: Settings, *, host: str, port: int) -> 
         proxy_headers=bool(proxies),
         forwarded_allow_ips=list(proxies) if proxies else None,
     )
+
+
+# `serve --workers N`: uvicorn starts N processes sharing one listening socket; each builds its app
+# with this factory from the environment that `serve` prepared (settings, and whether an outbox
+# worker may run here).
+EMBEDDED_WORKER_ENV = "STUDIO_COMMS_SERVE_EMBEDDED_WORKER"
+_WORKER_SLOT = "embedded-worker.lock"
+_held_slot: list[int] = []  # the slot's descriptor, open for the life of the process
+
+
+def default_process_count(settings: Settings) -> int:
+    """One process on SQLite (one writer; requests there cost tens of microseconds of database
+    time). On PostgreSQL one per core, when Redis can count rate limits for all of them."""
+    if settings.database_url.startswith("sqlite") or settings.redis_url is None:
+        return 1
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+def run_processes(settings: Settings, processes: int, *, embedded_worker: bool) -> None:
+    """Serve with ``processes`` API processes (uvicorn's supervisor restarts one that dies)."""
+    os.environ["STUDIO_COMMS_HOST"] = settings.host
+    os.environ["STUDIO_COMMS_PORT"] = str(settings.port)
+    os.environ[EMBEDDED_WORKER_ENV] = "1" if embedded_worker else "0"
+    proxies = settings.trusted_proxies
+    uvicorn.run(
+        "studio_comms.server:app_from_environment",
+        factory=True,
+        workers=processes,
+        host=settings.host,
+        port=settings.port,
+        http="studio_comms.server:BoundedHttpToolsProtocol",
+        access_log=False,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=list(proxies) if proxies else None,
+        # uvicorn kills a process that has not answered its supervisor within this; importing the
+        # app takes seconds on a busy machine (its 5 s default killed healthy starting processes).
+        timeout_worker_healthcheck=30,
+    )
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one process of ``serve --workers N``: the outbox worker runs in the one process
+    that holds the worker slot (a lock file in the var directory; a process that dies gives it up,
+    and the one uvicorn starts in its place can take it)."""
+    settings = Settings()
+    configure_logging()
+    BoundedHttpToolsProtocol.max_head_bytes = settings.max_header_bytes
+    BoundedHttpToolsProtocol.max_header_count = settings.max_header_count
+    embedded = os.environ.get(EMBEDDED_WORKER_ENV) == "1" and _take_worker_slot(settings.var_dir)
+    if embedded:
+        log.info("process %s runs the outbox worker", os.getpid())
+    return create_app(settings, embedded_worker=embedded)
+
+
+def _take_worker_slot(var_dir: Path) -> bool:
+    var_dir.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(var_dir / _WORKER_SLOT, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        return False
+    _held_slot.append(descriptor)
+    return True

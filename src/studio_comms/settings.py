@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     # Where members reach the preference center and unsubscribe links (default: http://HOST:PORT).
     public_url: str | None = None
+    # Twilio's REST API (Messages API 2010-04-01); another address only for a compatible provider
+    # or a test double.
+    twilio_api_url: str = "https://api.twilio.com"
     # Signs member links. Unset: generated once and kept in VAR_DIR/link-secret (mode 0600).
     link_secret: SecretStr | None = None
 
@@ -88,12 +91,41 @@ class Settings(BaseSettings):
     # A worker logs a warning while the oldest due item has waited longer than this.
     outbox_lag_warning_seconds: float = Field(default=60.0, gt=0)
 
+    # Delivery: e-mail studio-comms sends itself. Unset SMTP URL: written as .eml files under
+    # VAR_DIR/mail. smtp://[user:password@]host[:port][?starttls=auto|required|off] or smtps://…
+    smtp_url: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # The SMTP server's certificate is checked against the system's CAs, or this bundle.
+    smtp_ca_bundle: Path | None = None
+    # From address of studios that set none of their own (operator API, message-settings).
+    email_from: str = "studio-comms@localhost"
+    # DKIM: signing when a private key (PEM, RSA) is configured; d= defaults to the From domain.
+    dkim_private_key_path: Path | None = None
+    dkim_selector: str = "studio-comms"
+    dkim_domain: str | None = None
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
+
     @model_validator(mode="after")
     def _lease_outlasts_an_attempt(self) -> Settings:
         # A lease that expires while its webhook is still being sent lets a second worker send it.
         if self.worker_lease_seconds <= self.webhook_timeout_seconds:
             raise ValueError("worker_lease_seconds must be longer than webhook_timeout_seconds")
+        # The same for an e-mail (only sent over SMTP when a server is configured).
+        if self.smtp_url is not None and self.worker_lease_seconds <= self.smtp_timeout_seconds:
+            raise ValueError("worker_lease_seconds must be longer than smtp_timeout_seconds")
         return self
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not value.get_secret_value().startswith(("smtp://", "smtps://")):
+            raise ValueError("smtp_url must be smtp://[user:password@]host[:port] or smtps://…")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -109,7 +109,7 @@ def test_customer_of_unknown_studio_is_studio_not_found(admin: TestClient) -> No
         ({"email": "erika@"}, "email"),
         ({"email": "erika example.org"}, "email"),
         ({"phoneNumber": "015112345678"}, "phoneNumber"),
-        ({"phoneNumber": "+49 151 12345678"}, "phoneNumber"),
+        ({"phoneNumber": "+49 151 CALL-ME"}, "phoneNumber"),
         ({"phoneNumber": "+0151123456"}, "phoneNumber"),
         ({"phoneNumber": "+1234567890123456"}, "phoneNumber"),
         ({"phoneNumber": "+4915112345678\n"}, "phoneNumber"),

@@ -39,6 +39,14 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/v1/communications/{customerId}/threads/{threadId}"): {"json": THREAD_REQUEST},
     ("GET", "/v1/communications/{customerId}/threads/{threadId}"): {},
     ("POST", "/v1/communications/{customerId}/preference-links"): {"json": {}},
+    ("POST", "/v1/communications/{customerId}/messages"): {
+        "json": {
+            "messageCategory": "APPOINTMENT",
+            "communicationChannel": "EMAIL",
+            "subject": "Your class",
+            "content": "See you at 18:00.",
+        }
+    },
     ("POST", "/v1/communications/{customerId}/unsubscribe-links"): {
         "json": {"messageCategory": "NEWSLETTER", "communicationChannel": "EMAIL"}
     },

@@ -26,7 +26,7 @@ SAMPLES = {
     f"thread (0): MainThread;solve_dependencies ({SITE}/fastapi/dependencies/utils.py:5);"
     f"TypeAdapter.validate_python ({SITE}/pydantic/type_adapter.py:9)": 30,
     # Our to_json calling pydantic: serialisation.
-    f"{ROOT};to_json ({SRC}/core/context.py:50);BaseModel.model_dump_json ({SITE}/pydantic/main.py:3)": 20,
+    f"{ROOT};to_json ({SRC}/api/context.py:50);BaseModel.model_dump_json ({SITE}/pydantic/main.py:3)": 20,
     # The ledger entry's ORM flush: the ORM, in the ledger phase.
     f"{ROOT};{LEDGER};Session.flush ({SITE}/sqlalchemy/orm/session.py:4)": 40,
     # A generated SQLAlchemy wrapper (its "file" has parentheses) below the ledger entry.

@@ -128,7 +128,7 @@ def test_a_failure_after_the_event_insert_leaves_neither_row(
     else:
         from studio_comms.preferences import service as preferences
 
-        monkeypatch.setattr(preferences, "to_wire", explode)
+        monkeypatch.setattr(preferences, "wire_json", explode)
         response = api.put(PREFS, json=OPT_IN)
     assert response.status_code == 500
     monkeypatch.undo()

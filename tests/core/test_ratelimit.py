@@ -14,8 +14,10 @@ from contextlib import contextmanager, suppress
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from limits import parse
 from sqlalchemy import Engine
 
+from studio_comms.core.ratelimit import LocalWindows
 from studio_comms.db.database import Database
 from studio_comms.main import create_app
 from studio_comms.settings import Settings
@@ -164,3 +166,27 @@ def test_a_hanging_redis_costs_one_short_timeout_per_interval_and_holds_no_datab
     warnings = [r for r in caplog.records if "unavailable" in r.getMessage()]
     assert len(warnings) == 2, [r.getMessage() for r in warnings]  # one per interval
     assert "TimeoutError" in warnings[0].getMessage()
+
+
+def test_local_windows_count_per_key_and_endpoint_and_start_anew_when_the_window_ends() -> None:
+    now = [100.0]
+    windows = LocalWindows(parse("2/minute"), clock=lambda: now[0])
+    assert windows.hit(1, "GET /a") is None
+    assert windows.hit(1, "GET /a") is None
+    now[0] += 20
+    assert windows.hit(1, "GET /a") == pytest.approx(40.0)  # refused: 40 s left of this window
+    assert windows.hit(2, "GET /a") is None  # another key
+    assert windows.hit(1, "PUT /a") is None  # another endpoint
+    now[0] += 40
+    assert windows.hit(1, "GET /a") is None  # the window ended with its minute
+
+
+def test_local_windows_forget_ended_windows_once_the_table_is_large(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [0.0]
+    windows = LocalWindows(parse("1/second"), clock=lambda: now[0])
+    monkeypatch.setattr(LocalWindows, "_SWEEP_AT", 100)
+    for key_id in range(100):
+        windows.hit(key_id, "GET /a")
+    now[0] += 2
+    windows.hit(1000, "GET /a")  # the table was full: ended windows are swept first
+    assert len(windows._windows) == 1

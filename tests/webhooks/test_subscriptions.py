@@ -25,6 +25,7 @@ def test_create_answers_201_with_credentials_once(api: TestClient, receiver: Rec
         "COMMUNICATION_THREAD_CREATED",
         "COMMUNICATION_CREATED",
         "COMMUNICATION_THREAD_STATUS_CHANGED",
+        "MESSAGE_STATUS_CHANGED",
     ]
     assert created["allEventTypes"] is True
     assert created["status"] == "ACTIVE"
@@ -118,7 +119,7 @@ def test_patch_changes_only_the_fields_sent(api: TestClient, receiver: Receiver)
     assert response.json()["eventTypes"] == ["COMMUNICATION_CREATED"]
     response = api.patch(f"/v1/webhooks/{created['webhookId']}", json={"eventTypes": None})
     assert response.json()["allEventTypes"] is True
-    assert len(response.json()["eventTypes"]) == 4
+    assert len(response.json()["eventTypes"]) == 5
     assert response.json()["description"] == "second"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -19,6 +20,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel
 from starlette.responses import Response
 
+from studio_comms.api.hot import FAST_CONTEXT
 from studio_comms.apikeys.service import authenticate
 from studio_comms.core.audit import Audit, ChangeSource, audit_of
 from studio_comms.core.auth import Principal, Scope
@@ -37,6 +39,7 @@ from studio_comms.idempotency.service import StoredResponse
 api_key_header = APIKeyHeader(name="X-API-KEY", scheme_name="ApiKeyAuth", auto_error=False)
 admin_bearer = HTTPBearer(scheme_name="OperatorToken", auto_error=False)
 _READ_METHODS = {"GET", "HEAD"}
+MAX_KEY = idempotency.MAX_KEY_LENGTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,8 @@ class Reply:
 
 
 def to_json(result: Any) -> bytes:
+    if isinstance(result, bytes):
+        return result  # already the wire's JSON (the hot reads build it directly)
     if isinstance(result, BaseModel):
         return result.model_dump_json(exclude_none=True).encode()
     if isinstance(result, list):
@@ -79,8 +84,18 @@ class RequestContext:
         self.write = request.method not in _READ_METHODS
         self.request_id = request_id_of(request.scope)
 
-    def _unit_of_work(self, work: Callable[[Tx], Any]) -> StoredResponse:
-        with self.runtime.database.transaction(write=self.write) as tx:
+    def _transaction(self, *, on_loop: bool) -> AbstractContextManager[Tx]:
+        database = self.runtime.database
+        if on_loop:
+            return database.on_loop(write=self.write)
+        return database.transaction(write=self.write)
+
+    def _reading(self, *, on_loop: bool) -> AbstractContextManager[Tx]:
+        database = self.runtime.database
+        return database.on_loop(write=False) if on_loop else database.read()
+
+    def _unit_of_work(self, work: Callable[[Tx], Any], *, on_loop: bool) -> StoredResponse:
+        with self._transaction(on_loop=on_loop) as tx:
             return _stored(work(tx))
 
 
@@ -114,26 +129,30 @@ class ApiContext(RequestContext):
             request_id=self.idempotency_key or self.request_id,
         )
 
-    async def run_read(self, work: Callable[[Tx, Principal], Any]) -> Response:
-        """For the hottest reads: statements without a transaction of their own (``Database.read``)."""
-        await self._count_off_thread()
-        return _respond(await self.runtime.in_db_thread(self._read, work))
+    async def run_read(self, work: Callable[[Tx, Principal], Any], *, quick: bool = False) -> Response:
+        """For the hottest reads: statements without a transaction of their own (``Database.read``).
 
-    def _read(self, work: Callable[[Tx, Principal], Any]) -> StoredResponse:
-        with self.runtime.database.read() as tx:
+        ``quick``: the work reads a bounded handful of rows (see ``Runtime.unit_of_work``).
+        """
+        await self._count_off_thread()
+        return _respond(await self.runtime.unit_of_work(self._read, work, quick=quick))
+
+    def _read(self, work: Callable[[Tx, Principal], Any], *, on_loop: bool) -> StoredResponse:
+        with self._reading(on_loop=on_loop) as tx:
             return _stored(work(tx, self._authorize(tx)))
 
-    async def run(self, work: Callable[[Tx, Principal], Any]) -> Response:
+    async def run(self, work: Callable[[Tx, Principal], Any], *, quick: bool = False) -> Response:
+        """``quick``: the work touches a bounded handful of rows (see ``Runtime.unit_of_work``)."""
         await self._count_off_thread()
         body = await self.request.body() if self.idempotency_key else b""
-        stored, replayed = await self.runtime.in_db_thread(self._run, work, body)
+        stored, replayed = await self.runtime.unit_of_work(self._run, work, body, quick=quick)
         return _respond(stored, replayed=replayed)
 
     async def authorize(self) -> Principal:
         """Check key, scope and rate limit now, before slow work outside the database (the
         request's unit of work then reuses the result instead of counting the request twice)."""
         if self._principal is None:
-            self._principal = await self.runtime.in_db_thread(self._authorize_on_read_connection)
+            self._principal = await self.runtime.unit_of_work(self._authorize_on_read_connection, quick=True)
             if self.runtime.limiter.shared:
                 await self.runtime.limiter.hit_off_thread(self._principal.key_id, self._endpoint())
         return self._principal
@@ -145,31 +164,39 @@ class ApiContext(RequestContext):
         if self.runtime.limiter.shared:
             await self.authorize()
 
-    def _authorize_on_read_connection(self) -> Principal:
-        with self.runtime.database.read() as tx:
+    def _authorize_on_read_connection(self, *, on_loop: bool) -> Principal:
+        with self._reading(on_loop=on_loop) as tx:
             return self._authorize(tx)
 
     def _authorize(self, tx: Tx) -> Principal:
         if self._principal is not None:
             return self._principal
-        principal = authenticate(tx, self.api_key)
+        principal = self.runtime.principals.get(self.api_key)
+        if principal is None:
+            principal = authenticate(tx, self.api_key)
+            self.runtime.principals.put(self.api_key, principal)
         if self.required_scope is not None and self.required_scope not in principal.scopes:
             raise MissingScope(scope=self.required_scope.value)
         if not self.runtime.limiter.shared:
             self.runtime.limiter.hit(principal.key_id, self._endpoint())
+        # Kept: a unit of work run again on a thread (``WouldWait``) must not count twice.
+        self._principal = principal
         return principal
 
     def _endpoint(self) -> str:
-        route = self.request.scope.get("route")
-        return f"{self.request.method} {getattr(route, 'path', self.request.url.path)}"
+        scope = self.request.scope
+        route = scope.get("route")
+        return f"{scope['method']} {getattr(route, 'path', scope['path'])}"
 
-    def _run(self, work: Callable[[Tx, Principal], Any], body: bytes) -> tuple[StoredResponse, bool]:
+    def _run(
+        self, work: Callable[[Tx, Principal], Any], body: bytes, *, on_loop: bool
+    ) -> tuple[StoredResponse, bool]:
         key = self.idempotency_key
         if key is None:
-            return self._unit_of_work(lambda tx: work(tx, self._authorize(tx))), False
+            return self._unit_of_work(lambda tx: work(tx, self._authorize(tx)), on_loop=on_loop), False
         fingerprint = idempotency.fingerprint(self.request.method, self.request.url.path, body)
         ttl = timedelta(seconds=self.runtime.settings.idempotency_ttl_seconds)
-        with self.runtime.database.transaction() as tx:
+        with self._transaction(on_loop=on_loop) as tx:
             principal = self._authorize(tx)
             replay = idempotency.begin(tx, principal.key_id, key, fingerprint, now=self.now, ttl=ttl)
             if replay is not None:
@@ -181,29 +208,50 @@ class ApiContext(RequestContext):
 
 class AdminContext(RequestContext):
     async def run(self, work: Callable[[Tx], Any]) -> Response:
-        return _respond(await self.runtime.in_db_thread(self._unit_of_work, work))
+        response = _respond(await self.runtime.unit_of_work(self._unit_of_work, work))
+        if self.write:
+            # An operator's change may revoke a key or change a studio: this process forgets the
+            # principals it remembered now (other processes within PrincipalCache's second).
+            self.runtime.principals.clear()
+        return response
+
+
+class _ApiKeyContext(APIKeyHeader):
+    """A ``/v1`` route's key dependency: documented as the ``ApiKeyAuth`` scheme (it is one), and
+    in the same single call it makes the request's :class:`ApiContext`, so FastAPI resolves one
+    dependency per request instead of a chain (a fifth of a GET's CPU went to resolving them)."""
+
+    def __init__(self, scope: Scope | None) -> None:
+        super().__init__(name="X-API-KEY", scheme_name="ApiKeyAuth", auto_error=False)
+        self.required_scope = scope
+
+    async def __call__(self, request: Request) -> ApiContext:  # type: ignore[override]
+        # A missing key fails before the body is validated; a wrong one when it is looked up.
+        context = self.fast_context(request)
+        if context is None:
+            raise Unauthenticated()
+        return context
+
+    def fast_context(self, request: Request) -> ApiContext | None:
+        """For ``api.hot``: the context, or None (no key: the regular path answers 401)."""
+        api_key = request.headers.get("x-api-key")
+        if not api_key:
+            return None
+        return ApiContext(request, api_key, self.required_scope, None)
 
 
 def api_reader(scope: Scope | None) -> Callable[..., Any]:
     """Dependency for a reading ``/v1`` route needing ``scope`` (``None``: any valid key)."""
-
-    async def dependency(
-        request: Request, api_key: Annotated[str | None, Depends(api_key_header)]
-    ) -> ApiContext:
-        # A missing key fails before the body is validated; a wrong one when it is looked up.
-        if not api_key:
-            raise Unauthenticated()
-        return ApiContext(request, api_key, scope, None)
-
-    return dependency
+    return _ApiKeyContext(scope)
 
 
 def api_writer(scope: Scope | None) -> Callable[..., Any]:
     """Dependency for a writing ``/v1`` route: as :func:`api_reader`, plus ``Idempotency-Key``."""
+    keyed = _ApiKeyContext(scope)
 
+    # ``keyed`` as a default, not in the annotation: annotations are strings here, read in the
+    # module's namespace, where this closure's local does not exist.
     async def dependency(
-        request: Request,
-        api_key: Annotated[str | None, Depends(api_key_header)],
         idempotency_key: Annotated[
             str | None,
             Header(
@@ -214,11 +262,21 @@ def api_writer(scope: Scope | None) -> Callable[..., Any]:
                 "response instead of applying the write twice.",
             ),
         ] = None,
+        ctx: ApiContext = Depends(keyed),
     ) -> ApiContext:
-        if not api_key:
-            raise Unauthenticated()
-        return ApiContext(request, api_key, scope, idempotency_key)
+        ctx.idempotency_key = idempotency_key if ctx.write else None
+        return ctx
 
+    def fast_context(request: Request) -> ApiContext | None:
+        """For ``api.hot``: as ``dependency``, or None where FastAPI must check the header."""
+        ctx = keyed.fast_context(request)
+        idempotency_key = request.headers.get("idempotency-key")
+        if ctx is None or (idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY):
+            return None
+        ctx.idempotency_key = idempotency_key if ctx.write else None
+        return ctx
+
+    setattr(dependency, FAST_CONTEXT, fast_context)
     return dependency
 
 

@@ -68,7 +68,7 @@ async def head_checks_key(path: str, ctx: Annotated[ApiContext, Depends(api_read
     def work(_tx: Tx, _principal: Principal) -> Reply:
         return Reply(None, 200)
 
-    return await ctx.run_read(work)
+    return await ctx.run_read(work, quick=True)
 
 
 @head_router.options("/{path:path}")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import Response
 
 from studio_comms.api.context import ApiContext, api_reader, api_writer
+from studio_comms.api.hot import HotRoute
 from studio_comms.communications import service, timeline
 from studio_comms.communications.schemas import (
     CommunicationThreadRead,
@@ -23,7 +24,7 @@ from studio_comms.core.slicing import DEFAULT_SLICE_SIZE, MAX_SLICE_SIZE
 from studio_comms.db.tx import Tx
 from studio_comms.studios.schemas import ConsentEnforcement
 
-router = APIRouter(prefix="/v1/communications", tags=["Customers Communication"])
+router = APIRouter(prefix="/v1/communications", tags=["Customers Communication"], route_class=HotRoute)
 
 Writer = Annotated[ApiContext, Depends(api_writer(Scope.COMMUNICATION_WRITE))]
 Reader = Annotated[ApiContext, Depends(api_reader(Scope.COMMUNICATION_READ))]
@@ -79,7 +80,7 @@ async def create_thread(
             now=ctx.now,
         )
 
-    return await ctx.run(work)
+    return await ctx.run(work, quick=True)
 
 
 async def _append(
@@ -103,7 +104,7 @@ async def _append(
             now=ctx.now,
         )
 
-    return await ctx.run(work)
+    return await ctx.run(work, quick=True)
 
 
 router.add_api_route(

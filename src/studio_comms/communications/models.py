@@ -63,3 +63,26 @@ class Communication(Base):
     authorization_block_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     authorization_enforcement: Mapped[str | None] = mapped_column(String(16), nullable=True)
     authorized_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class CommunicationDeliveryEvent(Base):
+    """A delivery status of a communication studio-comms sent itself (its thread's timeline)."""
+
+    __tablename__ = "communication_delivery_events"
+    __table_args__ = (
+        Index("ix_communication_delivery_events_thread", "studio_id", "thread_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    studio_id: Mapped[int] = mapped_column(BigIntId)
+    thread_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("communication_threads.id", ondelete="CASCADE")
+    )
+    communication_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("communications.id", ondelete="CASCADE")
+    )
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)

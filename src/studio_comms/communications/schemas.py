@@ -112,6 +112,15 @@ class CommunicationThreadResponse(BaseModel):
     authorization: AuthorizationReceipt | None = None
 
 
+class DeliveryEventRead(BaseModel):
+    """A delivery status of a message studio-comms sent (``GET /v1/messages/{messageId}``)."""
+
+    messageId: Int64
+    status: str
+    reason: str | None = None
+    occurredAt: datetime
+
+
 class CommunicationRead(BaseModel):
     """One communication of a thread, in the timeline."""
 
@@ -128,6 +137,11 @@ class CommunicationRead(BaseModel):
     communicationDateTime: datetime
     requestId: str | None = None
     authorization: AuthorizationReceipt | None = None
+    deliveryEvents: list[DeliveryEventRead] | None = Field(
+        default=None,
+        description="Extension: for a message studio-comms sent itself, each status it went through "
+        "(QUEUED, DEFERRED, SENT, DELIVERED, BOUNCED, FAILED, SUPPRESSED), oldest first.",
+    )
 
 
 class CommunicationThreadSummary(BaseModel):

@@ -8,6 +8,7 @@ from studio_comms.communications.schemas import (
     CommunicationThreadRead,
     CommunicationThreadStatus,
     CommunicationThreadSummary,
+    DeliveryEventRead,
 )
 from studio_comms.communications.wire import to_read, to_summary
 from studio_comms.core.schemas import Slice
@@ -47,6 +48,17 @@ def get_thread(tx: Tx, studio_id: int, customer_id: int, thread_id: int) -> Comm
     if thread is None:
         raise ThreadNotFound(threadId=thread_id)
     summary = to_summary(thread)
+    events: dict[int, list[DeliveryEventRead]] = {}
+    for event in repository.delivery_events(thread.id):
+        events.setdefault(event.communication_id, []).append(
+            DeliveryEventRead(
+                messageId=event.message_id,
+                status=event.status,
+                reason=event.reason,
+                occurredAt=event.occurred_at,
+            )
+        )
     return CommunicationThreadRead(
-        **summary.model_dump(), communications=[to_read(c) for c in repository.communications(thread.id)]
+        **summary.model_dump(),
+        communications=[to_read(c, events.get(c.id)) for c in repository.communications(thread.id)],
     )

@@ -10,6 +10,7 @@ from studio_comms.communications.schemas import (
     CommunicationThreadResponse,
     CommunicationThreadStatus,
     CommunicationThreadSummary,
+    DeliveryEventRead,
 )
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.preferences.rules import Rule
@@ -51,7 +52,9 @@ def to_response(communication: CommunicationRow) -> CommunicationThreadResponse:
     )
 
 
-def to_read(communication: CommunicationRow) -> CommunicationRead:
+def to_read(
+    communication: CommunicationRow, delivery_events: list[DeliveryEventRead] | None = None
+) -> CommunicationRead:
     return CommunicationRead(
         communicationId=communication.id,
         communicationThreadStatus=CommunicationThreadStatus(communication.thread_status),
@@ -66,6 +69,7 @@ def to_read(communication: CommunicationRow) -> CommunicationRead:
         communicationDateTime=communication.communicated_at,
         requestId=communication.request_id,
         authorization=receipt_of(communication),
+        deliveryEvents=delivery_events,
     )
 
 

@@ -13,6 +13,10 @@ class ChangeSource(StrEnum):
     PREFERENCE_CENTER = "PREFERENCE_CENTER"
     UNSUBSCRIBE_LINK = "UNSUBSCRIBE_LINK"
     OPERATOR = "OPERATOR"
+    # What came back from a send: a member's SMS reply (STOP/START), a hard bounce, a complaint.
+    INBOUND_KEYWORD = "INBOUND_KEYWORD"
+    BOUNCE = "BOUNCE"
+    COMPLAINT = "COMPLAINT"
 
 
 @dataclass(frozen=True, slots=True)

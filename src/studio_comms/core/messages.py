@@ -100,6 +100,37 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Method {method} is not allowed here.",
         "de": "Die Methode {method} ist hier nicht erlaubt.",
     },
+    "PHONE_NUMBER_INVALID": {
+        "en": "{number} is not a valid phone number (a local number needs the studio's country code).",
+        "de": "{number} ist keine gültige Telefonnummer (eine lokale Nummer braucht den Ländercode "
+        "des Studios).",
+    },
+    "SMS_SENDER_INVALID": {
+        "en": "{sender} is neither a valid phone number nor a Messaging Service SID (MG…).",
+        "de": "{sender} ist weder eine gültige Telefonnummer noch eine Messaging-Service-SID (MG…).",
+    },
+    "SMS_PROVIDER_NOT_CONFIGURED": {
+        "en": "The studio has no SMS provider account.",
+        "de": "Für das Studio ist kein SMS-Anbieterkonto eingerichtet.",
+    },
+    "SIGNATURE_INVALID": {
+        "en": "The request's signature does not verify with the studio's provider account.",
+        "de": "Die Signatur der Anfrage passt nicht zum Anbieterkonto des Studios.",
+    },
+    "CALLBACK_MALFORMED": {
+        "en": "The body is not a form-encoded provider callback.",
+        "de": "Der Inhalt ist kein formularkodierter Rückruf des Anbieters.",
+    },
+    "MAIL_FEEDBACK_MALFORMED": {
+        "en": "The body is empty, or a report without the fields RFC 3464 or RFC 5965 requires.",
+        "de": "Der Inhalt ist leer oder ein Bericht ohne die Felder, die RFC 3464 oder RFC 5965 verlangt.",
+    },
+    "MAIL_FEEDBACK_UNATTRIBUTED": {
+        "en": "No studio for this report: give studioId, or the returned message's Message-ID "
+        "names another studio.",
+        "de": "Kein Studio für diesen Bericht: studioId angeben, oder die Message-ID der "
+        "zurückgesandten Nachricht nennt ein anderes Studio.",
+    },
     "CUSTOMER_NOT_FOUND": {
         "en": "Customer {customerId} not found.",
         "de": "Kunde {customerId} wurde nicht gefunden.",
@@ -139,6 +170,32 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "THREAD_NOT_FOUND": {
         "en": "Communication thread {threadId} not found.",
         "de": "Kommunikationsverlauf {threadId} wurde nicht gefunden.",
+    },
+    "MESSAGE_NOT_PERMITTED": {
+        "en": "The customer's preferences do not permit {category} messages by {channel} (rule {rule}); "
+        "nothing was queued. studio-comms never sends against the preferences.",
+        "de": "Die Präferenzen des Kunden erlauben keine {category}-Nachrichten per {channel} "
+        "(Regel {rule}); nichts wurde eingereiht. studio-comms sendet nie gegen die Präferenzen.",
+    },
+    "CUSTOMER_HAS_NO_ADDRESS": {
+        "en": "Customer {customerId} has no address for {channel} (an e-mail address or a phone number).",
+        "de": "Kunde {customerId} hat keine Adresse für {channel} (E-Mail-Adresse oder Telefonnummer).",
+    },
+    "MESSAGE_NOT_FOUND": {
+        "en": "Message {messageId} not found.",
+        "de": "Nachricht {messageId} wurde nicht gefunden.",
+    },
+    "MESSAGE_BATCH_NOT_FOUND": {
+        "en": "Bulk request {batchId} not found.",
+        "de": "Sammelauftrag {batchId} wurde nicht gefunden.",
+    },
+    "QUIET_HOURS_NOT_ALLOWED": {
+        "en": "{category} messages are never deferred: they cannot have quiet hours.",
+        "de": "{category}-Nachrichten werden nie zurückgehalten: für sie gibt es keine Ruhezeiten.",
+    },
+    "TEMPLATE_INVALID": {
+        "en": "The template cannot be used: {detail}.",
+        "de": "Die Vorlage kann nicht verwendet werden: {detail}.",
     },
     "COMMUNICATION_NOT_PERMITTED": {
         "en": "The customer's preferences do not permit {category} messages by {channel} (rule {rule}); "

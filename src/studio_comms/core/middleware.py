@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from studio_comms.core.dbfaults import as_app_error
@@ -30,6 +29,8 @@ from studio_comms.core.validation import refuse_nul_characters
 from studio_comms.settings import Settings
 
 API_PREFIXES = ("/v1/", "/admin/")
+# API routes whose body is a whole e-mail message as an MTA pipes it, not JSON.
+RAW_MESSAGE_ROUTES = {"/admin/v1/mail-feedback": ("message/rfc822", "text/plain", "application/octet-stream")}
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -50,7 +51,7 @@ class RequestGuardMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
+        headers = _wanted_headers(scope["headers"])
         request_id = new_request_id(headers.get("x-request-id"))
         scope.setdefault("state", {})[STATE_KEY] = request_id
         started = False
@@ -71,7 +72,7 @@ class RequestGuardMiddleware:
             if len(scope["query_string"]) > self.max_query_bytes:
                 raise UriTooLong(limit=self.max_query_bytes)
             if scope["method"] in _BODY_METHODS and scope["path"].startswith(API_PREFIXES):
-                receive = await self._checked_body(headers, receive)
+                receive = await self._checked_body(headers, receive, RAW_MESSAGE_ROUTES.get(scope["path"]))
             await self.app(scope, receive, send_with_id)
         except Exception as error:
             if started:
@@ -95,7 +96,9 @@ class RequestGuardMiddleware:
         log.error("unexpected error on %s %s", scope["method"], route, exc_info=error)
         return AppError()
 
-    async def _checked_body(self, headers: Headers, receive: Receive) -> Receive:
+    async def _checked_body(
+        self, headers: dict[str, str], receive: Receive, raw_types: tuple[str, ...] | None
+    ) -> Receive:
         declared = headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
             raise PayloadTooLarge(limit=self.max_body_bytes)
@@ -113,9 +116,11 @@ class RequestGuardMiddleware:
                 raise PayloadTooLarge(limit=self.max_body_bytes)
             chunks.append(chunk)
             more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if raw_types is not None and _media(headers.get("content-type")) in raw_types:
+            return _replay(body, receive)
         if size and not _is_json(headers.get("content-type")):
             raise UnsupportedMediaType()
-        body = b"".join(chunks)
         # A JSON string can only hold NUL as the escape \u0000: a cheap scan of every body, and
         # the walk for the exact field only for the rare body that has one and credentials (a
         # request without is refused with 401 anyway).
@@ -124,10 +129,29 @@ class RequestGuardMiddleware:
         return _replay(body, receive)
 
 
+_WANTED = frozenset(
+    {b"x-request-id", b"accept-language", b"content-length", b"content-type", b"x-api-key", b"authorization"}
+)
+
+
+def _wanted_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The few headers read here, in one pass over the raw list (ASGI names are lower case);
+    the first of repeated ones, as Starlette's ``Headers.get`` takes."""
+    found: dict[str, str] = {}
+    for name, value in raw:
+        if name in _WANTED:
+            found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return found
+
+
+def _media(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
 def _is_json(content_type: str | None) -> bool:
     if not content_type:
         return False
-    media = content_type.split(";", 1)[0].strip().lower()
+    media = _media(content_type)
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 

@@ -46,6 +46,8 @@ ThreadId = Annotated[int, _path_id("The ID of the communication thread"), _LITER
 KeyId = Annotated[int, _path_id(), _LITERAL, _RANGE]
 WebhookId = Annotated[int, _path_id(), _LITERAL, _RANGE]
 DeliveryId = Annotated[int, _path_id(), _LITERAL, _RANGE]
+MessageId = Annotated[int, _path_id("The ID of the message"), _LITERAL, _RANGE]
+BatchId = Annotated[int, _path_id("The ID of the bulk request"), _LITERAL, _RANGE]
 # The number a new customer is created under (operator PUT): a positive int64.
 NewCustomerId = Annotated[
     int,

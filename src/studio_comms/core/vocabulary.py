@@ -34,3 +34,6 @@ CHANNEL_ORDER = {channel: index for index, channel in enumerate(CommunicationCha
 # As the compatible schemas publish them: written into each property (see ``inline_enum``).
 InlineMessageCategory = Annotated[MessageCategory, inline_enum(MessageCategory)]
 InlineCommunicationChannel = Annotated[CommunicationChannel, inline_enum(CommunicationChannel)]
+# Stored text to member, for rows read on hot paths (a dict lookup, not the Enum constructor's).
+CATEGORY_OF = {category.value: category for category in MessageCategory}
+CHANNEL_OF = {channel.value: channel for channel in CommunicationChannel}

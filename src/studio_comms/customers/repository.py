@@ -14,6 +14,12 @@ _GET = Sql(
     FROM customers WHERE studio_id = :studio_id AND customer_id = :customer_id
     """
 )
+_ALL = Sql(
+    """
+    SELECT customer_id, first_name, last_name, email, phone_number, language, link_epoch
+    FROM customers WHERE studio_id = :studio_id
+    """
+)
 _EXISTS = Sql("SELECT 1 FROM customers WHERE studio_id = :studio_id AND customer_id = :customer_id")
 # PostgreSQL: concurrent writers of one customer's data (preferences, blocks, links) queue on this
 # row. SQLite write transactions hold the database's write lock already (BEGIN IMMEDIATE).
@@ -32,6 +38,21 @@ _UPDATE = Sql(
     UPDATE customers SET first_name = :first_name, last_name = :last_name, email = :email,
       phone_number = :phone_number, language = :language, updated_at = :now
     WHERE studio_id = :studio_id AND customer_id = :customer_id
+    """
+)
+# Numbers are stored in E.164 (customers.service), so a provider's sender compares as text.
+_WITH_PHONE = Sql(
+    """
+    SELECT customer_id FROM customers
+    WHERE studio_id = :studio_id AND phone_number = :phone ORDER BY customer_id
+    """
+)
+# Addresses are stored as given; mail systems hand back the same address in any case. Rare
+# (bounces, complaints): a scan of the studio's rows is fine.
+_WITH_EMAIL = Sql(
+    """
+    SELECT customer_id FROM customers
+    WHERE studio_id = :studio_id AND lower(email) = :email ORDER BY customer_id
     """
 )
 _REVOKE_LINKS = Sql(
@@ -68,6 +89,9 @@ class CustomersRepository(StudioScoped):
         row = self._row(_GET, customer_id=customer_id)
         return CustomerRow(*row) if row else None
 
+    def all(self) -> list[CustomerRow]:
+        return [CustomerRow(*row) for row in self._rows(_ALL)]
+
     def exists(self, customer_id: int, *, lock: bool = False) -> bool:
         return self._row(_LOCK if lock else _EXISTS, customer_id=customer_id) is not None
 
@@ -76,6 +100,12 @@ class CustomersRepository(StudioScoped):
 
     def update(self, customer_id: int, details: CustomerDetails, *, now: datetime) -> None:
         self._run(_UPDATE, customer_id=customer_id, now=now, **_fields(details))
+
+    def with_phone(self, e164: str) -> list[int]:
+        return [row[0] for row in self._rows(_WITH_PHONE, phone=e164)]
+
+    def with_email(self, address: str) -> list[int]:
+        return [row[0] for row in self._rows(_WITH_EMAIL, email=address.lower())]
 
     def revoke_links(self, customer_id: int) -> None:
         self._run(_REVOKE_LINKS, customer_id=customer_id)

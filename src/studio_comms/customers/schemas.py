@@ -17,15 +17,20 @@ def _bare_address(value: object) -> object:
 
 Email = Annotated[EmailStr, BeforeValidator(_bare_address)]
 
-# E.164, so that text messages can be sent to it later without guessing a country.
-PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
+# As people write numbers: stored in E.164 (``core.phone``), a local number read in the studio's
+# country, so text messages can be sent to it later without guessing one.
+PHONE_PATTERN = r"^\+?[0-9 ()./-]{4,40}$"
 
 
 class CustomerUpsert(BaseModel):
     firstName: Name
     lastName: Name
     email: Email | None = Field(default=None, max_length=320)
-    phoneNumber: str | None = Field(default=None, pattern=PHONE_PATTERN, description="E.164")
+    phoneNumber: str | None = Field(
+        default=None,
+        pattern=PHONE_PATTERN,
+        description="E.164, or a local number of the studio's country (stored in E.164)",
+    )
     language: str | None = Field(default=None, pattern=LANGUAGE_PATTERN)
 
 

@@ -131,6 +131,12 @@ class DatabaseUnavailable(DatabaseError):
     fault = Fault.UNAVAILABLE
 
 
+class DatabaseBusy(DatabaseUnavailable):
+    """SQLite's lock is held elsewhere (SQLITE_BUSY, SQLITE_LOCKED). On a worker thread the busy
+    timeout has run out: unavailable. On the event loop, where the timeout is zero, it means
+    "this unit would have to wait": ``Database.on_loop`` hands it to a thread instead."""
+
+
 class ConstraintViolation(DatabaseError):
     """A constraint refused the change, or a serialization failure: another writer won; retry."""
 
@@ -157,4 +163,12 @@ def translate(error: BaseException) -> BaseException:
     fault = fault_of(error)
     if fault is None:
         return error
+    if _sqlite_busy(error):
+        return DatabaseBusy(describe(error))
     return _KINDS[fault](describe(error))
+
+
+def _sqlite_busy(error: BaseException) -> bool:
+    orig = driver_error(error)
+    code = getattr(orig, "sqlite_errorcode", None) if isinstance(orig, sqlite3.Error) else None
+    return code is not None and code & 0xFF in (5, 6)

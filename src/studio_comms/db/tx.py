@@ -44,11 +44,14 @@ _POSTGRES_ADAPTERS = {datetime: _aware, dict: _json, list: _json}
 class Tx:
     """Statements of one transaction (or, for ``Database.read``, of one read on SQLite)."""
 
-    __slots__ = ("_adapters", "_connection", "_later", "_once", "dialect", "memo")
+    __slots__ = ("_adapters", "_connection", "_later", "_once", "dialect", "memo", "sole_writer")
 
-    def __init__(self, driver_connection: Any, dialect: str) -> None:
+    def __init__(self, driver_connection: Any, dialect: str, *, sole_writer: bool = False) -> None:
         self._connection = driver_connection
         self.dialect = dialect
+        # True when no other writer can run until this transaction ends (SQLite's write
+        # transactions, begun IMMEDIATE): row locks would add nothing.
+        self.sole_writer = sole_writer
         self._adapters = _SQLITE_ADAPTERS if dialect == "sqlite" else _POSTGRES_ADAPTERS
         self._once: set[str] = set()
         # What a unit of work read once and reuses within itself (e.g. a studio's subscriptions

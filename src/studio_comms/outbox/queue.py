@@ -6,11 +6,13 @@ Each function runs inside a transaction its caller (the worker, an entry point) 
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from studio_comms.db.sql import Sql
+from studio_comms.db.sql import Sql, chunks, numbered, repeated
 from studio_comms.db.tx import Tx, from_json, utc
 
 _QUEUE = "the worker's queue serves every studio"
@@ -22,6 +24,20 @@ _ADD = Sql(
     VALUES (:kind, :studio_id, :event_uuid, :event_type, :entity_id, :content, :now, :now, 0)
     """
 )
+# Items of one kind for many entities at once (a bulk request's messages): one statement per chunk
+# (up to 23 rows: 50 parameters, what psycopg still caches).
+_ROWS_PER_ADD = (23, 5, 1)
+_ADD_ROW = "(:kind, :studio_id, :event_uuid_{i}, :event_type, :entity_id_{i}, NULL, :now, :now, 0)"
+_ADD_ROWS = {
+    size: Sql(
+        f"""
+        INSERT INTO outbox (kind, studio_id, event_uuid, event_type, entity_id, content, occurred_at,
+                            available_at, attempts)
+        VALUES {repeated(_ADD_ROW, size)}
+        """
+    )
+    for size in _ROWS_PER_ADD
+}
 # Workers LISTEN on this channel; PostgreSQL delivers the notification when the writer commits.
 _NOTIFY = Sql("SELECT pg_notify('studio_comms_outbox', '')")
 _DUE = """
@@ -252,3 +268,16 @@ def purge_done(tx: Tx, *, before: datetime) -> int:
     Dead items stay (an operator may revive them); webhook deliveries keep their own log rows.
     """
     return tx.run(_PURGE_DONE, before=before)
+
+
+def add_many(
+    tx: Tx, *, kind: str, studio_id: int, event_type: str, entity_ids: Sequence[int], now: datetime
+) -> None:
+    """Items of one kind without content, one per entity, in multi-row INSERTs; wakes workers once."""
+    for size, piece in chunks(entity_ids, _ROWS_PER_ADD):
+        rows = [{"event_uuid": str(uuid.uuid4()), "entity_id": entity_id} for entity_id in piece]
+        tx.run(
+            _ADD_ROWS[size], kind=kind, studio_id=studio_id, event_type=event_type, now=now, **numbered(rows)
+        )
+    if entity_ids and tx.dialect == "postgresql" and tx.once("outbox.notify"):
+        tx.run(_NOTIFY)

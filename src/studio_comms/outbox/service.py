@@ -14,6 +14,8 @@ from studio_comms.outbox import queue
 EVENT_KIND = "event"
 # One webhook delivery (entity_id: the delivery's id) to send.
 WEBHOOK_KIND = "webhook"
+# One message (entity_id: the message's id) for studio-comms to send itself (``messages``).
+MESSAGE_KIND = "message"
 
 
 class EventType(StrEnum):
@@ -23,6 +25,8 @@ class EventType(StrEnum):
     COMMUNICATION_THREAD_CREATED = "COMMUNICATION_THREAD_CREATED"
     COMMUNICATION_CREATED = "COMMUNICATION_CREATED"
     COMMUNICATION_THREAD_STATUS_CHANGED = "COMMUNICATION_THREAD_STATUS_CHANGED"
+    # A message studio-comms sends moved on (SENT, DELIVERED, SUPPRESSED …); entityId: the customer.
+    MESSAGE_STATUS_CHANGED = "MESSAGE_STATUS_CHANGED"
     # Sent to one subscription on request (POST /v1/webhooks/{id}/test); entityId is the webhook id.
     PING = "PING"
 
@@ -75,4 +79,11 @@ def enqueue_delivery(
         entity_id=delivery_id,
         now=now,
         content=None,
+    )
+
+
+def enqueue_messages(tx: Tx, *, studio_id: int, message_ids: list[int], now: datetime) -> None:
+    """Messages to send (``messages``); many at once for a bulk request."""
+    queue.add_many(
+        tx, kind=MESSAGE_KIND, studio_id=studio_id, event_type=MESSAGE_KIND, entity_ids=message_ids, now=now
     )

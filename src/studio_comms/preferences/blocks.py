@@ -7,15 +7,18 @@ replies. A blocked channel is denied whatever the customer or the studio chose. 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from studio_comms.core.vocabulary import CommunicationChannel
+from studio_comms.core.audit import Audit
+from studio_comms.core.vocabulary import CATEGORY_ORDER, CommunicationChannel
 from studio_comms.customers.service import require_customer, revoke_links
 from studio_comms.db.tx import Tx
 from studio_comms.preferences.errors import SuppressionNotFound
 from studio_comms.preferences.repository import PreferencesRepository
+from studio_comms.preferences.rules import Block, Change, State
 from studio_comms.preferences.schemas import SuppressionRead, SuppressionReason
-from studio_comms.preferences.service import preferences_updated
+from studio_comms.preferences.service import member_state, preferences_updated
 
 
 def set_suppression(
@@ -62,3 +65,79 @@ def is_erased(tx: Tx, studio_id: int, customer_id: int) -> bool:
     """Whether the customer's data was erased (the member pages and links refuse them)."""
     blocks = PreferencesRepository(tx, studio_id).blocks(customer_id)
     return any(block.reason == SuppressionReason.ERASED.value for block in blocks)
+
+
+# --- blocks from what comes back from a send (SMS STOP/START, bounces, complaints) ---------------
+
+
+def block_for_feedback(
+    tx: Tx,
+    studio_id: int,
+    customer_id: int,
+    channel: CommunicationChannel,
+    reason: SuppressionReason,
+    *,
+    audit: Audit,
+    now: datetime,
+) -> list[Change]:
+    """Block ``channel``, with one ledger entry per offered category it switches off.
+
+    A channel blocked already keeps its block and reason: a STOP must not turn an erasure into
+    something a START could lift. Returns the effective changes (none: nothing was written).
+    """
+    require_customer(tx, studio_id, customer_id, lock=True)
+    repository = PreferencesRepository(tx, studio_id)
+    before = member_state(tx, studio_id, customer_id)
+    if channel in before.blocks:
+        return []
+    repository.set_block(customer_id, channel, reason.value, now=now)
+    after = replace(before, blocks={**before.blocks, channel: Block(reason.value)})
+    return _record_effect(tx, studio_id, customer_id, before, after, channel, audit=audit, now=now)
+
+
+def lift_for_feedback(
+    tx: Tx,
+    studio_id: int,
+    customer_id: int,
+    channel: CommunicationChannel,
+    reason: SuppressionReason,
+    *,
+    audit: Audit,
+    now: datetime,
+) -> list[Change] | None:
+    """Lift the block of ``channel`` only if ``reason`` set it (a START lifts a STOP, never an
+    operator's block or an erasure); ledger entries as for the block. ``None``: nothing to lift."""
+    require_customer(tx, studio_id, customer_id, lock=True)
+    before = member_state(tx, studio_id, customer_id)
+    block = before.blocks.get(channel)
+    if block is None or block.reason != reason.value:
+        return None
+    PreferencesRepository(tx, studio_id).lift_block(customer_id, channel)
+    after = replace(before, blocks={c: b for c, b in before.blocks.items() if c != channel})
+    return _record_effect(tx, studio_id, customer_id, before, after, channel, audit=audit, now=now)
+
+
+def _record_effect(
+    tx: Tx,
+    studio_id: int,
+    customer_id: int,
+    before: State,
+    after: State,
+    channel: CommunicationChannel,
+    *,
+    audit: Audit,
+    now: datetime,
+) -> list[Change]:
+    repository = PreferencesRepository(tx, studio_id)
+    changes = []
+    for category, offered in sorted(before.offers, key=lambda slot: CATEGORY_ORDER[slot[0]]):
+        if offered != channel:
+            continue
+        was, becomes = before.decide(category, channel).permitted, after.decide(category, channel).permitted
+        if was != becomes:
+            change = Change(category, channel, was, becomes)
+            repository.append(customer_id, change, audit, now=now)
+            changes.append(change)
+    # The block itself changed what GET answers (customerOverridable), whatever the ledger says.
+    preferences_updated(tx, studio_id, customer_id, now=now)
+    return changes

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import Response
 
 from studio_comms.api.context import ApiContext, api_reader, api_writer
+from studio_comms.api.hot import HotRoute
 from studio_comms.core.auth import Principal, Scope
 from studio_comms.core.openapi import COMPATIBLE_ERRORS, CustomerId, error_responses
 from studio_comms.core.schemas import Slice
@@ -21,7 +22,7 @@ from studio_comms.preferences.schemas import (
     ConsentLedgerEntryRead,
 )
 
-router = APIRouter(prefix="/v1/communications", tags=["Customers Communication"])
+router = APIRouter(prefix="/v1/communications", tags=["Customers Communication"], route_class=HotRoute)
 
 Reader = Annotated[ApiContext, Depends(api_reader(Scope.COMMUNICATION_PREFERENCES_READ))]
 Writer = Annotated[ApiContext, Depends(api_writer(Scope.COMMUNICATION_PREFERENCES_WRITE))]
@@ -41,7 +42,7 @@ async def get_communication_preferences(customerId: CustomerId, ctx: Reader) -> 
     channel with its effective `active` and whether the customer may change it.
     """
     return await ctx.run_read(
-        lambda tx, principal: service.get_preferences(tx, principal.studio_id, customerId)
+        lambda tx, principal: service.get_preferences(tx, principal.studio_id, customerId), quick=True
     )
 
 
@@ -69,13 +70,13 @@ async def update_communication_preferences(
     A refused body changes nothing. Each effective change is recorded in the consent ledger.
     """
 
-    def work(tx: Tx, principal: Principal) -> list[CommunicationPreference]:
+    def work(tx: Tx, principal: Principal) -> bytes:
         state, _changes = service.update_preferences(
             tx, principal.studio_id, customerId, body, audit=ctx.audit(principal), now=ctx.now
         )
-        return state
+        return service.wire_json(state)
 
-    return await ctx.run(work)
+    return await ctx.run(work, quick=True)
 
 
 @router.get(
@@ -129,5 +130,6 @@ async def get_communication_permission(
             messageCategory,
             communicationChannel,
             now=ctx.now,
-        )
+        ),
+        quick=True,
     )

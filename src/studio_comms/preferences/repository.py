@@ -7,17 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from studio_comms.core.audit import Audit
-from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
+from studio_comms.core.vocabulary import CATEGORY_OF, CHANNEL_OF, CommunicationChannel, MessageCategory
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
 from studio_comms.db.tx import utc
 from studio_comms.preferences.rules import Block, Change, Choice, Offer, Slot, State
 
-# One round trip for "does the customer exist, what is offered, what did the customer choose"
-# (a customer without any offered channel still yields one row, of NULLs); then the blocks.
-_OFFERS_WITH_CHOICES = Sql(
+# One round trip for everything a decision needs: "does the customer exist, what is offered, what
+# did the customer choose" (kind 0; a customer without any offered channel still yields one row,
+# of NULLs; no customer, no kind-0 row) and the customer's blocks (kind 1: reason, channel).
+_STATE = Sql(
     """
-    SELECT s.message_category, s.communication_channel, s.active, s.customer_overridable,
+    SELECT 0, s.message_category, s.communication_channel, s.active, s.customer_overridable,
            c.active, c.ledger_entry_id
     FROM customers cu
     LEFT JOIN studio_channel_settings s ON s.studio_id = cu.studio_id
@@ -25,6 +26,9 @@ _OFFERS_WITH_CHOICES = Sql(
       ON c.studio_id = cu.studio_id AND c.customer_id = cu.customer_id
      AND c.message_category = s.message_category AND c.communication_channel = s.communication_channel
     WHERE cu.studio_id = :studio_id AND cu.customer_id = :customer_id
+    UNION ALL
+    SELECT 1, reason, communication_channel, NULL, NULL, NULL, NULL FROM suppressions
+    WHERE studio_id = :studio_id AND customer_id = :customer_id
     """
 )
 _BLOCKS = Sql(
@@ -32,6 +36,26 @@ _BLOCKS = Sql(
     SELECT communication_channel, reason, created_at FROM suppressions
     WHERE studio_id = :studio_id AND customer_id = :customer_id
     ORDER BY communication_channel
+    """
+)
+# One slot for every customer of the studio at once (bulk sending decides for up to 10,000).
+_SLOT_OFFER = Sql(
+    """
+    SELECT active, customer_overridable FROM studio_channel_settings
+    WHERE studio_id = :studio_id AND message_category = :category AND communication_channel = :channel
+    """
+)
+_SLOT_CHOICES = Sql(
+    """
+    SELECT customer_id, active, ledger_entry_id FROM customer_channel_choices
+    WHERE studio_id = :studio_id AND message_category = :category AND communication_channel = :channel
+    """
+)
+# The channel's blocks, and erasures (an erased customer is blocked whatever the channel).
+_SLOT_BLOCKS = Sql(
+    """
+    SELECT customer_id, reason FROM suppressions
+    WHERE studio_id = :studio_id AND (communication_channel = :channel OR reason = 'ERASED')
     """
 )
 _OFFERS = Sql(
@@ -116,23 +140,50 @@ class BlockRow:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class SlotState:
+    """One (category, channel) for every customer of the studio."""
+
+    offer: Offer | None
+    choices: dict[int, Choice]
+    blocks: dict[int, Block]
+
+
 class PreferencesRepository(StudioScoped):
+    def slot(self, category: MessageCategory, channel: CommunicationChannel) -> SlotState:
+        names = {"category": category.value, "channel": channel.value}
+        offer_row = self._row(_SLOT_OFFER, **names)
+        blocks: dict[int, Block] = {}
+        for customer_id, reason in self._rows(_SLOT_BLOCKS, **names):
+            # ERASED wins over the channel's own block reason.
+            if customer_id not in blocks or reason == "ERASED":
+                blocks[customer_id] = Block(reason)
+        return SlotState(
+            offer=Offer(bool(offer_row[0]), bool(offer_row[1])) if offer_row else None,
+            choices={row[0]: Choice(bool(row[1]), row[2]) for row in self._rows(_SLOT_CHOICES, **names)},
+            blocks=blocks,
+        )
+
     def state(self, customer_id: int) -> State | None:
         """The customer's offers, choices (for offered channels) and blocks; ``None``: no customer."""
-        rows = self._rows(_OFFERS_WITH_CHOICES, customer_id=customer_id)
-        if not rows:
-            return None
         offers: dict[Slot, Offer] = {}
         choices: dict[Slot, Choice] = {}
-        for category, channel, active, overridable, chosen, entry_id in rows:
-            if category is None:
+        blocks: dict[CommunicationChannel, Block] = {}
+        exists = False
+        for kind, text, channel, active, overridable, chosen, entry_id in self._rows(
+            _STATE, customer_id=customer_id
+        ):
+            if kind == 1:
+                blocks[CHANNEL_OF[channel]] = Block(text)
+                continue
+            exists = True
+            if text is None:
                 continue  # the studio offers nothing at all
-            slot = (MessageCategory(category), CommunicationChannel(channel))
+            slot = (CATEGORY_OF[text], CHANNEL_OF[channel])
             offers[slot] = Offer(bool(active), bool(overridable))
             if chosen is not None:
                 choices[slot] = Choice(bool(chosen), entry_id)
-        blocks = {block.channel: Block(block.reason) for block in self.blocks(customer_id)}
-        return State(offers=offers, choices=choices, blocks=blocks)
+        return State(offers=offers, choices=choices, blocks=blocks) if exists else None
 
     def offers(self) -> dict[Slot, Offer]:
         return {
@@ -153,14 +204,25 @@ class PreferencesRepository(StudioScoped):
 
     def record(self, customer_id: int, change: Change, audit: Audit, *, now: datetime) -> int:
         """Append the ledger entry for ``change`` and make it the customer's choice; returns its id."""
-        slot = {
-            "customer_id": customer_id,
-            "category": change.category.value,
-            "channel": change.channel.value,
-        }
+        entry_id = self.append(customer_id, change, audit, now=now)
+        self._run(
+            _CHOICE,
+            customer_id=customer_id,
+            category=change.category.value,
+            channel=change.channel.value,
+            active=change.active,
+            entry_id=entry_id,
+            now=now,
+        )
+        return entry_id
+
+    def append(self, customer_id: int, change: Change, audit: Audit, *, now: datetime) -> int:
+        """Only the ledger entry: a change made by a block, not by the customer's choice."""
         entry_id: int = self._scalar(
             _LEDGER_ENTRY,
-            **slot,
+            customer_id=customer_id,
+            category=change.category.value,
+            channel=change.channel.value,
             previous_active=change.previous_active,
             active=change.active,
             source=audit.source.value,
@@ -171,7 +233,6 @@ class PreferencesRepository(StudioScoped):
             text_version=audit.text_version,
             now=now,
         )
-        self._run(_CHOICE, **slot, active=change.active, entry_id=entry_id, now=now)
         return entry_id
 
     def history(self, customer_id: int, *, before: int, limit: int) -> list[LedgerEntry]:

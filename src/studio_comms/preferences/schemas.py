@@ -48,7 +48,10 @@ class ConsentLedgerEntryRead(BaseModel):
     communicationChannel: CommunicationChannel
     previousActive: bool
     active: bool
-    source: str = Field(description="API_KEY, PREFERENCE_CENTER, UNSUBSCRIBE_LINK or OPERATOR")
+    source: str = Field(
+        description="API_KEY, PREFERENCE_CENTER, UNSUBSCRIBE_LINK, OPERATOR, or what came back from a "
+        "send: INBOUND_KEYWORD (an SMS STOP/START reply), BOUNCE, COMPLAINT"
+    )
     actor: str
     requestId: str | None = None
     occurredAt: datetime
@@ -75,9 +78,14 @@ class CommunicationPermission(BaseModel):
 
 class SuppressionReason(StrEnum):
     OPERATOR = "OPERATOR"
+    # Kept for blocks operators set before delivery fed bounces in itself (BOUNCED).
     HARD_BOUNCE = "HARD_BOUNCE"
     SMS_STOP = "SMS_STOP"
     ERASED = "ERASED"
+    # An RFC 3464 permanent failure (5.x.x) for the member's address.
+    BOUNCED = "BOUNCED"
+    # An RFC 5965 abuse report: the member marked our mail as spam.
+    COMPLAINED = "COMPLAINED"
 
 
 class SuppressionWrite(BaseModel):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+
+import orjson
 
 from studio_comms.core.audit import Audit
 from studio_comms.core.schemas import Slice
 from studio_comms.core.slicing import slice_of
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.errors import CustomerNotFound
-from studio_comms.customers.service import require_customer
+from studio_comms.customers.service import lock_customer, require_customer
 from studio_comms.db.tx import Tx
 from studio_comms.outbox.service import EventType, enqueue
 from studio_comms.preferences.repository import LedgerEntry, PreferencesRepository
@@ -23,6 +25,7 @@ from studio_comms.preferences.rules import (
     State,
     plan_changes,
 )
+from studio_comms.preferences.rules import decide as decide_slot
 from studio_comms.preferences.schemas import (
     CommunicationChannelWrapper,
     CommunicationPermission,
@@ -39,8 +42,9 @@ def member_state(tx: Tx, studio_id: int, customer_id: int) -> State:
     return state
 
 
-def get_preferences(tx: Tx, studio_id: int, customer_id: int) -> list[CommunicationPreference]:
-    return to_wire(member_state(tx, studio_id, customer_id))
+def get_preferences(tx: Tx, studio_id: int, customer_id: int) -> bytes:
+    """The GET answer as JSON, ready to send (see :func:`wire_json`)."""
+    return wire_json(member_state(tx, studio_id, customer_id))
 
 
 def update_preferences(
@@ -51,7 +55,7 @@ def update_preferences(
     *,
     audit: Audit,
     now: datetime,
-) -> tuple[list[CommunicationPreference], list[Change]]:
+) -> tuple[State, list[Change]]:
     """Merge ``body`` into the customer's choices; one ledger entry per effective change.
 
     An update that changes something also appends ``CUSTOMER_COMMUNICATION_PREFERENCES_UPDATED``
@@ -61,9 +65,9 @@ def update_preferences(
     other and every ledger entry's ``previousActive`` is the value the previous entry set.
     Returns the new effective state (what a following GET answers) and the changes applied.
     """
-    require_customer(tx, studio_id, customer_id, lock=True)
+    lock_customer(tx, studio_id, customer_id)
     repository = PreferencesRepository(tx, studio_id)
-    state = member_state(tx, studio_id, customer_id)
+    state = member_state(tx, studio_id, customer_id)  # raises when there is no such customer
     changes = plan_changes(state, [_requested(entry) for entry in body])
     recorded = {
         (change.category, change.channel): Choice(
@@ -73,7 +77,34 @@ def update_preferences(
     }
     if changes:
         preferences_updated(tx, studio_id, customer_id, now=now)
-    return to_wire(state.with_choices(recorded)), changes
+    return state.with_choices(recorded), changes
+
+
+def switch_off(
+    tx: Tx,
+    studio_id: int,
+    customer_id: int,
+    slots: Sequence[tuple[MessageCategory, CommunicationChannel]],
+    *,
+    audit: Audit,
+    now: datetime,
+) -> list[Change]:
+    """Record the customer's choice "off" for each slot that is on and the customer may switch
+    (a spam complaint is the member's "no" to marketing mail). Slots not offered, fixed by the
+    studio or blocked are left alone: nothing is sent there on the member's say-so anyway."""
+    require_customer(tx, studio_id, customer_id, lock=True)
+    repository = PreferencesRepository(tx, studio_id)
+    state = member_state(tx, studio_id, customer_id)
+    changes = [
+        Change(category, channel, True, False)
+        for category, channel in slots
+        if state.fixed_by((category, channel)) is None and state.decide(category, channel).permitted
+    ]
+    for change in changes:
+        repository.record(customer_id, change, audit, now=now)
+    if changes:
+        preferences_updated(tx, studio_id, customer_id, now=now)
+    return changes
 
 
 def preferences_updated(tx: Tx, studio_id: int, customer_id: int, *, now: datetime) -> None:
@@ -92,6 +123,19 @@ def decide(
 ) -> Decision:
     """The one decision for (customer, category, channel); raises if the customer is unknown."""
     return member_state(tx, studio_id, customer_id).decide(category, channel)
+
+
+def decide_for_all(
+    tx: Tx, studio_id: int, category: MessageCategory, channel: CommunicationChannel
+) -> Callable[[int], Decision]:
+    """The one decision for (category, channel), for any customer of the studio: read once.
+
+    The returned function does not check that a customer exists (the caller knows its customers).
+    """
+    slot = PreferencesRepository(tx, studio_id).slot(category, channel)
+    return lambda customer_id: decide_slot(
+        slot.offer, slot.choices.get(customer_id), slot.blocks.get(customer_id)
+    )
 
 
 def get_permission(
@@ -154,6 +198,30 @@ def to_wire(state: State) -> list[CommunicationPreference]:
         )
         for category, channels in state.effective()
     ]
+
+
+def wire_json(state: State) -> bytes:
+    """What :func:`to_wire` dumps to, without building the models: the hot GET and PUT answer.
+
+    Same keys in the same order (tests/preferences/test_wire.py holds the two equal); every
+    value is set, so Pydantic's ``exclude_none`` has nothing to drop.
+    """
+    return orjson.dumps(
+        [
+            {
+                "messageCategory": category.value,
+                "channels": [
+                    {
+                        "communicationChannel": channel.channel.value,
+                        "customerOverridable": channel.customer_overridable,
+                        "active": channel.active,
+                    }
+                    for channel in channels
+                ],
+            }
+            for category, channels in state.effective()
+        ]
+    )
 
 
 def _entry_to_wire(entry: LedgerEntry) -> ConsentLedgerEntryRead:

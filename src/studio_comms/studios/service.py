@@ -86,6 +86,12 @@ def _to_wire(studio: StudioRow) -> StudioRead:
     )
 
 
+def country_code(tx: Tx, studio_id: int) -> str | None:
+    """The studio's ISO 3166 country: the region its members' local phone numbers are read in."""
+    require_studio(tx, studio_id)
+    return StudioRepository(tx, studio_id).information().country_code
+
+
 def get_information(tx: Tx, studio_id: int) -> StudioInformation:
     studio = require_studio(tx, studio_id)
     info = StudioRepository(tx, studio_id).information()

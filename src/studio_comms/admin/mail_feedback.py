@@ -1,0 +1,66 @@
+"""Operator API: bounces and complaints as the mail system received them (``/admin/v1/mail-feedback``).
+
+The real path in: the MTA that receives mail for the bounce (Return-Path) and feedback-loop
+addresses pipes each message to this endpoint, as is, with the operator token, e.g. a Postfix
+``pipe`` transport running ``curl --fail -H "Authorization: Bearer …" -H "Content-Type:
+message/rfc822" --data-binary @- https://…/admin/v1/mail-feedback`` (README, "Bounces").
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from studio_comms.api.context import AdminContext, admin_context
+from studio_comms.bounces import service
+from studio_comms.bounces.schemas import MailFeedbackResult
+from studio_comms.core.openapi import INT64_MAX, error_responses
+from studio_comms.db.tx import Tx
+
+router = APIRouter(prefix="/admin/v1/mail-feedback", tags=["Operator"])
+Operator = Annotated[AdminContext, Depends(admin_context)]
+# The media types an MTA pipe may send a whole message as (core.middleware lets them through here).
+RAW_MESSAGE_TYPES = ("message/rfc822", "text/plain", "application/octet-stream")
+
+
+@router.post(
+    "",
+    response_model=MailFeedbackResult,
+    responses=error_responses(400, 401, 404, 413, 415),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {media: {"schema": {"type": "string"}} for media in RAW_MESSAGE_TYPES},
+        }
+    },
+)
+async def post_mail_feedback(
+    request: Request,
+    ctx: Operator,
+    studioId: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=INT64_MAX,
+            description="The studio, when the message's Message-ID is not ours",
+            json_schema_extra={"format": "int64"},
+        ),
+    ] = None,
+) -> Response:
+    """One raw message from the bounce or feedback-loop mailbox.
+
+    A DSN (RFC 3464) with a permanent failure (5.x.x) blocks EMAIL with `BOUNCED` for the
+    studio's customers with that address; a transient one (4.x.x, `delayed`) changes nothing.
+    An ARF abuse report (RFC 5965) switches NEWSLETTER and LOYALTY_PROGRAM e-mail off and blocks
+    EMAIL with `COMPLAINED`. Each effective change is a consent ledger entry (source `BOUNCE` or
+    `COMPLAINT`). Any other mail is answered `NOT_A_REPORT` and ignored. The studio comes from
+    the returned message's Message-ID (`<msg-{messageId}.{studioId}@…>`) or `studioId`.
+    """
+    raw = await request.body()
+
+    def work(tx: Tx) -> MailFeedbackResult:
+        return service.ingest(tx, raw, studio_id=studioId, now=ctx.now)
+
+    return await ctx.run(work)

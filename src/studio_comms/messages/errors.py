@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from studio_comms.core.errors import Conflict, Invalid, NotFound
+
+
+class MessageNotFound(NotFound):
+    error_code = "MESSAGE_NOT_FOUND"
+
+
+class BatchNotFound(NotFound):
+    error_code = "MESSAGE_BATCH_NOT_FOUND"
+
+
+class MessageNotPermitted(Conflict):
+    """Sending always enforces the decision, whatever the studio's recording mode."""
+
+    error_code = "COMMUNICATION_NOT_PERMITTED"
+    message_key = "MESSAGE_NOT_PERMITTED"
+
+
+class NoAddress(Conflict):
+    error_code = "CUSTOMER_HAS_NO_ADDRESS"
+
+
+class QuietHoursNotAllowed(Invalid):
+    error_code = "QUIET_HOURS_NOT_ALLOWED"
+
+
+class TemplateInvalid(Invalid):
+    error_code = "TEMPLATE_INVALID"

@@ -1,0 +1,191 @@
+"""Wire models of the send API (extensions) and of the operator's delivery settings."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from studio_comms.communications.schemas import AuthorizationReceipt, Instant
+from studio_comms.core.schemas import Int64
+from studio_comms.core.vocabulary import MessageCategory
+from studio_comms.preferences.rules import Rule
+
+MAX_BULK_RECIPIENTS = 10_000
+
+
+class MessageStatus(StrEnum):
+    QUEUED = "QUEUED"
+    # Waiting for the end of the studio's quiet hours; sent after, never dropped.
+    DEFERRED = "DEFERRED"
+    SENT = "SENT"
+    DELIVERED = "DELIVERED"
+    BOUNCED = "BOUNCED"
+    FAILED = "FAILED"
+    # The re-check just before sending refused it (preference switched off, suppression, erasure).
+    SUPPRESSED = "SUPPRESSED"
+
+
+class SendChannel(StrEnum):
+    """The channels studio-comms sends itself."""
+
+    EMAIL = "EMAIL"
+    TEXT_MESSAGE = "TEXT_MESSAGE"
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+Subject = Annotated[str, StringConstraints(max_length=255), AfterValidator(_not_blank)]
+Content = Annotated[str, StringConstraints(max_length=100_000), AfterValidator(_not_blank)]
+Html = Annotated[str, StringConstraints(max_length=500_000)]
+
+
+class MessageCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    messageCategory: MessageCategory
+    communicationChannel: SendChannel
+    subject: Subject | None = Field(default=None, description="E-mail subject (required for EMAIL)")
+    content: Content = Field(description="The text (the plain-text part of an e-mail)")
+    html: Html | None = Field(default=None, description="E-mail only: an HTML part besides the text")
+    threadId: Int64 | None = Field(default=None, description="Record it in this thread (default: a new one)")
+    sendAt: Instant | None = Field(default=None, description="Not before this instant (default: now)")
+
+
+class MessageAccepted(BaseModel):
+    messageId: Int64
+    threadId: Int64
+    communicationId: Int64
+    status: MessageStatus
+    authorization: AuthorizationReceipt
+
+
+class StatusChangeRead(BaseModel):
+    status: MessageStatus
+    previousStatus: MessageStatus | None = None
+    reason: str | None = None
+    # The decision taken at this change (acceptance, the re-check before sending).
+    rule: Rule | None = None
+    ledgerEntryId: Int64 | None = None
+    blockReason: str | None = None
+    occurredAt: datetime
+
+
+class MessageRead(BaseModel):
+    messageId: Int64
+    customerId: Int64
+    batchId: Int64 | None = None
+    threadId: Int64 | None = Field(default=None, description="A bulk message gets it when it is taken up")
+    communicationId: Int64 | None = None
+    messageCategory: MessageCategory
+    communicationChannel: SendChannel
+    subject: str | None = None
+    status: MessageStatus
+    statusReason: str | None = None
+    sendAt: datetime
+    attempts: int
+    providerMessageId: str | None = None
+    messageIdHeader: str | None = Field(default=None, description="The e-mail's Message-ID")
+    createdAt: datetime
+    statusHistory: list[StatusChangeRead]
+
+
+class BulkMessageCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customerIds: list[Int64] = Field(min_length=1, max_length=MAX_BULK_RECIPIENTS)
+    messageCategory: MessageCategory
+    communicationChannel: SendChannel
+    subject: Subject | None = None
+    content: Content = Field(
+        description="A Jinja2 template (sandboxed): {{ firstName }} and {{ studioName }} per member"
+    )
+    html: Html | None = Field(default=None, description="As content, HTML-escaped placeholders")
+    sendAt: Instant | None = None
+
+    @field_validator("customerIds")
+    @classmethod
+    def _distinct(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError("must not name a customer twice")
+        return value
+
+
+class Refusal(BaseModel):
+    customerId: Int64
+    rule: str = Field(
+        description="The decision's rule (BLOCKED, NOT_OFFERED, STUDIO_ENFORCED, CUSTOMER_CHOICE, "
+        "STUDIO_DEFAULT), or CUSTOMER_NOT_FOUND, NO_ADDRESS"
+    )
+
+
+class BulkAccepted(BaseModel):
+    batchId: Int64
+    accepted: int
+    refused: list[Refusal]
+
+
+class BatchRead(BaseModel):
+    batchId: Int64
+    messageCategory: MessageCategory
+    communicationChannel: SendChannel
+    accepted: int
+    refused: int
+    createdAt: datetime
+    statusCounts: dict[str, int] = Field(description="Messages of the batch by their current status")
+
+
+_CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+def _clock_time(value: str) -> str:
+    if not _CLOCK_TIME.match(value):
+        raise ValueError("must be a time of day as HH:MM (00:00 to 23:59)")
+    return value
+
+
+ClockTime = Annotated[str, AfterValidator(_clock_time)]
+
+
+class QuietHours(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    messageCategory: MessageCategory
+    start: ClockTime = Field(description="Local time (the studio's zone) the quiet hours begin, HH:MM")
+    end: ClockTime = Field(description="Local time they end, HH:MM (before start: the next day)")
+
+
+class MessageSettingsWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    emailFrom: EmailStr | None = Field(
+        default=None, description="The From address of the studio's e-mail (default: the server's)"
+    )
+    quietHours: list[QuietHours] | None = Field(
+        default=None,
+        description="Replaces every category's quiet hours (categories left out have none); "
+        "absent or null: the defaults (NEWSLETTER and LOYALTY_PROGRAM 21:00-08:00). CONTRACT and "
+        "APPOINTMENT messages are never deferred.",
+    )
+
+
+class MessageSettingsRead(BaseModel):
+    emailFrom: str = Field(description="The From address in effect")
+    emailFromConfigured: bool
+    quietHours: list[QuietHours]
+    quietHoursDefault: bool

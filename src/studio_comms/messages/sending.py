@@ -1,0 +1,262 @@
+"""What the worker does with one message: decide again, then send, hold back or stop it.
+
+:func:`prepare` reads (no transaction held while the transport sends); the ``record_*``
+functions write the outcome in the item's own transaction, each after re-reading the message
+under its lock: a duplicate queue entry finds it finished and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from studio_comms.communications import sent
+from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
+from studio_comms.customers.errors import CustomerNotFound
+from studio_comms.customers.service import find_customer
+from studio_comms.db.tx import Tx
+from studio_comms.messages import quiet
+from studio_comms.messages.email_message import message_id_for
+from studio_comms.messages.repository import MessageRow, MessagesRepository
+from studio_comms.messages.schemas import MessageStatus
+from studio_comms.messages.service import PENDING, address_of, change_status, receipt_of
+from studio_comms.messages.transports import OutgoingMessage, SendResult
+from studio_comms.preferences import service as preferences
+from studio_comms.preferences.blocks import is_erased
+from studio_comms.preferences.errors import ChannelNotOffered, ChannelNotOverridable
+from studio_comms.preferences.rules import Decision, Rule
+from studio_comms.studios.service import require_studio
+from studio_comms.web.errors import CustomerErased
+from studio_comms.web.links import issue_preference_link, issue_unsubscribe_link
+from studio_comms.web.schemas import PreferenceLinkCreate, UnsubscribeLinkCreate
+from studio_comms.web.tokens import LinkSigner
+
+# Marketing mail carries the one-click unsubscribe headers (RFC 8058).
+UNSUBSCRIBABLE = frozenset({MessageCategory.NEWSLETTER, MessageCategory.LOYALTY_PROGRAM})
+ERASED = Decision(False, Rule.BLOCKED, block_reason="ERASED")
+
+
+class SignerSource(Protocol):
+    def get(self) -> LinkSigner: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    # Resolved on first use (the link secret may be generated on disk then).
+    signer: SignerSource
+    base_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """Finished already (a copy of its queue entry), or gone with its customer."""
+
+
+@dataclass(frozen=True, slots=True)
+class NotYet:
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Refuse:
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True)
+class Quiet:
+    until: datetime
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True)
+class Fail:
+    reason: str
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    message: OutgoingMessage
+    decision: Decision
+
+
+Plan = Skip | NotYet | Refuse | Quiet | Fail | Send
+
+
+def prepare(
+    tx: Tx, studio_id: int, message_id: int, *, now: datetime, links: Links, default_from: str
+) -> Plan:
+    repository = MessagesRepository(tx, studio_id)
+    message = repository.get(message_id)
+    if message is None or message.status not in PENDING:
+        return Skip()
+    if message.send_at > now:
+        return NotYet(message.send_at)
+    customer = find_customer(tx, studio_id, message.customer_id)
+    if customer is None:
+        return Skip()
+    category, channel = MessageCategory(message.category), CommunicationChannel(message.channel)
+    if is_erased(tx, studio_id, message.customer_id):
+        return Refuse(ERASED)
+    decision = preferences.decide(tx, studio_id, message.customer_id, category, channel)
+    if not decision.permitted:
+        return Refuse(decision)
+    address = address_of(customer.email, customer.phone_number, message.channel)
+    if not address:
+        what = "e-mail address" if channel is CommunicationChannel.EMAIL else "phone number"
+        return Fail(f"the customer has no {what}", decision)
+    studio = require_studio(tx, studio_id)
+    settings = repository.settings()
+    windows = quiet.effective_windows(settings.quiet_hours if settings else None)
+    until = quiet.quiet_until(windows, category, now, ZoneInfo(studio.time_zone))
+    if until is not None:
+        return Quiet(until, decision)
+    sender = (settings.email_from if settings else None) or default_from
+    outgoing = OutgoingMessage(
+        message_id=message.id,
+        studio_id=studio_id,
+        customer_id=message.customer_id,
+        channel=channel,
+        category=category,
+        to=address,
+        subject=message.subject,
+        content=message.content,
+        html=message.html,
+        sender_name=studio.name,
+        sender_address=sender,
+        language=customer.language or studio.language,
+    )
+    if channel is CommunicationChannel.EMAIL:
+        outgoing = _with_email_headers(tx, outgoing, links, now=now)
+    return Send(outgoing, decision)
+
+
+def _with_email_headers(tx: Tx, outgoing: OutgoingMessage, links: Links, *, now: datetime) -> OutgoingMessage:
+    headers: list[tuple[str, str]] = []
+    try:
+        preference = issue_preference_link(
+            tx, links.signer.get(), outgoing.studio_id, outgoing.customer_id, PreferenceLinkCreate(),
+            base_url=links.base_url, now=now,
+        )  # fmt: skip
+        if outgoing.category in UNSUBSCRIBABLE:
+            unsubscribe = issue_unsubscribe_link(
+                tx, links.signer.get(), outgoing.studio_id, outgoing.customer_id,
+                UnsubscribeLinkCreate(
+                    messageCategory=outgoing.category, communicationChannel=CommunicationChannel.EMAIL
+                ),
+                base_url=links.base_url, now=now,
+            )  # fmt: skip
+            headers.append(("List-Unsubscribe", unsubscribe.listUnsubscribeHeaders.list_unsubscribe))
+            headers.append(
+                ("List-Unsubscribe-Post", unsubscribe.listUnsubscribeHeaders.list_unsubscribe_post)
+            )
+    except (ChannelNotOffered, ChannelNotOverridable, CustomerErased, CustomerNotFound):
+        # Enforced by the studio (no member may switch it off): no unsubscribe header to offer.
+        preference = None
+    return replace(
+        outgoing,
+        message_id_header=message_id_for(outgoing.studio_id, outgoing.message_id, outgoing.sender_address),
+        headers=tuple(headers),
+        preference_link=preference.url if preference is not None else None,
+    )
+
+
+def _pending(tx: Tx, studio_id: int, message_id: int) -> MessageRow | None:
+    message = MessagesRepository(tx, studio_id).get(message_id, lock=True)
+    return message if message is not None and message.status in PENDING else None
+
+
+def _ensure_recorded(
+    tx: Tx, studio_id: int, message: MessageRow, decision: Decision, *, now: datetime
+) -> None:
+    """A bulk message becomes its customer's OUTGOING communication when the worker takes it up,
+    with the receipt of the decision taken then."""
+    if message.communication_id is not None:
+        return
+    category = MessageCategory(message.category)
+    thread_id, communication_id = sent.record_message(
+        tx,
+        studio_id,
+        message.customer_id,
+        thread_id=None,
+        category=category,
+        channel=CommunicationChannel(message.channel),
+        subject=message.subject,
+        content=message.content,
+        receipt=receipt_of(decision, category, message.channel, now),
+        request_id=None,
+        now=now,
+    )
+    message.thread_id, message.communication_id = thread_id, communication_id
+    sent.add_delivery_event(
+        tx, studio_id, thread_id=thread_id, communication_id=communication_id, message_id=message.id,
+        status=MessageStatus.QUEUED.value, reason=None, now=message.created_at,
+    )  # fmt: skip
+
+
+def record_refused(tx: Tx, studio_id: int, message_id: int, decision: Decision, *, now: datetime) -> None:
+    message = _pending(tx, studio_id, message_id)
+    if message is None:
+        return
+    _ensure_recorded(tx, studio_id, message, decision, now=now)
+    reason = f"not permitted at send time (rule {decision.rule.value})"
+    change_status(tx, studio_id, message, MessageStatus.SUPPRESSED, reason=reason, decision=decision, now=now)
+
+
+def record_quiet(
+    tx: Tx, studio_id: int, message_id: int, until: datetime, decision: Decision, *, now: datetime
+) -> None:
+    message = _pending(tx, studio_id, message_id)
+    if message is None or message.status == MessageStatus.DEFERRED.value:
+        return
+    _ensure_recorded(tx, studio_id, message, decision, now=now)
+    reason = f"quiet hours until {until.isoformat(timespec='minutes')}"
+    change_status(tx, studio_id, message, MessageStatus.DEFERRED, reason=reason, decision=decision, now=now)
+
+
+def record_result(
+    tx: Tx,
+    studio_id: int,
+    message_id: int,
+    result: SendResult,
+    decision: Decision,
+    *,
+    header: str | None,
+    final: bool,
+    now: datetime,
+) -> bool:
+    """The transport's answer; returns whether the message is done (sent, or FAILED for good)."""
+    message = _pending(tx, studio_id, message_id)
+    if message is None:
+        # Recorded by another attempt meanwhile (a lease that expired mid-send): keep that one.
+        return True
+    message.attempts += 1
+    message.message_id_header = header or message.message_id_header
+    if result.accepted:
+        message.provider_message_id = result.provider_message_id
+        _ensure_recorded(tx, studio_id, message, decision, now=now)
+        change_status(tx, studio_id, message, MessageStatus.SENT, decision=decision, now=now)
+        return True
+    if result.retryable and not final:
+        message.status_reason = result.error
+        MessagesRepository(tx, studio_id).save(message, now=now)
+        return False
+    _ensure_recorded(tx, studio_id, message, decision, now=now)
+    change_status(
+        tx, studio_id, message, MessageStatus.FAILED, reason=result.error, decision=decision, now=now
+    )
+    return True
+
+
+def record_crash(tx: Tx, studio_id: int, message_id: int, error: str, *, final: bool, now: datetime) -> None:
+    """The handler itself crashed; on the last attempt the message FAILED (never QUEUED for ever)."""
+    message = _pending(tx, studio_id, message_id)
+    if message is None:
+        return
+    if not final:
+        message.status_reason = error
+        MessagesRepository(tx, studio_id).save(message, now=now)
+        return
+    change_status(tx, studio_id, message, MessageStatus.FAILED, reason=error, now=now)

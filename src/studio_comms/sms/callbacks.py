@@ -1,0 +1,166 @@
+"""What Twilio posts back, once verified: delivery status of our messages, members' replies."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from studio_comms.communications.schemas import (
+    CommunicationDirection,
+    CommunicationThreadRequest,
+    CommunicationThreadStatus,
+)
+from studio_comms.communications.service import create_thread
+from studio_comms.core.audit import Audit, ChangeSource
+from studio_comms.core.phone import NotAPhoneNumber, to_e164
+from studio_comms.core.vocabulary import CommunicationChannel
+from studio_comms.customers.service import customers_with_phone
+from studio_comms.db.tx import Tx
+from studio_comms.messages.schemas import MessageStatus
+from studio_comms.messages.service import record_provider_status
+from studio_comms.preferences.blocks import block_for_feedback, lift_for_feedback
+from studio_comms.preferences.schemas import SuppressionReason
+from studio_comms.sms.errors import CallbackMalformed
+from studio_comms.sms.keywords import Keyword, keyword_of
+from studio_comms.sms.repository import SmsRepository
+from studio_comms.sms.service import Params
+
+_SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
+_STATUS = re.compile(r"^[a-z_]{1,32}$")
+
+
+class DeliveryStatus(StrEnum):
+    SENT = "SENT"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+
+
+# Twilio's MessageStatus values. The steps before the handset (queued, sending …) change nothing
+# of ours; a status Twilio adds later is kept in the report and maps to nothing until known.
+_MAPPED: dict[str, DeliveryStatus | None] = {
+    "accepted": None,
+    "scheduled": None,
+    "queued": None,
+    "sending": None,
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.DELIVERED,
+    "undelivered": DeliveryStatus.FAILED,
+    "failed": DeliveryStatus.FAILED,
+    "canceled": DeliveryStatus.FAILED,
+}
+
+
+def delivery_status(provider_status: str) -> DeliveryStatus | None:
+    return _MAPPED.get(provider_status)
+
+
+def forward_status(
+    tx: Tx, studio_id: int, provider_message_id: str, status: DeliveryStatus, *, now: datetime
+) -> None:
+    """The one seam to the messages package: ``messages.service.record_provider_status`` moves
+    the message on to DELIVERED or FAILED (its status history, its webhook event). SENT changes
+    nothing: our message is SENT from the moment Twilio accepted it. A report of a message that
+    is not ours (sent from the account by someone else) is kept in ``sms_status_reports`` only."""
+    if status is DeliveryStatus.SENT:
+        return
+    record_provider_status(tx, studio_id, provider_message_id, MessageStatus(status.value), now=now)
+
+
+def record_status(tx: Tx, studio_id: int, params: Params, *, now: datetime) -> DeliveryStatus | None:
+    fields = dict(params)
+    message_id = fields.get("MessageSid") or fields.get("SmsSid") or ""
+    provider_status = fields.get("MessageStatus") or fields.get("SmsStatus") or ""
+    if not _SID.match(message_id):
+        raise CallbackMalformed(reference="MessageSid")
+    if not _STATUS.match(provider_status):
+        raise CallbackMalformed(reference="MessageStatus")
+    error_code = (fields.get("ErrorCode") or "")[:16] or None
+    status = delivery_status(provider_status)
+    SmsRepository(tx, studio_id).add_report(message_id, provider_status, status, error_code, now=now)
+    if status is not None:
+        forward_status(tx, studio_id, message_id, status, now=now)
+    return status
+
+
+def status_reports(
+    tx: Tx, studio_id: int, provider_message_id: str
+) -> list[tuple[str, str | None, str | None]]:
+    """(provider status, our status, error code) of each verified callback, oldest first."""
+    return SmsRepository(tx, studio_id).reports(provider_message_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    sender: str | None
+    customer_ids: list[int]
+    keyword: Keyword | None
+    duplicate: bool = False
+
+
+# Twilio's SmsStatus of an incoming message: how its MessageSid is kept among the reports.
+RECEIVED = "received"
+
+
+def receive_reply(tx: Tx, studio_id: int, params: Params, *, now: datetime) -> Reply:
+    """A member's SMS to the studio's number: recorded as an INCOMING communication of every
+    customer with that number (a family may share one), and a STOP / START applied to each.
+
+    A sender that is no member's number (or no number at all: a short code, a name) is answered
+    and otherwise ignored: nobody's consent can be read from it.
+    """
+    fields = dict(params)
+    message_id = fields.get("MessageSid") or fields.get("SmsSid") or ""
+    if not _SID.match(message_id):
+        raise CallbackMalformed(reference="MessageSid")
+    written_sender, body = fields.get("From"), fields.get("Body")
+    if not written_sender or body is None:
+        raise CallbackMalformed(reference="From" if not written_sender else "Body")
+    keyword = keyword_of(body)
+    repository = SmsRepository(tx, studio_id)
+    # Twilio's signature has no timestamp: a captured request verifies forever. Each MessageSid
+    # is acted on once, so neither a retry nor a replayed START (after a later STOP) does anything.
+    if any(provider_status == RECEIVED for provider_status, _, _ in repository.reports(message_id)):
+        return Reply(None, [], keyword, duplicate=True)
+    repository.add_report(message_id, RECEIVED, None, None, now=now)
+    try:
+        sender = to_e164(written_sender, None)
+    except NotAPhoneNumber:
+        return Reply(None, [], keyword)
+    customer_ids = customers_with_phone(tx, studio_id, sender)
+    audit = Audit(source=ChangeSource.INBOUND_KEYWORD, actor=f"sms:{sender}", request_id=message_id)
+    for customer_id in customer_ids:
+        _record_reply(tx, studio_id, customer_id, sender, body, message_id, now=now)
+        if keyword is Keyword.OPT_OUT:
+            block_for_feedback(
+                tx, studio_id, customer_id, CHANNEL, SuppressionReason.SMS_STOP, audit=audit, now=now
+            )
+        elif keyword is Keyword.OPT_IN:
+            lift_for_feedback(
+                tx, studio_id, customer_id, CHANNEL, SuppressionReason.SMS_STOP, audit=audit, now=now
+            )
+    return Reply(sender, customer_ids, keyword)
+
+
+CHANNEL = CommunicationChannel.TEXT_MESSAGE
+# Twilio splits nothing for us: a concatenated SMS arrives whole (up to 1,600 characters).
+_SUBJECT = "SMS from {sender}"
+
+
+def _record_reply(
+    tx: Tx, studio_id: int, customer_id: int, sender: str, body: str, message_id: str, *, now: datetime
+) -> None:
+    request = CommunicationThreadRequest(
+        communicationThreadStatus=CommunicationThreadStatus.CREATED,
+        subject=_SUBJECT.format(sender=sender),
+        # A picture without text (MMS) still is a reply; the content must not be blank.
+        content=body if body.strip() else "(no text)",
+        communicationDirection=CommunicationDirection.INCOMING,
+        communicationChannel=CHANNEL,
+        # The provider's message id: where the operator finds the message at Twilio.
+        ticketNumber=message_id,
+        agent="Twilio",
+    )
+    create_thread(tx, studio_id, customer_id, request, request_id=None, now=now)

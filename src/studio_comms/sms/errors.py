@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from studio_comms.core.errors import Forbidden, Invalid, NotFound
+
+
+class SmsProviderNotConfigured(NotFound):
+    """The studio has no provider account: nothing of its callbacks can be verified."""
+
+    error_code = "SMS_PROVIDER_NOT_CONFIGURED"
+
+
+class SignatureInvalid(Forbidden):
+    """The request is not signed with the studio's auth token (or names another account)."""
+
+    error_code = "SIGNATURE_INVALID"
+
+
+class CallbackMalformed(Invalid):
+    """Not a form body of the provider's callback (a field missing, not form-encoded, too big)."""
+
+    error_code = "CALLBACK_MALFORMED"
+
+
+class SmsSenderInvalid(Invalid):
+    error_code = "VALIDATION_FAILED"
+    message_key = "SMS_SENDER_INVALID"

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from studio_comms.db.base import Base
+from studio_comms.db.types import BigIntId, UtcDateTime
+
+
+class SmsProviderCredentials(Base):
+    """A studio's account at the SMS provider.
+
+    The auth token is kept in clear, as webhook secrets are: every send authenticates with it and
+    every callback's signature is checked with it. The API never returns it and nothing logs it.
+    """
+
+    __tablename__ = "sms_provider_credentials"
+
+    studio_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("studios.id", ondelete="CASCADE"), primary_key=True
+    )
+    provider: Mapped[str] = mapped_column(String(16))
+    account_sid: Mapped[str] = mapped_column(String(64))
+    auth_token: Mapped[str] = mapped_column(String(128))
+    # The sender: an E.164 number of the account, or a Messaging Service SID (MG…).
+    sender: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SmsStatusReport(Base):
+    """A verified status callback as the provider sent it: the delivery record behind a status."""
+
+    __tablename__ = "sms_status_reports"
+    __table_args__ = (
+        Index("ix_sms_status_reports_message", "studio_id", "provider_message_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    studio_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("studios.id", ondelete="CASCADE"))
+    provider_message_id: Mapped[str] = mapped_column(String(64))
+    provider_status: Mapped[str] = mapped_column(String(32))
+    # SENT, DELIVERED or FAILED; None for the provider's steps before (queued, sending …).
+    status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,84 @@
+"""A studio's SMS provider account and the status reports its callbacks brought."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from studio_comms.db.scoped import StudioScoped
+from studio_comms.db.sql import Sql
+from studio_comms.sms.twilio import SmsCredentials
+
+_GET = Sql(
+    """
+    SELECT provider, account_sid, auth_token, sender FROM sms_provider_credentials
+    WHERE studio_id = :studio_id
+    """
+)
+_PUT = Sql(
+    """
+    INSERT INTO sms_provider_credentials (studio_id, provider, account_sid, auth_token, sender, updated_at)
+    VALUES (:studio_id, :provider, :account_sid, :auth_token, :sender, :now)
+    ON CONFLICT (studio_id) DO UPDATE SET provider = excluded.provider,
+      account_sid = excluded.account_sid, auth_token = excluded.auth_token,
+      sender = excluded.sender, updated_at = excluded.updated_at
+    """
+)
+_DELETE = Sql("DELETE FROM sms_provider_credentials WHERE studio_id = :studio_id")
+_REPORT = Sql(
+    """
+    INSERT INTO sms_status_reports
+      (studio_id, provider_message_id, provider_status, status, error_code, received_at)
+    VALUES (:studio_id, :message_id, :provider_status, :status, :error_code, :now)
+    """
+)
+_REPORTS = Sql(
+    """
+    SELECT provider_status, status, error_code FROM sms_status_reports
+    WHERE studio_id = :studio_id AND provider_message_id = :message_id ORDER BY id
+    """
+)
+
+
+class SmsRepository(StudioScoped):
+    def credentials(self) -> SmsCredentials | None:
+        row = self._row(_GET)
+        if row is None:
+            return None
+        provider, account_sid, auth_token, sender = row
+        return SmsCredentials(
+            provider=provider, account_sid=account_sid, auth_token=auth_token, sender=sender
+        )
+
+    def put_credentials(self, credentials: SmsCredentials, *, now: datetime) -> None:
+        self._run(
+            _PUT,
+            provider=credentials.provider,
+            account_sid=credentials.account_sid,
+            auth_token=credentials.auth_token,
+            sender=credentials.sender,
+            now=now,
+        )
+
+    def delete_credentials(self) -> bool:
+        return self._run(_DELETE) > 0
+
+    def add_report(
+        self,
+        message_id: str,
+        provider_status: str,
+        status: str | None,
+        error_code: str | None,
+        *,
+        now: datetime,
+    ) -> None:
+        self._run(
+            _REPORT,
+            message_id=message_id,
+            provider_status=provider_status,
+            status=status,
+            error_code=error_code,
+            now=now,
+        )
+
+    def reports(self, message_id: str) -> list[tuple[str, str | None, str | None]]:
+        return [(row[0], row[1], row[2]) for row in self._rows(_REPORTS, message_id=message_id)]

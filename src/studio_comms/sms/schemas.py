@@ -1,0 +1,37 @@
+"""Operator wire models for a studio's SMS provider account."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+
+class SmsProvider(StrEnum):
+    TWILIO = "TWILIO"
+
+
+class SmsProviderWrite(BaseModel):
+    provider: SmsProvider = SmsProvider.TWILIO
+    accountSid: Annotated[str, StringConstraints(pattern=r"^AC[0-9a-fA-F]{32}$")]
+    authToken: Annotated[str, StringConstraints(min_length=16, max_length=128, pattern=r"^[!-~]+$")] = Field(
+        description="Write-only: stored to authenticate sends and verify callbacks, never returned."
+    )
+    sender: Annotated[str, StringConstraints(min_length=2, max_length=64)] = Field(
+        description="The number messages come from (E.164, or a local number of the studio's "
+        "country), or a Messaging Service SID (MG…)."
+    )
+
+
+class SmsProviderRead(BaseModel):
+    """The account as configured. The auth token is never shown again."""
+
+    provider: SmsProvider
+    accountSid: str
+    sender: str
+    authTokenSet: bool = True
+    statusCallbackUrl: str = Field(description="Where Twilio posts delivery status (per message).")
+    inboundUrl: str = Field(
+        description="Configure as the sender number's 'A message comes in' webhook (HTTP POST)."
+    )

@@ -1,0 +1,106 @@
+"""``api.hot``: the common request of a hot route skips FastAPI's dependency solver, and every
+request it cannot vouch for goes to FastAPI's handler, which answers exactly as before."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import fastapi.routing
+import pytest
+from fastapi.testclient import TestClient
+
+from studio_comms.api.hot import HotRoute, _plan_of
+
+PREFS = "/v1/communications/1/communication-preferences"
+OPT_IN = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}]
+THREAD = {
+    "communicationThreadStatus": "ONGOING",
+    "subject": "Hello",
+    "content": "Hi",
+    "communicationDirection": "INCOMING",
+    "communicationChannel": "EMAIL",
+    "communicationDateTime": "2026-01-01T10:00:00Z",
+}
+
+
+@pytest.fixture
+def solver_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each call of FastAPI's dependency solver, by path."""
+    calls: list[str] = []
+    original = fastapi.routing.solve_dependencies
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs["request"].url.path)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counting)
+    return calls
+
+
+def test_the_common_requests_skip_the_solver(api: TestClient, solver_calls: list[str]) -> None:
+    assert api.get(PREFS).status_code == 200
+    assert api.put(PREFS, json=OPT_IN).json() == api.get(PREFS).json()
+    created = api.post("/v1/communications/1/threads", json=THREAD)
+    assert created.status_code == 200, created.text
+    thread = created.json()["threadId"]
+    appended = api.put(
+        f"/v1/communications/1/threads/{thread}", json=THREAD, headers={"Idempotency-Key": "k-1"}
+    )
+    assert appended.status_code == 200, appended.text
+    assert solver_calls == []
+
+
+@pytest.mark.parametrize("customer", ["01", "+1", "1.0", "x", "9223372036854775808", "\uff10"])
+def test_an_id_the_fields_refuse_is_answered_by_fastapi_as_before(
+    api: TestClient, solver_calls: list[str], customer: str
+) -> None:
+    answer = api.get(f"/v1/communications/{customer}/communication-preferences")
+    assert answer.status_code == 400
+    assert answer.json()["errorCode"] == "VALIDATION_FAILED"
+    assert answer.json()["reference"] == "customerId"
+    assert solver_calls == [f"/v1/communications/{customer}/communication-preferences"]
+
+
+def test_a_body_the_field_refuses_is_answered_by_fastapi_naming_the_field(
+    api: TestClient, solver_calls: list[str]
+) -> None:
+    wrong = [
+        {"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": "yes"}]}
+    ]
+    answer = api.put(PREFS, json=wrong)
+    assert answer.status_code == 400
+    assert answer.json()["errorCode"] == "VALIDATION_FAILED"
+    assert "active" in answer.json()["reference"]
+    assert len(solver_calls) == 1
+    # Not JSON at all: FastAPI's handler refuses it while reading the body, before its solver.
+    not_json = api.put(PREFS, content=b"[{", headers={"Content-Type": "application/json"})
+    assert not_json.status_code == 400
+    assert not_json.json()["errorCode"] == "MALFORMED_JSON"
+
+
+def test_a_missing_key_an_extension_header_or_a_bad_idempotency_key_go_the_regular_way(
+    api: TestClient, solver_calls: list[str]
+) -> None:
+    assert api.get(PREFS, headers={"X-API-KEY": ""}).status_code == 401  # no key
+    recorded = api.post(
+        "/v1/communications/1/threads", json=THREAD, headers={"Consent-Enforcement": "REJECT"}
+    )
+    assert recorded.status_code == 200  # INCOMING: never refused, the header read by FastAPI
+    too_long = api.put(PREFS, json=OPT_IN, headers={"Idempotency-Key": "k" * 300})
+    assert too_long.status_code == 400
+    assert too_long.json()["reference"] == "Idempotency-Key"
+    assert len(solver_calls) == 3
+
+
+def test_only_routes_of_the_simple_shape_get_a_plan(api: TestClient) -> None:
+    planned = {
+        (route.path, method)
+        for route in api.app.routes  # type: ignore[attr-defined]
+        if isinstance(route, HotRoute) and _plan_of(route) is not None
+        for method in route.methods
+    }
+    assert ("/v1/communications/{customerId}/communication-preferences", "GET") in planned
+    assert ("/v1/communications/{customerId}/communication-preferences", "PUT") in planned
+    assert ("/v1/communications/{customerId}/threads", "POST") in planned
+    # Query parameters are FastAPI's to read.
+    assert ("/v1/communications/{customerId}/communication-preferences/history", "GET") not in planned
