@@ -21,6 +21,7 @@ Per database (SQLite, PostgreSQL) and run, in a fresh database with one studio:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import os
 import signal
@@ -29,10 +30,10 @@ import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+import uvloop
 from benchlib.delivery import CONCURRENCY, drain, fan_out, fresh_database, receiver
 from benchlib.machine import REPO, source_state
 from benchlib.postgres import Postgres, admin_if
@@ -48,32 +49,40 @@ FAN_OUT_SECONDS_TARGET = 1.0
 
 
 def ceiling(url: str, events: int, core: str) -> float:
-    """Posts/s of the sender alone, on the worker core: delivery with a free database."""
+    """Posts/s of the sender alone, on the worker core: delivery with a free database (signing,
+    the async sender, ``CONCURRENCY`` posts in flight on one event loop, as the worker sends)."""
     allowed = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {int(core)})
     sender = Sender(timeout=5, allow_private=True)
     secret = signing.new_signing_secret()
 
-    def post(number: int) -> None:
-        event_uuid = str(uuid.uuid4())
-        body = signing.envelope(
-            entity_id=number, event_uuid=event_uuid, event_type="CUSTOMER_COMMUNICATION_PREFERENCES_UPDATED",
-            occurred_at=datetime.now(UTC), content=None,
-        )  # fmt: skip
-        headers = signing.headers(
-            api_key="k", signing_secret=secret, event_uuid=event_uuid, body=body, sent_at=datetime.now(UTC)
-        )
-        attempt = sender.post(url + "/hooks/ceiling", body, headers)
-        if not attempt.succeeded:
-            raise BenchError(f"ceiling post failed: {attempt.error}")
+    async def post(numbers: range) -> None:
+        for number in numbers:
+            event_uuid = str(uuid.uuid4())
+            body = signing.envelope(
+                entity_id=number, event_uuid=event_uuid,
+                event_type="CUSTOMER_COMMUNICATION_PREFERENCES_UPDATED",
+                occurred_at=datetime.now(UTC), content=None,
+            )  # fmt: skip
+            headers = signing.headers(
+                api_key="k", signing_secret=secret, event_uuid=event_uuid, body=body,
+                sent_at=datetime.now(UTC),
+            )  # fmt: skip
+            attempt = await sender.send(url + "/hooks/ceiling", body.encode(), headers)
+            if not attempt.succeeded:
+                raise BenchError(f"ceiling post failed: {attempt.error}")
 
+    async def all_of_them() -> None:
+        await asyncio.gather(*(post(range(lane, events, CONCURRENCY)) for lane in range(CONCURRENCY)))
+
+    loop = uvloop.new_event_loop()
     try:
         started = time.perf_counter()
-        with ThreadPoolExecutor(CONCURRENCY) as pool:
-            list(pool.map(post, range(events)))
+        loop.run_until_complete(all_of_them())
         return events / (time.perf_counter() - started)
     finally:
         sender.close()
+        loop.close()
         os.sched_setaffinity(0, allowed)
 
 

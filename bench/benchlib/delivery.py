@@ -108,20 +108,31 @@ def worker_env(db_url: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def workers(db_url: str, count: int, cpus: str) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """``count`` standalone workers (taskset execs them: the pids are the workers'), idle when yielded."""
-    processes = [
-        subprocess.Popen(["taskset", "-c", cpus, str(STUDIO_COMMS), "worker"], env=worker_env(db_url),
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(count)
-    ]  # fmt: skip
-    try:
-        time.sleep(3)  # migrated, connected, idle
-        yield processes
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(30)
+    """``count`` standalone workers (taskset execs them: the pids are the workers'), idle when
+    yielded: each has logged that it started (on a busy machine starting can take seconds, which
+    must not count as delivery time or CPU)."""
+    with tempfile.TemporaryDirectory(prefix="sc-workers-") as directory:
+        logs = [Path(directory) / f"worker-{number}.log" for number in range(count)]
+        processes = []
+        for log_path in logs:
+            with log_path.open("wb") as output:
+                processes.append(subprocess.Popen(
+                    ["taskset", "-c", cpus, str(STUDIO_COMMS), "worker"], env=worker_env(db_url),
+                    stdout=output, stderr=subprocess.STDOUT,
+                ))  # fmt: skip
+        try:
+            deadline = time.monotonic() + 120
+            while not all("started" in log_path.read_text(errors="replace") for log_path in logs):
+                if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+                    raise BenchError("a worker did not start: " + logs[0].read_text(errors="replace")[-2000:])
+                time.sleep(0.05)
+            time.sleep(0.5)  # idle
+            yield processes
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.wait(30)
 
 
 def wait_drained(db: Database, timeout: float = 600) -> None:

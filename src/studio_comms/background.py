@@ -26,7 +26,7 @@ log = logging.getLogger("studio_comms.worker")
 
 
 def worker_engine_options(settings: Settings) -> dict[str, Any]:
-    """Connections for a worker: one per concurrent item, plus claiming and waking.
+    """Connections for a worker: one per thread of plain handlers, plus the loop's and waking.
 
     Without the pool's ping before each checkout (measured: ~8 % of a delivery's CPU on
     PostgreSQL): a connection that died fails its item's transaction, SQLAlchemy discards it,
@@ -54,6 +54,10 @@ def build_worker(
                 + settings.worker_lease_seconds
             ),
             per_endpoint=settings.webhook_max_in_flight_per_endpoint,
+            # Waiting for the endpoint must leave the attempt its whole timeout within the lease,
+            # and most of the rest for recording it: a lease that expires before the result is
+            # recorded lets another worker send the delivery again.
+            patience=min(1.0, (settings.worker_lease_seconds - settings.webhook_timeout_seconds) / 4),
         ),
         MESSAGE_KIND: message_handler(settings, database, _transports(settings, database)),
     }
@@ -63,6 +67,7 @@ def build_worker(
         poll_seconds=settings.worker_poll_seconds,
         batch_size=settings.worker_batch_size,
         concurrency=settings.worker_concurrency,
+        max_in_flight=settings.worker_max_in_flight,
         lag_warning_seconds=settings.outbox_lag_warning_seconds,
     )
     waker = waker_for(settings.database_url) if listen else None

@@ -83,8 +83,11 @@ class Settings(BaseSettings):
     worker_lease_seconds: int = Field(default=30, ge=1)
     worker_poll_seconds: float = Field(default=0.5, gt=0, le=1.0)
     worker_batch_size: int = Field(default=32, ge=1, le=1000)
-    # Items of a batch run side by side, so one slow endpoint does not hold up the others.
+    # Threads for outbox handlers that block (plain ``def perform``); webhooks need none.
     worker_concurrency: int = Field(default=8, ge=1, le=64)
+    # Items a worker holds at once (claimed, being sent, not yet recorded): webhooks are sent on
+    # one event loop, so many can be in flight without a thread each.
+    worker_max_in_flight: int = Field(default=256, ge=1, le=10_000)
     # A worker logs a warning while the oldest due item has waited longer than this.
     outbox_lag_warning_seconds: float = Field(default=60.0, gt=0)
 

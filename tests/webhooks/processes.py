@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,10 +99,23 @@ def open_items(engine: Engine, studio_id: int) -> int:
         )
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+def wait_until(
+    condition: Callable[[], bool], timeout: float, what: str, *, workers: Sequence[WorkerProcess] = ()
+) -> None:
+    """Fails naming ``what``, with the log of each of ``workers`` (what they were doing)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.05)
-    raise AssertionError(f"not within {timeout} s: {what}")
+    logs = "".join(
+        f"\n--- log of {worker.log.stem} (exit code {worker.process.poll()}) ---\n{worker.output()[-6000:]}"
+        for worker in workers
+    )
+    raise AssertionError(f"not within {timeout} s: {what}{logs}")
+
+
+def wait_started(worker: WorkerProcess, timeout: float = 120.0) -> None:
+    """Until the worker logged that it runs: starting (imports, migrations) can take many seconds
+    on a busy machine, and must not eat into a test's wait for what the worker does."""
+    wait_until(lambda: "started" in worker.output(), timeout, f"{worker.log.stem} starts", workers=[worker])

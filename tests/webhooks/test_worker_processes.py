@@ -30,6 +30,7 @@ from tests.webhooks.processes import (
     open_items,
     start_worker,
     subscribe_committed,
+    wait_started,
     wait_until,
 )
 
@@ -67,13 +68,17 @@ def test_a_worker_killed_mid_batch_loses_no_event(
     receiver.delay_seconds = 0.3  # slow enough that the kill lands with requests in flight
 
     first = spawn("first")
-    wait_until(lambda: receiver.started >= 3, 30, "the first worker sends")
+    wait_started(first)
+    wait_until(lambda: receiver.started >= 3, 30, "the first worker sends", workers=[first])
     first.kill()
     assert len(receiver.successes()) < len(expected), "killed too late to prove anything"
 
     second = spawn("second")
-    wait_until(lambda: set(receiver.uuids()) >= expected, 60, "every event arrives after the restart")
-    wait_until(lambda: open_items(engine, studio) == 0, 30, "every outbox item is finished")
+    wait_started(second)
+    wait_until(lambda: set(receiver.uuids()) >= expected, 60, "every event arrives after the restart",
+               workers=[first, second])  # fmt: skip
+    wait_until(lambda: open_items(engine, studio) == 0, 30, "every outbox item is finished",
+               workers=[first, second])  # fmt: skip
     assert second.terminate() == 0
     assert {request.uuid for request in receiver.successes()} == expected
     # At least once: only what the killed worker had in flight may arrive twice.
@@ -92,14 +97,17 @@ def test_two_workers_deliver_a_thousand_events_exactly_once(
     spawn: Callable[..., WorkerProcess],
 ) -> None:
     workers = [spawn("one"), spawn("two")]
+    for worker in workers:
+        wait_started(worker)  # both take part from the start
     expected = enqueue_committed(engine, studio, 1000)
 
-    wait_until(lambda: len(receiver.requests) >= 1000, 120, "1,000 deliveries")
-    wait_until(lambda: open_items(engine, studio) == 0, 30, "every outbox item is finished")
+    wait_until(lambda: len(receiver.requests) >= 1000, 120, "1,000 deliveries", workers=workers)
+    wait_until(lambda: open_items(engine, studio) == 0, 30, "every outbox item is finished", workers=workers)
     assert [worker.terminate() for worker in workers] == [0, 0]
 
     uuids = receiver.uuids()
-    assert len(uuids) == 1000, "an event was delivered twice"
+    logs = "\n".join(worker.output()[-4000:] for worker in workers)
+    assert len(uuids) == 1000, f"an event was delivered twice:\n{logs}"
     assert set(uuids) == set(expected)
     assert all(request.headers["x-test-answer"] == "200" for request in receiver.requests)
     done = [worker.done_count() for worker in workers]
@@ -116,7 +124,8 @@ def test_sigterm_finishes_the_items_in_flight(
     enqueue_committed(engine, studio, 3)
     receiver.delay_seconds = 1.0
     worker = spawn("worker")
-    wait_until(lambda: receiver.started >= 1, 30, "a request in flight")
+    wait_started(worker)
+    wait_until(lambda: receiver.started >= 1, 30, "a request in flight", workers=[worker])
 
     assert worker.terminate(timeout=15) == 0
     in_flight = receiver.started
@@ -139,7 +148,7 @@ def test_listen_notify_wakes_an_idle_worker_at_once(
     spawn: Callable[..., WorkerProcess],
 ) -> None:
     # Polling once a second: without a notification an event waits 0.5 s on average.
-    spawn("worker", worker_poll_seconds="1.0")
+    wait_started(spawn("worker", worker_poll_seconds="1.0"))
     enqueue_committed(engine, studio, 1)
     receiver.wait_for(1)
     latencies = []

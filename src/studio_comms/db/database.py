@@ -79,7 +79,9 @@ class Database:
                 if sqlite:
                     driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
-                    yield Tx(driver, self.dialect, sole_writer=sqlite and write)
+                    tx = Tx(driver, self.dialect, sole_writer=sqlite and write)
+                    yield tx
+                    tx.flush()
                     driver.commit()
                 except BaseException:
                     _roll_back(driver)
@@ -106,7 +108,9 @@ class Database:
             try:
                 if write:
                     driver.execute("BEGIN IMMEDIATE")
-                yield Tx(driver, self.dialect, sole_writer=write)
+                tx = Tx(driver, self.dialect, sole_writer=write)
+                yield tx
+                tx.flush()
                 if write:
                     driver.commit()
             except BaseException as error:
@@ -210,7 +214,9 @@ class ConnectionBoundDatabase(Database):
         name = f"unit_of_work_{self._depth}"
         driver.execute(f"SAVEPOINT {name}")
         try:
-            yield Tx(driver, self.dialect)
+            tx = Tx(driver, self.dialect)
+            yield tx
+            tx.flush()
             self._release(driver, name)
         except BaseException:
             driver.execute(f"ROLLBACK TO SAVEPOINT {name}")

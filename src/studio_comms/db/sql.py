@@ -7,8 +7,12 @@ whether a statement on a studio-owned table is scoped by ``studio_id = :studio_i
 ``cross_studio``; only a short list of modules may declare one.
 
 The SQL is standard and runs on SQLite and PostgreSQL alike. :meth:`Sql.for_dialect` is the one
-place that knows their differences: the driver's placeholder style, and row locks, which SQLite
-does not have (its write transactions hold the whole database, ``BEGIN IMMEDIATE``).
+place that knows their differences: the driver's placeholder style, row locks, which SQLite
+does not have (its write transactions hold the whole database, ``BEGIN IMMEDIATE``), and lists:
+``id = ANY(:ids)`` takes a Python list of integers (one statement for a whole batch, its text the
+same whatever the batch size, so both drivers reuse their prepared statement). The list travels
+as one JSON array (``Tx`` sends lists as JSON) and is unpacked by the database: ``json_each`` on
+SQLite, ``jsonb_array_elements_text`` on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ T = TypeVar("T")
 
 _NAMED = re.compile(r"(?<!:):(\w+)")
 _ROW_LOCK = re.compile(r"\s+FOR\s+UPDATE(\s+SKIP\s+LOCKED)?\b", re.IGNORECASE)
+_ANY = re.compile(r"=\s*ANY\(:(\w+)\)", re.IGNORECASE)
+_SQLITE_LIST = r"IN (SELECT value FROM json_each(:\1))"
+_POSTGRES_LIST = r"IN (SELECT CAST(value AS BIGINT) FROM jsonb_array_elements_text(CAST(:\1 AS jsonb)))"
 
 # Every statement defined so far, in definition order (the architecture tests read it).
 REGISTRY: list[Sql] = []
@@ -38,8 +45,8 @@ class Sql:
         self.cross_studio = cross_studio
         self.module: str = sys._getframe(1).f_globals.get("__name__", "?")
         # sqlite3 takes :name as written; psycopg takes %(name)s (and a literal % doubled).
-        self._sqlite = _ROW_LOCK.sub("", self.text)
-        self._postgres = _NAMED.sub(r"%(\1)s", self.text.replace("%", "%%"))
+        self._sqlite = _ANY.sub(_SQLITE_LIST, _ROW_LOCK.sub("", self.text))
+        self._postgres = _NAMED.sub(r"%(\1)s", _ANY.sub(_POSTGRES_LIST, self.text).replace("%", "%%"))
         REGISTRY.append(self)
 
     def for_dialect(self, dialect: str) -> str:

@@ -8,7 +8,7 @@ take dicts and lists, booleans are ``bool``. Driver errors become :mod:`studio_c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
@@ -44,7 +44,7 @@ _POSTGRES_ADAPTERS = {datetime: _aware, dict: _json, list: _json}
 class Tx:
     """Statements of one transaction (or, for ``Database.read``, of one read on SQLite)."""
 
-    __slots__ = ("_adapters", "_connection", "_once", "dialect", "sole_writer")
+    __slots__ = ("_adapters", "_connection", "_later", "_once", "dialect", "memo", "sole_writer")
 
     def __init__(self, driver_connection: Any, dialect: str, *, sole_writer: bool = False) -> None:
         self._connection = driver_connection
@@ -54,6 +54,12 @@ class Tx:
         self.sole_writer = sole_writer
         self._adapters = _SQLITE_ADAPTERS if dialect == "sqlite" else _POSTGRES_ADAPTERS
         self._once: set[str] = set()
+        # What a unit of work read once and reuses within itself (e.g. a studio's subscriptions
+        # while a batch of events fans out); gone with the transaction.
+        self.memo: dict[Any, Any] = {}
+        # Statements sent together when the unit of work ends (``later``), by statement, in the
+        # order each statement was first deferred.
+        self._later: dict[Sql, list[tuple[dict[str, Any], Callable[[Row], None] | None]]] = {}
 
     def _params(self, params: Mapping[str, Any]) -> dict[str, Any]:
         adapters = self._adapters
@@ -95,6 +101,53 @@ class Tx:
         cursor = self._connection.cursor()
         try:
             cursor.executemany(sql.for_dialect(self.dialect), [self._params(p) for p in many])
+        except Exception as error:
+            _reraise(error)
+        finally:
+            cursor.close()
+
+    def later(self, sql: Sql, then: Callable[[Row], None] | None = None, **params: Any) -> None:
+        """Run ``sql`` when the unit of work ends, just before it commits, with every other
+        deferred execution of the same statement in one ``executemany`` (psycopg pipelines it:
+        one round trip for all, where one each would cost a round trip each).
+
+        Statements go in the order each was first deferred. ``then`` receives the statement's
+        first result row (``RETURNING``) and may defer more (they go in a later round): that is
+        how a row that needs another's new id is written without a round trip per row.
+        Nothing deferred is visible to reads of this transaction before the end.
+        """
+        self._later.setdefault(sql, []).append((params, then))
+
+    def flush(self) -> None:
+        """Send what was deferred with :meth:`later` (``Database`` calls it before committing)."""
+        while self._later:
+            sql = next(iter(self._later))
+            batch = self._later.pop(sql)
+            params = [p for p, _ in batch]
+            if all(then is None for _, then in batch):
+                self.run_many(sql, params)
+                continue
+            for (_, then), row in zip(batch, self._returning_many(sql, params), strict=True):
+                if then is not None and row is not None:
+                    then(row)
+
+    def _returning_many(self, sql: Sql, many: list[dict[str, Any]]) -> list[Row | None]:
+        """The first row each execution returned; psycopg sends them all in one pipeline."""
+        cursor = self._connection.cursor()
+        try:
+            text = sql.for_dialect(self.dialect)
+            if self.dialect == "sqlite":  # no RETURNING from sqlite3's executemany; no round trips either
+                found: list[Row | None] = []
+                for params in many:
+                    cursor.execute(text, self._params(params))
+                    found.append(cursor.fetchone())
+                return found
+            cursor.executemany(text, [self._params(p) for p in many], returning=True)
+            found = []
+            while True:
+                found.append(cursor.fetchone())
+                if not cursor.nextset():
+                    return found
         except Exception as error:
             _reraise(error)
         finally:

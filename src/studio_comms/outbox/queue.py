@@ -65,6 +65,22 @@ _HOLD = Sql(
     """,
     cross_studio=_QUEUE,
 )
+# A batch's outcomes are recorded together: one statement locks the items still held, one
+# completes those that succeeded.
+_HOLD_MANY = Sql(
+    """
+    SELECT id FROM outbox
+    WHERE id = ANY(:ids) AND lease_owner = :owner AND completed_at IS NULL FOR UPDATE
+    """,
+    cross_studio=_QUEUE,
+)
+_COMPLETE_MANY = Sql(
+    """
+    UPDATE outbox SET completed_at = :now, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL
+    WHERE id = ANY(:ids)
+    """,
+    cross_studio=_QUEUE,
+)
 _COMPLETE = Sql(
     """
     UPDATE outbox SET completed_at = :now, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL
@@ -150,9 +166,11 @@ def add(
     entity_id: int,
     now: datetime,
     content: dict[str, Any] | None,
+    later: bool = False,
 ) -> None:
-    """Append an item in the caller's transaction and wake listening workers (once per transaction)."""
-    tx.run(
+    """Append an item in the caller's transaction and wake listening workers (once per transaction).
+    ``later``: the row is written when the transaction ends, with the others (``Tx.later``)."""
+    (tx.later if later else tx.run)(
         _ADD,
         kind=kind,
         studio_id=studio_id,
@@ -201,6 +219,16 @@ def hold(tx: Tx, item_id: int, owner: str) -> bool:
     overwrite what the new holder recorded.
     """
     return tx.row(_HOLD, id=item_id, owner=owner) is not None
+
+
+def hold_many(tx: Tx, item_ids: list[int], owner: str) -> set[int]:
+    """:func:`hold` for a batch: the ids among ``item_ids`` that ``owner`` still holds, locked."""
+    return {row[0] for row in tx.rows(_HOLD_MANY, ids=item_ids, owner=owner)}
+
+
+def complete_many(tx: Tx, item_ids: list[int], now: datetime) -> None:
+    if item_ids:
+        tx.run(_COMPLETE_MANY, ids=item_ids, now=now)
 
 
 def complete(tx: Tx, item_id: int, now: datetime) -> None:

@@ -63,10 +63,14 @@ def enqueue(
     return event_uuid
 
 
-def enqueue_delivery(tx: Tx, *, studio_id: int, delivery_id: int, event_type: str, now: datetime) -> None:
-    """One webhook delivery to send; its row (``webhooks``) holds the event and its uuid."""
+def enqueue_delivery(
+    tx: Tx, *, studio_id: int, delivery_id: int, event_type: str, now: datetime, later: bool = False
+) -> None:
+    """One webhook delivery to send; its row (``webhooks``) holds the event and its uuid.
+    ``later``: written when the transaction ends (``Tx.later``)."""
     queue.add(
         tx,
+        later=later,
         kind=WEBHOOK_KIND,
         # The row's own unique id (the delivery row holds the event's uuid partners see).
         event_uuid=str(uuid.uuid4()),

@@ -1,13 +1,31 @@
 """The outbox worker: claims due items with a lease and runs each one's handler.
 
-A handler does its outside work (an HTTP request) holding no transaction, then hands back a
-function that records the result; the worker runs it in the item's own transaction, under the
-item's lease, and commits (DESIGN §4 rule 1: one outbox item is an entry point). Any failure is
-recorded as a row: attempts, last error and the next attempt's time, or dead after the last.
+The seam for a new kind of item (``background.build_worker`` registers one ``Handler`` per kind;
+the types are in ``outbox.handling`` and importable from here):
+
+- ``perform(item, now) -> Recorder``: the outside work (an HTTP request, an e-mail), holding no
+  transaction. A plain ``def`` runs on one of the worker's threads (``worker_concurrency``); an
+  ``async def`` runs on the worker's event loop, so hundreds can be in flight at once (webhooks).
+  It must not raise for an expected failure; it returns a function that records the result.
+- the recorder ``(tx, attempt) -> Outcome`` runs once the attempt is over, in a transaction the
+  worker commits, under the item's lease: done, failed (retried on the schedule counted from the
+  attempt's end, dead after the last) or deferred. The recorders of the items that finished
+  together share one transaction (one statement locks the batch, one completes it); should one of
+  them raise, the batch is rolled back and each is recorded on its own, so one bad item cannot
+  hold up or undo another's result. Recorders run on the worker's database thread; they may
+  defer statements to the end of the transaction (``Tx.later``) to share a round trip.
+- ``failed(tx, item, attempt, error)``: ``perform`` or its recorder crashed: record what the
+  domain shows, in the transaction that reschedules the item or marks it dead.
+- ``close()``: release what the handler holds.
+
+Any failure is a row: attempts, last error and the next attempt's time, or dead after the last.
+A worker that dies loses nothing: its leases expire and another worker claims the items again.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 import math
 import random
@@ -15,57 +33,28 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from functools import partial
+from typing import Any, TypeVar
 
 from studio_comms.core.clock import utcnow
 from studio_comms.db.database import Database
 from studio_comms.db.errors import describe, fault_of
-from studio_comms.db.tx import Tx
 from studio_comms.outbox import backoff, queue
 from studio_comms.outbox import stats as outbox_stats
+from studio_comms.outbox.handling import AttemptInfo, Handler, Outcome, Recorder
 from studio_comms.outbox.queue import ClaimedItem
+from studio_comms.outbox.recording import Done, Recording, crashed
 from studio_comms.outbox.wakeup import Waker
+from studio_comms.outbox.worker_stats import WorkerStats
+
+# The seam for handlers, importable from here.
+__all__ = ["AttemptInfo", "Handler", "Outcome", "Recorder", "Worker", "WorkerConfig"]
 
 log = logging.getLogger("studio_comms.worker")
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    error: str | None = None
-    # Not tried: run the item again after this many seconds, without counting an attempt.
-    defer_seconds: float | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.defer_seconds is None
-
-
-@dataclass(frozen=True, slots=True)
-class AttemptInfo:
-    # When the attempt started.
-    now: datetime
-    # When the item is tried again if this attempt failed, counted from when it ended (a receiver
-    # that timed out after 5 s gets the whole delay to recover); None: it was the last attempt.
-    retry_at: datetime | None
-
-
-# Records the result of ``perform`` once the attempt is over (so its end is known).
-Recorder = Callable[[Tx, AttemptInfo], Outcome]
-
-
-class Handler(Protocol):
-    def perform(self, item: ClaimedItem, now: datetime) -> Recorder:
-        """The outside work, holding no transaction; ``now``: when the attempt started."""
-
-    def failed(self, tx: Tx, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
-        """The handler itself crashed (``perform`` or its recorder raised): record what the
-        domain shows, in the transaction that reschedules the item or marks it dead."""
-
-    def close(self) -> None:
-        """Release what the handler holds (connections); the worker is done."""
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +63,16 @@ class WorkerConfig:
     lease_seconds: int = 30
     poll_seconds: float = 0.5
     batch_size: int = 32
+    # Threads for handlers whose ``perform`` is a plain function.
     concurrency: int = 8
+    # Items claimed and not yet recorded, at most (async handlers keep this many in flight).
+    max_in_flight: int = 256
     # Warn while the oldest due item has waited longer than this: the workers cannot keep up.
     lag_warning_seconds: float = 60.0
+
+
+# Finished items wait at most this long for the rest of their batch before they are recorded.
+RECORD_EVERY_SECONDS = 0.005
 
 
 class Worker:
@@ -97,17 +93,30 @@ class Worker:
         self.waker = waker
         self.rng = rng or random.Random()  # noqa: S311 - jitter
         self.owner = uuid.uuid4().hex[:12]
-        self.stats = _Stats()
+        self.stats = WorkerStats()
+        self.recording = Recording(database, handlers, self.owner, clock, self.stats)
         self._quiet_until = 0.0
         self._lag_checked_at = -math.inf
+        self._is_async = {kind: inspect.iscoroutinefunction(h.perform) for kind, h in handlers.items()}
+        # One loop for the worker's life: the async handlers' kept-alive connections belong to it.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # Threads for plain handlers while ``run`` runs; ``drain`` calls them in its own thread.
+        self._threads: ThreadPoolExecutor | None = None
+        # While ``run`` runs, claims and records go to one thread of their own: the loop keeps
+        # sending while they wait for the database (a round trip stalls no request in flight).
+        self._database_thread: ThreadPoolExecutor | None = None
 
-    # -- one item ---------------------------------------------------------------------------
+    # -- claiming, performing, recording -------------------------------------------------------
 
-    def claim(self, limit: int) -> list[ClaimedItem]:
+    def claim(self, limit: int, *, probe: bool = True) -> list[ClaimedItem]:
+        """Lease up to ``limit`` due items. ``probe``: look first with a read whether any is due
+        (an idle SQLite worker then does not take the write lock at every poll); pointless right
+        after a claim that came back full."""
         now = self.clock()
-        with self.database.read() as tx:
-            if not queue.any_due(tx, now=now):
-                return []
+        if probe:
+            with self.database.read() as tx:
+                if not queue.any_due(tx, now=now):
+                    return []
         with self.database.transaction() as tx:
             items = queue.claim(
                 tx,
@@ -120,37 +129,22 @@ class Worker:
             self.stats.lag(max((now - item.available_at).total_seconds() for item in items))
         return items
 
-    def process(self, item: ClaimedItem) -> None:
+    async def _perform(self, item: ClaimedItem) -> Done:
         started = self.clock()
         try:
             handler = self.handlers.get(item.kind)
             if handler is None:
                 raise LookupError(f"no handler for outbox items of kind {item.kind!r}")
-            record = handler.perform(item, started)
-            attempt = self._ended(item, started)
-            with self.database.transaction() as tx:
-                if not queue.hold(tx, item.id, self.owner):
-                    log.warning("outbox item %s: lease lost before its result was recorded", item.id)
-                    return
-                outcome = record(tx, attempt)
-                if outcome.defer_seconds is not None:
-                    queue.defer(tx, item.id, until=self.clock() + timedelta(seconds=outcome.defer_seconds))
-                    return
-                if outcome.ok:
-                    queue.complete(tx, item.id, self.clock())
-                else:
-                    error = outcome.error or "failed"
-                    queue.fail(tx, item.id, error, retry_at=attempt.retry_at, now=self.clock())
-            self._report(item, attempt, outcome)
+            if self._is_async[item.kind]:
+                record = await handler.perform(item, started)
+            elif self._threads is None:
+                record = handler.perform(item, started)
+            else:
+                loop = asyncio.get_running_loop()
+                record = await loop.run_in_executor(self._threads, handler.perform, item, started)
         except Exception as error:
-            if fault_of(error) is not None:
-                # The database, not the handler: no traceback, and no driver message (it may
-                # quote the values of the statement).
-                log.warning("outbox item %s (%s): database error: %s", item.id, item.kind, describe(error))
-                self._record_crash(item, attempt, describe(error))
-                return
-            log.exception("outbox item %s (%s) failed on attempt %s", item.id, item.kind, item.attempts)
-            self._record_crash(item, self._ended(item, started), f"{type(error).__name__}: {error}")
+            return Done(item, self._ended(item, started), None, crashed(item, error))
+        return Done(item, self._ended(item, started), record)
 
     def _ended(self, item: ClaimedItem, started: datetime) -> AttemptInfo:
         """The attempt that started at ``started`` is over now: its retry counts from now."""
@@ -159,79 +153,120 @@ class Worker:
             started, backoff.retry_at(self.config.retry_schedule, item.attempts, ended, self.rng)
         )
 
-    def _record_crash(self, item: ClaimedItem, attempt: AttemptInfo, error: str) -> None:
-        try:
-            with self.database.transaction() as tx:
-                if queue.hold(tx, item.id, self.owner):
-                    queue.fail(tx, item.id, error, retry_at=attempt.retry_at, now=self.clock())
-                    handler = self.handlers.get(item.kind)
-                    if handler is not None:
-                        handler.failed(tx, item, attempt, error)
-        except Exception as failure:
-            # The lease expires and another attempt follows: nothing is lost, only delayed.
-            if fault_of(failure) is not None:
-                log.warning("outbox item %s: could not record its failure: %s", item.id, describe(failure))
-            else:
-                log.exception("outbox item %s: could not record its failure", item.id)
-        self._report(item, attempt, Outcome(error))
-
-    def _report(self, item: ClaimedItem, attempt: AttemptInfo, outcome: Outcome) -> None:
-        self.stats.count(outcome.ok, dead=attempt.retry_at is None)
-        if outcome.ok:
-            return
-        if attempt.retry_at is None:
-            log.error(
-                "outbox item %s (%s %s) is dead after %s attempts: %s",
-                item.id, item.kind, item.event_type, item.attempts, outcome.error,
-            )  # fmt: skip
-        else:
-            log.warning(
-                "outbox item %s (%s %s) attempt %s failed: %s; next attempt at %s",
-                item.id, item.kind, item.event_type, item.attempts, outcome.error,
-                attempt.retry_at.isoformat(timespec="seconds"),
-            )  # fmt: skip
-
     def close(self) -> None:
         if self.waker is not None:
             self.waker.close()
         for handler in self.handlers.values():
             handler.close()
+        # A loop still running (a stop that timed out) is left to its thread.
+        if self._loop is not None and not self._loop.is_running():
+            self._loop.run_until_complete(asyncio.sleep(0))  # let closed connections finish closing
+            self._loop.close()
+            self._loop = None
 
     # -- loops ------------------------------------------------------------------------------
 
+    def _run_on_loop(self, work: Any) -> Any:
+        if self._loop is None:
+            self._loop = _new_loop()
+        return self._loop.run_until_complete(work)
+
     def drain(self, *, limit: int = 100_000) -> int:
-        """Process due items one by one in this thread until none is due; returns how many."""
+        """Process due items batch by batch in this thread until none is due; returns how many."""
+        return int(self._run_on_loop(self._drain(limit)))
+
+    async def _drain(self, limit: int) -> int:
         processed = 0
         while processed < limit:
             items = self.claim(min(self.config.batch_size, limit - processed))
             if not items:
-                return processed
-            for item in items:
-                self.process(item)
+                break
+            self.recording.record(list(await asyncio.gather(*(self._perform(item) for item in items))))
             processed += len(items)
         return processed
 
     def run(self, stop: threading.Event) -> None:
         """Until ``stop`` is set; then finishes the items in flight (SIGTERM) and returns."""
-        log.info("outbox worker %s started (concurrency %s)", self.owner, self.config.concurrency)
-        in_flight: set[Future[None]] = set()
-        with ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="outbox") as pool:
-            while not stop.is_set():
-                free = self.config.concurrency - len(in_flight)
-                items = self._claim_safely(min(free, self.config.batch_size)) if free else []
-                in_flight |= {pool.submit(self.process, item) for item in items}
-                if not items or len(in_flight) >= self.config.concurrency:
-                    self._idle(in_flight, stop)
-                in_flight = {future for future in in_flight if not future.done()}
-                self.stats.maybe_log()
-                if time.monotonic() - self._lag_checked_at >= _Stats.INTERVAL:
-                    self._lag_checked_at = time.monotonic()
-                    self.warn_if_lagging()
-            if in_flight:
-                log.info("outbox worker %s: finishing %s items in flight", self.owner, len(in_flight))
-            wait(in_flight)
+        log.info("outbox worker %s started (concurrency %s, up to %s in flight)",
+                 self.owner, self.config.concurrency, self.config.max_in_flight)  # fmt: skip
+        with (
+            ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="outbox") as threads,
+            ThreadPoolExecutor(1, thread_name_prefix="outbox-db") as database_thread,
+        ):
+            self._threads, self._database_thread = threads, database_thread
+            try:
+                self._run_on_loop(self._run(stop))
+            finally:
+                self._threads = self._database_thread = None
         self.stats.maybe_log(force=True)
         log.info("outbox worker %s stopped", self.owner)
+
+    async def _run(self, stop: threading.Event) -> None:
+        loop = asyncio.get_running_loop()
+        in_flight: set[asyncio.Task[Done]] = set()
+        finished: list[Done] = []
+        nap: list[asyncio.Future[None]] = []
+
+        def landed(task: asyncio.Task[Done]) -> None:
+            # A callback per task, not asyncio.wait over all of them (that re-registers on
+            # every task in flight at each turn: measured as the loop's largest cost).
+            in_flight.discard(task)
+            if not task.cancelled():
+                finished.append(task.result())
+            if nap and not nap[0].done():
+                nap[0].set_result(None)
+
+        claim_now, was_full, claimed_at, oldest = True, False, -math.inf, math.inf
+        # Claims wait for room for a whole batch (one statement leases many), unless idle.
+        room = min(self.config.batch_size, self.config.max_in_flight)
+        while not stop.is_set():
+            free = self.config.max_in_flight - len(in_flight)
+            if (free >= room or (free > 0 and not in_flight)) and (
+                claim_now or time.monotonic() - claimed_at >= self.config.poll_seconds
+            ):
+                limit = min(free, self.config.batch_size)
+                items = await self._in_database_thread(partial(self._claim_safely, limit, probe=not was_full))
+                claimed_at = time.monotonic()
+                for item in items:
+                    task = loop.create_task(self._perform(item))
+                    in_flight.add(task)
+                    task.add_done_callback(landed)
+                # A full batch: there may be more due at once.
+                claim_now = was_full = len(items) == limit
+            if in_flight:
+                room_now = self.config.max_in_flight - len(in_flight) >= room
+                wait = 0.0 if claim_now and room_now else self.config.poll_seconds
+                if finished:
+                    oldest = min(oldest, time.monotonic())
+                    wait = min(wait, max(0.0, oldest + RECORD_EVERY_SECONDS - time.monotonic()))
+                await _nap(loop, nap, wait)
+            elif not finished and not claim_now:
+                self._idle(stop)
+                claim_now = True
+            if finished and (
+                not in_flight
+                or len(finished) >= self.config.batch_size
+                or time.monotonic() - oldest >= RECORD_EVERY_SECONDS
+            ):
+                batch, finished[:] = list(finished), []
+                oldest = math.inf
+                await self._in_database_thread(partial(self.recording.record, batch))
+                claim_now = True  # capacity is free again, and recording may have queued items
+            self.stats.maybe_log()
+            if time.monotonic() - self._lag_checked_at >= WorkerStats.INTERVAL:
+                self._lag_checked_at = time.monotonic()
+                self.warn_if_lagging()
+        if in_flight:
+            log.info("outbox worker %s: finishing %s items in flight", self.owner, len(in_flight))
+            await asyncio.wait(set(in_flight))
+            await asyncio.sleep(0)  # the done callbacks run
+        if finished:
+            await self._in_database_thread(partial(self.recording.record, list(finished)))
+
+    async def _in_database_thread(self, work: Callable[[], _T]) -> _T:
+        if self._database_thread is None:
+            return work()
+        return await asyncio.get_running_loop().run_in_executor(self._database_thread, work)
 
     def warn_if_lagging(self) -> None:
         """Warn while the oldest due item waits longer than the threshold (the loop asks once per
@@ -252,61 +287,51 @@ class Worker:
                 waiting.due, oldest, self.config.lag_warning_seconds,
             )  # fmt: skip
 
-    def _claim_safely(self, limit: int) -> list[ClaimedItem]:
+    def _claim_safely(self, limit: int, *, probe: bool) -> list[ClaimedItem]:
         try:
-            return self.claim(limit)
+            return self.claim(limit, probe=probe)
         except Exception as error:
             if fault_of(error) is None:
                 log.exception("outbox worker %s: claiming failed; retrying", self.owner)
             elif self._quiet_until <= time.monotonic():
                 # Once per interval while the database is away, not at every poll.
-                self._quiet_until = time.monotonic() + _Stats.INTERVAL
+                self._quiet_until = time.monotonic() + WorkerStats.INTERVAL
                 log.warning("outbox worker %s: database error, retrying: %s", self.owner, describe(error))
             return []
 
-    def _idle(self, in_flight: set[Future[None]], stop: threading.Event) -> None:
-        if in_flight:
-            wait(in_flight, timeout=self.config.poll_seconds, return_when=FIRST_COMPLETED)
-        elif self.waker is not None:
+    def _idle(self, stop: threading.Event) -> None:
+        """Nothing in flight and nothing due: block until woken (PostgreSQL) or the next poll."""
+        if self.waker is not None:
             self.waker.wait(self.config.poll_seconds)
         else:
             stop.wait(self.config.poll_seconds)
 
 
-class _Stats:
-    """Counts for the periodic log line: throughput, failures and the worst lag seen."""
+async def _nap(loop: asyncio.AbstractEventLoop, nap: list[asyncio.Future[None]], seconds: float) -> None:
+    """Sleep up to ``seconds``; a finishing item (``landed``) wakes it early."""
+    if seconds <= 0:
+        await asyncio.sleep(0)
+        return
+    woken: asyncio.Future[None] = loop.create_future()
+    nap[:] = [woken]
+    timer = loop.call_later(seconds, _wake, woken)
+    try:
+        await woken
+    finally:
+        timer.cancel()
+        nap.clear()
 
-    INTERVAL = 10.0
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.done = self.failed = self.dead = 0
-        self.max_lag = 0.0
-        self._since = time.monotonic()
+def _wake(woken: asyncio.Future[None]) -> None:
+    if not woken.done():
+        woken.set_result(None)
 
-    def lag(self, seconds: float) -> None:
-        with self._lock:
-            self.max_lag = max(self.max_lag, seconds)
 
-    def count(self, ok: bool, *, dead: bool) -> None:
-        with self._lock:
-            if ok:
-                self.done += 1
-            else:
-                self.failed += 1
-                self.dead += dead
-
-    def maybe_log(self, *, force: bool = False) -> None:
-        elapsed = time.monotonic() - self._since
-        if not force and elapsed < self.INTERVAL:
-            return
-        with self._lock:
-            done, failed, dead, max_lag = self.done, self.failed, self.dead, self.max_lag
-            self.done = self.failed = self.dead = 0
-            self.max_lag = 0.0
-            self._since = time.monotonic()
-        if done or failed or force:
-            log.info(
-                "outbox: %s done, %s failed (%s dead) in %.0f s; max lag %.1f s",
-                done, failed, dead, elapsed, max_lag,
-            )  # fmt: skip
+def _new_loop() -> asyncio.AbstractEventLoop:
+    """uvloop where installed (it comes with uvicorn[standard]): measured ~40 % less CPU per
+    webhook POST than the default loop."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()

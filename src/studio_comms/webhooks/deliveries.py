@@ -57,17 +57,31 @@ def fan_out(tx: Tx, event: ClaimedItem, *, now: datetime) -> int:
     Each delivery is its own outbox item, so a slow or failing endpoint never holds up another.
     """
     repository = WebhooksRepository(tx, event.studio_id)
-    wanted = [s for s in repository.subscriptions(active_only=True) if s.wants(event.event_type)]
+    # Events that finished together fan out in one transaction: their studio's subscriptions
+    # are read once for all of them.
+    active = tx.memo.get(("webhooks.active", event.studio_id))
+    if active is None:
+        active = tx.memo[("webhooks.active", event.studio_id)] = repository.subscriptions(active_only=True)
+    wanted = [s for s in active if s.wants(event.event_type)]
+
+    def enqueue(delivery_id: int) -> None:
+        enqueue_delivery(
+            tx, studio_id=event.studio_id, delivery_id=delivery_id, event_type=event.event_type, now=now,
+            later=True,
+        )  # fmt: skip
+
+    # Written when the transaction ends, with the other events' deliveries: a round trip for all
+    # the deliveries, one for all their queue entries (each needs its delivery's id).
     for subscription in wanted:
-        _queue(
-            repository,
-            subscription,
+        repository.add_delivery_later(
+            subscription.id,
             event_uuid=event.event_uuid,
             event_type=event.event_type,
             entity_id=event.entity_id,
             content=event.content,
             occurred_at=event.occurred_at,
             now=now,
+            then=enqueue,
         )
     return len(wanted)
 

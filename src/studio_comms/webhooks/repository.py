@@ -6,6 +6,7 @@ leaves deleted ones out. What a delivery's state changes look like is in ``webho
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -119,6 +120,33 @@ _SAVE_DELIVERY = Sql(
     WHERE studio_id = :studio_id AND id = :id
     """
 )
+# What the worker needs to send a batch of deliveries: each with its subscription, one statement.
+_TO_SEND = Sql(
+    """
+    SELECT d.id, d.subscription_id, d.event_uuid, d.event_type, d.entity_id, d.content, d.occurred_at,
+           d.state, s.url, s.api_key, s.signing_secret, s.status, s.deleted_at
+    FROM webhook_deliveries d
+    JOIN webhook_subscriptions s ON s.studio_id = d.studio_id AND s.id = d.subscription_id
+    WHERE d.studio_id = :studio_id AND s.studio_id = :studio_id AND d.id = ANY(:ids)
+    """
+)
+# A successful attempt: the delivery finished, and its attempt appended with the number the
+# update gave it (both deferred to the end of the worker's batch: one round trip for all).
+_SUCCEEDED = Sql(
+    """
+    UPDATE webhook_deliveries
+    SET state = 'SUCCEEDED', attempts = attempts + 1, last_status_code = :status_code,
+        last_duration_ms = :duration_ms, last_error = NULL, next_attempt_at = NULL, finished_at = :now
+    WHERE studio_id = :studio_id AND id = :id
+    """
+)
+_ADD_SUCCESSFUL_ATTEMPT = Sql(
+    """
+    INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, duration_ms, error)
+    SELECT id, attempts, :now, :status_code, :duration_ms, NULL FROM webhook_deliveries
+    WHERE studio_id = :studio_id AND id = :id
+    """
+)
 _ADD_ATTEMPT = Sql(
     """
     INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, duration_ms, error)
@@ -176,6 +204,25 @@ class Delivery:
     next_attempt_at: datetime | None
     created_at: datetime
     finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A delivery as the worker sends it, with what it needs of its subscription."""
+
+    delivery_id: int
+    subscription_id: int
+    event_uuid: str
+    event_type: str
+    entity_id: int
+    content: dict[str, Any] | None
+    occurred_at: datetime
+    state: str
+    url: str
+    api_key: str
+    signing_secret: str
+    subscription_status: str
+    subscription_deleted: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +377,67 @@ class WebhooksRepository(StudioScoped):
             now=now,
         )
         return delivery_id
+
+    def to_send(self, delivery_ids: list[int]) -> dict[int, Outgoing]:
+        """The deliveries among ``delivery_ids`` that exist, by id."""
+        return {
+            row[0]: Outgoing(
+                delivery_id=row[0],
+                subscription_id=row[1],
+                event_uuid=row[2],
+                event_type=row[3],
+                entity_id=row[4],
+                content=from_json(row[5]),
+                occurred_at=utc(row[6]),
+                state=row[7],
+                url=row[8],
+                api_key=row[9],
+                signing_secret=row[10],
+                subscription_status=row[11],
+                subscription_deleted=row[12] is not None,
+            )
+            for row in self._rows(_TO_SEND, ids=delivery_ids)
+        }
+
+    def succeeded(
+        self, delivery_id: int, *, status_code: int | None, duration_ms: int, now: datetime
+    ) -> None:
+        """A successful attempt (started at ``now``): the delivery finished, the attempt appended;
+        written when the unit of work ends (``Tx.later``), with the other deliveries' results."""
+        values: dict[str, Any] = {
+            "id": delivery_id,
+            "status_code": status_code,
+            "duration_ms": duration_ms,
+            "now": now,
+        }
+        self.tx.later(_SUCCEEDED, studio_id=self.studio_id, **values)
+        self.tx.later(_ADD_SUCCESSFUL_ATTEMPT, studio_id=self.studio_id, **values)
+
+    def add_delivery_later(
+        self,
+        subscription_id: int,
+        *,
+        event_uuid: str,
+        event_type: str,
+        entity_id: int,
+        content: dict[str, Any] | None,
+        occurred_at: datetime,
+        now: datetime,
+        then: Callable[[int], None],
+    ) -> None:
+        """:meth:`add_delivery` written when the unit of work ends; ``then`` gets its id."""
+        self.tx.later(
+            _ADD_DELIVERY,
+            lambda row: then(row[0]),
+            studio_id=self.studio_id,
+            subscription_id=subscription_id,
+            event_uuid=event_uuid,
+            event_type=event_type,
+            entity_id=entity_id,
+            content=content,
+            occurred_at=occurred_at,
+            now=now,
+        )
 
     def add_attempt(self, delivery: Delivery, attempt: AttemptRow) -> None:
         """Attempts are only ever appended; the delivery was read (locked) through this studio."""

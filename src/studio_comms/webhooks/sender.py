@@ -1,28 +1,30 @@
 """One HTTP attempt of a delivery: to a checked address, within one overall deadline.
 
-httpx's timeouts apply to each step (connect, each read, each write), so a receiver that answers
-one byte at a time could hold a worker thread for ever. The network backend here gives every
-step only what is left of the attempt's deadline, and resolves and checks the host itself before
-every connection, connecting to exactly the address it checked.
+The sender is asynchronous: the worker keeps hundreds of deliveries in flight on one event loop
+instead of one thread each (threads handing the GIL to each other cost more CPU than the POSTs).
+Before every new connection it resolves the host and checks every address (``urlsafety``), then
+connects to exactly the address it checked, so DNS rebinding gains nothing; a kept-alive
+connection is reused only for the same origin (scheme, host name, port), so TLS has checked that
+name's certificate. The whole attempt (lookup, connect, TLS, request, response) has one
+deadline: a receiver that answers one byte at a time cannot hold it longer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ssl
-import threading
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import httpcore
-import httpx
 
 from studio_comms.webhooks import urlsafety
+from studio_comms.webhooks.http1 import Connection, request_head
 
-_attempt = threading.local()
+# Idle connections kept per origin, and for how long (receivers commonly close after 5 s).
+KEEPALIVE_PER_ORIGIN = 32
+KEEPALIVE_SECONDS = 4.0
+
+Origin = tuple[str, str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,130 +38,30 @@ class Attempt:
         return self.error is None
 
 
-@contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
-    _attempt.deadline = time.monotonic() + seconds
-    try:
-        yield
-    finally:
-        _attempt.deadline = None
-
-
-def _remaining(timeout: float | None, timeout_error: type[Exception]) -> float | None:
-    deadline: float | None = getattr(_attempt, "deadline", None)
-    if deadline is None:
-        return timeout
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise timeout_error("the attempt's deadline has passed")
-    return left if timeout is None else min(timeout, left)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
-        self._stream = stream
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _remaining(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _remaining(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def start_tls(
-        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        secured = self._stream.start_tls(
-            ssl_context, server_hostname, _remaining(timeout, httpcore.ConnectTimeout)
-        )
-        return _DeadlineStream(secured)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
-
-
-class GuardedBackend(httpcore.NetworkBackend):
-    """Connects only to addresses that pass :mod:`urlsafety`, looked up at connection time."""
-
-    def __init__(self, *, allow_private: bool) -> None:
-        self._allow_private = allow_private
-        self._plain = httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        budget = _remaining(timeout, httpcore.ConnectTimeout) or 5.0
-        started = time.monotonic()
-        try:
-            address = urlsafety.checked_address(host, port, allow_private=self._allow_private, timeout=budget)
-        except urlsafety.ResolveTimeout as error:
-            raise httpcore.ConnectTimeout(str(error)) from None
-        left = budget - (time.monotonic() - started)
-        if left <= 0:
-            raise httpcore.ConnectTimeout("the attempt's deadline has passed")
-        stream = self._plain.connect_tcp(str(address), port, left, local_address, socket_options)
-        return _DeadlineStream(stream)
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        raise urlsafety.UnsafeUrl("unix sockets cannot receive webhooks")
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
-
-
 class Sender:
-    """A pooled HTTP client; safe to share between the worker's threads.
+    """Pooled keep-alive connections per origin, on the event loop that uses them.
 
-    A kept-alive connection is reused only for the same host name, and it leads to an address
-    that was checked when it was opened.
+    ``send`` is for the worker's loop; ``post`` for callers without one (tests, the bench), on a
+    loop of the sender's own. Connections belong to one loop: meeting another drops them.
     """
 
     def __init__(self, *, timeout: float, allow_private: bool, ca_bundle: Path | None = None) -> None:
         self.allow_private = allow_private
         self._timeout = timeout
-        context = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
-        transport = httpx.HTTPTransport(verify=context, trust_env=False)
-        # httpx offers no parameter for the network backend; the pool is rebuilt around ours
-        # with httpx's own defaults (asserted, so an httpx that renames it fails loudly here).
-        assert isinstance(transport._pool, httpcore.ConnectionPool)
-        transport._pool = httpcore.ConnectionPool(
-            ssl_context=context,
-            max_connections=100,
-            max_keepalive_connections=20,
-            keepalive_expiry=5.0,
-            network_backend=GuardedBackend(allow_private=allow_private),
-        )
-        # No redirects (a 3xx could point anywhere), no proxies from the environment.
-        self._client = httpx.Client(
-            transport=transport, timeout=timeout, follow_redirects=False, trust_env=False
-        )
+        self._tls = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
+        self._idle: dict[Origin, list[Connection]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._own_loop: asyncio.AbstractEventLoop | None = None
 
-    def close(self) -> None:
-        self._client.close()
-
-    def post(self, url: str, body: str, headers: dict[str, str]) -> Attempt:
+    async def send(self, url: str, body: bytes, headers: dict[str, str]) -> Attempt:
         """Never raises: whatever goes wrong is the attempt's error."""
         started = time.perf_counter()
         try:
-            urlsafety.parse(url, allow_private=self.allow_private)
-            with (
-                _deadline(self._timeout),
-                self._client.stream("POST", url, content=body.encode(), headers=headers) as response,
-            ):
-                # The status is all we need: the body is left unread, however big it is.
-                status = response.status_code
+            async with asyncio.timeout(self._timeout):
+                status = await self._exchange(url, body, headers)
         except urlsafety.UnsafeUrl as error:
             return Attempt(None, _ms_since(started), f"refused: {error}")
-        except httpx.TimeoutException:
+        except TimeoutError:
             return Attempt(None, _ms_since(started), f"timed out after {self._timeout:g} s")
         except Exception as error:
             return Attempt(None, _ms_since(started), f"{type(error).__name__}: {error}"[:500])
@@ -167,6 +69,88 @@ class Sender:
         if 200 <= status < 300:
             return Attempt(status, duration, None)
         return Attempt(status, duration, f"HTTP {status}")
+
+    def post(self, url: str, body: str | bytes, headers: dict[str, str]) -> Attempt:
+        """:meth:`send` for a caller that has no event loop running."""
+        if self._own_loop is None:
+            self._own_loop = asyncio.new_event_loop()
+        data = body.encode() if isinstance(body, str) else body
+        return self._own_loop.run_until_complete(self.send(url, data, headers))
+
+    async def _exchange(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        target = urlsafety.target(url, allow_private=self.allow_private)
+        head = request_head(target.path, target.host_header, headers, len(body))
+        origin = (target.scheme, target.host, target.port)
+        connection = self._kept_alive(origin)
+        if connection is not None:
+            try:
+                return await self._request(origin, connection, head, body)
+            except ConnectionError:
+                if not connection.answered_nothing:
+                    raise
+                # The server closed the idle connection as we reused it: nothing was answered,
+                # so the request goes again on a fresh connection (receivers deduplicate by
+                # webhook-id should it have arrived after all).
+        connection = await self._connect(target)
+        return await self._request(origin, connection, head, body)
+
+    async def _request(self, origin: Origin, connection: Connection, head: bytes, body: bytes) -> int:
+        try:
+            status = await connection.request(head, body)
+        except BaseException:
+            connection.close()  # cancelled (deadline) or failed mid-response: never reused
+            raise
+        if connection.reusable:
+            idle = self._idle.setdefault(origin, [])
+            if len(idle) < KEEPALIVE_PER_ORIGIN:
+                idle.append(connection)
+            else:
+                connection.close()
+        return status
+
+    def _kept_alive(self, origin: Origin) -> Connection | None:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._drop_idle()
+            self._loop = loop
+        idle = self._idle.get(origin)
+        while idle:
+            connection = idle.pop()
+            if connection.reusable and time.monotonic() - connection.idle_since < KEEPALIVE_SECONDS:
+                return connection
+            connection.close()
+        return None
+
+    async def _connect(self, target: urlsafety.Target) -> Connection:
+        address = await urlsafety.checked_address_async(
+            target.host, target.port, allow_private=self.allow_private
+        )
+        loop = asyncio.get_running_loop()
+        tls = self._tls if target.scheme == "https" else None
+        _, connection = await loop.create_connection(
+            Connection,
+            str(address),
+            target.port,
+            ssl=tls,
+            # The certificate must be the URL host's, though we connect to its checked address.
+            server_hostname=target.host if tls is not None else None,
+        )
+        return connection
+
+    def _drop_idle(self) -> None:
+        for connections in self._idle.values():
+            for connection in connections:
+                connection.close()
+        self._idle.clear()
+
+    def close(self) -> None:
+        """Close the idle connections (the loop that owns them finishes closing them when it
+        runs again, or when it is closed)."""
+        self._drop_idle()
+        if self._own_loop is not None:
+            self._own_loop.run_until_complete(asyncio.sleep(0))
+            self._own_loop.close()
+            self._own_loop = None
 
 
 def _ms_since(started: float) -> int:

@@ -7,10 +7,14 @@ elsewhere a moment later (DNS rebinding) gains nothing.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -96,6 +100,10 @@ def resolve(host: str, port: int, *, timeout: float) -> list[IpAddress]:
         raise ResolveTimeout(f"the host {host} did not resolve within {timeout:g} s") from None
     except (OSError, UnicodeError) as error:
         raise UnsafeUrl(f"the host {host} does not resolve ({error})") from None
+    return _addresses(host, infos)
+
+
+def _addresses(host: str, infos: list[Any]) -> list[IpAddress]:
     addresses: list[IpAddress] = []
     for info in infos:
         # The scope of a link-local IPv6 address ("fe80::1%eth0") is not part of the address.
@@ -111,11 +119,53 @@ def checked_address(host: str, port: int, *, allow_private: bool, timeout: float
     """The address to connect to. Every address of the name must be public: a name with one
     public and one private address could be steered to the private one. The addresses are not
     named in the error: partners need not learn the operator's network."""
-    addresses = resolve(host, port, timeout=timeout)
+    return _pick(host, resolve(host, port, timeout=timeout), allow_private=allow_private)
+
+
+async def checked_address_async(host: str, port: int, *, allow_private: bool) -> IpAddress:
+    """:func:`checked_address` for the async sender; the caller's deadline bounds the lookup."""
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        lookup = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+        try:
+            infos = await asyncio.wrap_future(lookup)
+        except (OSError, UnicodeError) as error:
+            raise UnsafeUrl(f"the host {host} does not resolve ({error})") from None
+        addresses = _addresses(host, infos)
+    return _pick(host, addresses, allow_private=allow_private)
+
+
+def _pick(host: str, addresses: list[IpAddress], *, allow_private: bool) -> IpAddress:
     if not allow_private and not all(is_public(address) for address in addresses):
         raise UnsafeUrl(f"{host} resolves to an address that is not public")
     # IPv4 first: a receiver with a broken IPv6 route is more common than the reverse.
     return sorted(addresses, key=lambda address: address.version)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a POST to an acceptable URL goes: the origin (pooled connections are per origin),
+    the request target and the Host header."""
+
+    scheme: str
+    host: str
+    port: int
+    path: bytes
+    host_header: str
+
+
+@lru_cache(maxsize=4096)
+def target(url: str, *, allow_private: bool) -> Target:
+    """:func:`parse` plus what the request needs; cached (a subscription's URL is sent to again
+    and again). Raises :class:`UnsafeUrl` (not cached)."""
+    scheme, _, port = parse(url, allow_private=allow_private)
+    parsed = httpx.URL(url)
+    # The ASCII (IDNA) form of the name: what is resolved, and what TLS checks the certificate for.
+    ascii_host = parsed.raw_host.decode("ascii")
+    named = f"[{ascii_host}]" if ":" in ascii_host else ascii_host
+    host_header = named if port == (443 if scheme == "https" else 80) else f"{named}:{port}"
+    return Target(scheme, ascii_host, port, parsed.raw_path or b"/", host_header)
 
 
 def check(url: str, *, allow_private: bool, timeout: float = 5.0) -> None:
