@@ -7,9 +7,10 @@
   lifts the block after talking to the member (contract mail must reach them) leaves marketing
   off until the member turns it on again.
 
-The studio is the one the returned message's Message-ID names (``<studio-comms.{studioId}.{messageId}@…>``, the
-messages package's format) or the one the caller names; the member is found by address within
-that studio, as customers store their e-mail address (compared without case).
+The studio is the one the returned message's Message-ID names
+(``<studio-comms.{studioId}.{messageId}@…>``, the messages package's format) or the one the
+caller names; the member is found by address within that studio, as customers store their
+e-mail address (compared without case).
 """
 
 from __future__ import annotations
