@@ -24,7 +24,9 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from studio_comms.core.middleware import replay_body
 
 # A dependency's fast form: the value it would give, or None to let FastAPI resolve it.
 FAST_CONTEXT = "fast_context"
@@ -110,7 +112,7 @@ class HotPaths:
                 if plan.body is not None:
                     # Read here, handed on to whoever reads it next (the endpoint, or FastAPI).
                     body = await _read_body(receive)
-                    receive = _replay(body, receive)
+                    receive = replay_body(body, receive)
                 arguments = await plan.arguments(Request(scope, receive), body)
                 if arguments is not None:
                     response: Response = await route.endpoint(**arguments)
@@ -149,19 +151,6 @@ async def _read_body(receive: Receive) -> bytes:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
-
-
-def _replay(body: bytes, original: Receive) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await original()
-
-    return receive
 
 
 def _plan_of(route: APIRoute) -> _Plan | None:

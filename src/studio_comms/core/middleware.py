@@ -109,7 +109,7 @@ class RequestGuardMiddleware:
         while more:
             message = await receive()
             if message["type"] != "http.request":
-                return _replay(b"", receive, early=message)
+                return replay_body(b"", receive, early=message)
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
@@ -118,7 +118,7 @@ class RequestGuardMiddleware:
             more = message.get("more_body", False)
         body = b"".join(chunks)
         if raw_types is not None and _media(headers.get("content-type")) in raw_types:
-            return _replay(body, receive)
+            return replay_body(body, receive)
         if size and not _is_json(headers.get("content-type")):
             raise UnsupportedMediaType()
         # A JSON string can only hold NUL as the escape \u0000: a cheap scan of every body, and
@@ -126,7 +126,7 @@ class RequestGuardMiddleware:
         # request without is refused with 401 anyway).
         if b"\\u0000" in body and ("x-api-key" in headers or "authorization" in headers):
             refuse_nul_characters(body)
-        return _replay(body, receive)
+        return replay_body(body, receive)
 
 
 _WANTED = frozenset(
@@ -155,7 +155,8 @@ def _is_json(content_type: str | None) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
-def _replay(body: bytes, original: Receive, *, early: Message | None = None) -> Receive:
+def replay_body(body: bytes, original: Receive, *, early: Message | None = None) -> Receive:
+    """A ``receive`` that gives ``body`` (already read) once, then listens to ``original``."""
     sent = False
 
     async def receive() -> Message:

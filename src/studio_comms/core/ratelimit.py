@@ -122,26 +122,29 @@ class RateLimiter:
         retry_seconds: float = 15.0,
     ) -> None:
         self.item: RateLimitItem = parse(rate)
-        # Shared storage answers over the network: count off the request's database thread.
-        self.shared = storage_url is not None
-        if storage_url:
+        # Fixed windows, as Sport Alliance: once over the limit, wait for the next window. In this
+        # process (LocalWindows) or shared through Redis, where a count is a network round trip
+        # made off the request's database thread.
+        self.local: LocalWindows | None = None
+        self.strategy: FixedWindowRateLimiter | None = None
+        if storage_url is None:
+            self.local = LocalWindows(self.item)
+        else:
             storage = storage_from_string(
                 storage_url,
                 key_prefix=key_prefix,
                 socket_timeout=timeout_seconds,
                 socket_connect_timeout=timeout_seconds,
             )
-        else:
-            storage = storage_from_string("memory://")
-        # Fixed window, as Sport Alliance: once over the limit, wait for the next window.
-        self.strategy = FixedWindowRateLimiter(storage)
-        self.local = None if self.shared else LocalWindows(self.item)
+            self.strategy = FixedWindowRateLimiter(storage)
+        self.shared = self.strategy is not None
         self.breaker = CircuitBreaker(retry_seconds, "rate limit storage (Redis)")
         self._threads = CapacityLimiter(8)
 
     def hit(self, key_id: int, endpoint: str) -> None:
         """Count a request; raises :class:`RateLimited` when it is over the limit."""
-        if self.local is not None:
+        if self.strategy is None:
+            assert self.local is not None
             wait = self.local.hit(key_id, endpoint)
             if wait is not None:
                 _refuse(wait)
