@@ -1,4 +1,5 @@
-"""Commits that really fail: a deferred foreign key the database checks only at COMMIT.
+"""Writes that really fail: a deferred foreign key the database checks only at COMMIT, a trigger
+that refuses an INSERT.
 
 ``failing_commits(engine, table)`` makes every transaction that inserts into ``table`` fail when
 it commits (each inserted row adds a row to ``commit_guard`` pointing at a studio that does not
@@ -47,3 +48,28 @@ def failing_commits(engine: Engine, table: str) -> Iterator[None]:
         yield
     finally:
         _run(engine, _SQLITE_UNDO if sqlite else _POSTGRES_UNDO, table)
+
+
+_SQLITE_REFUSE = (
+    "CREATE TRIGGER refuse_insert_{table} BEFORE INSERT ON {table} "
+    "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+)
+_SQLITE_REFUSE_UNDO = ("DROP TRIGGER refuse_insert_{table}",)
+_POSTGRES_REFUSE = (
+    "CREATE FUNCTION refuse_insert() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation'; END $$",
+    "CREATE TRIGGER refuse_insert_{table} BEFORE INSERT ON {table} "
+    "FOR EACH ROW EXECUTE FUNCTION refuse_insert()",
+)
+_POSTGRES_REFUSE_UNDO = ("DROP TRIGGER refuse_insert_{table} ON {table}", "DROP FUNCTION refuse_insert()")
+
+
+@contextmanager
+def refused_inserts(engine: Engine, table: str) -> Iterator[None]:
+    """Every INSERT into ``table`` fails (a constraint violation raised by a trigger)."""
+    sqlite = engine.dialect.name == "sqlite"
+    _run(engine, _SQLITE_REFUSE if sqlite else _POSTGRES_REFUSE, table)
+    try:
+        yield
+    finally:
+        _run(engine, _SQLITE_REFUSE_UNDO if sqlite else _POSTGRES_REFUSE_UNDO, table)

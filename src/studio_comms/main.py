@@ -18,7 +18,7 @@ from studio_comms.admin import mail_feedback as admin_mail_feedback
 from studio_comms.admin import messages as admin_messages
 from studio_comms.admin import sms as admin_sms
 from studio_comms.admin import studios as admin_studios
-from studio_comms.api.hot import HotPaths
+from studio_comms.api.hot import HotPaths, plan_hot_routes
 from studio_comms.api.ops import bench_router, head_router
 from studio_comms.api.ops import router as ops_router
 from studio_comms.background import EmbeddedWorker, build_worker, worker_engine_options
@@ -105,9 +105,6 @@ def create_app(
     app.state.link_signer = LazySigner(settings)
     app.openapi = official_style(app)  # type: ignore[method-assign]
     handlers.install(app)
-    # Outermost last: the guard sees every request first, HotPaths what the guard let through.
-    app.add_middleware(HotPaths)
-    app.add_middleware(RequestGuardMiddleware, settings=settings)
     routers = [head_router, preferences_endpoints.router, communications_endpoints.router, ops_router]
     routers += [messages_endpoints.router, studios_endpoints.router, webhooks_endpoints.router]
     routers += [web_endpoints.router, admin_studios.router, admin_keys.router, admin_customers.router]
@@ -116,6 +113,12 @@ def create_app(
     if settings.enable_bench_routes:
         routers.insert(0, bench_router)
     mount_routes(app, routers)
+    # Planned now, also with the lane off: a hot route that cannot be planned stops the start.
+    plans = plan_hot_routes(app.router.routes)
+    # Outermost last: the guard sees every request first, HotPaths what the guard let through.
+    if settings.hot_paths:
+        app.add_middleware(HotPaths, plans=plans)
+    app.add_middleware(RequestGuardMiddleware, settings=settings)
     return app
 
 

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     rate_limit_key_prefix: str = "studio-comms"
     max_body_bytes: int = 1024 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
+    # The fast lane for the hot /v1 routes (api.hot). Off: FastAPI serves every request (the same
+    # answers, more CPU per request): an operator's escape hatch should the lane misbehave.
+    hot_paths: bool = True
     # The constant-JSON route used by `make bench` as the framework ceiling.
     enable_bench_routes: bool = False
     var_dir: Path = Path("var")

@@ -3,14 +3,25 @@ request it cannot vouch for goes to FastAPI's handler, which answers exactly as 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import fastapi.routing
 import pytest
+from fastapi import APIRouter, Depends
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from starlette.responses import Response
 
-from studio_comms.api.hot import HotRoute, _plan_of
+from studio_comms.api import ops
+from studio_comms.api.context import ApiContext, api_reader
+from studio_comms.api.hot import HotRouteNotPlannable, hot, plan_hot_routes
+from studio_comms.db.database import Database
+from studio_comms.main import create_app
+from studio_comms.settings import Settings
+from tests.conftest import FixedClock
+from tests.factories import World
 
+Reader = Annotated[ApiContext, Depends(api_reader(None))]
 PREFS = "/v1/communications/1/communication-preferences"
 OPT_IN = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}]
 THREAD = {
@@ -92,15 +103,56 @@ def test_a_missing_key_an_extension_header_or_a_bad_idempotency_key_go_the_regul
     assert len(solver_calls) == 3
 
 
-def test_only_routes_of_the_simple_shape_get_a_plan(api: TestClient) -> None:
+def test_the_hot_routes_are_planned_when_the_app_is_made(settings: Settings) -> None:
+    app = create_app(settings)
     planned = {
         (route.path, method)
-        for route in api.app.routes  # type: ignore[attr-defined]
-        if isinstance(route, HotRoute) and _plan_of(route) is not None
+        for route in app.routes
+        if isinstance(route, APIRoute) and id(route) in plan_hot_routes([route])
         for method in route.methods
     }
-    assert ("/v1/communications/{customerId}/communication-preferences", "GET") in planned
-    assert ("/v1/communications/{customerId}/communication-preferences", "PUT") in planned
-    assert ("/v1/communications/{customerId}/threads", "POST") in planned
-    # Query parameters are FastAPI's to read.
-    assert ("/v1/communications/{customerId}/communication-preferences/history", "GET") not in planned
+    assert planned == {
+        ("/v1/communications/{customerId}/communication-preferences", "GET"),
+        ("/v1/communications/{customerId}/communication-preferences", "PUT"),
+        ("/v1/communications/{customerId}/threads", "POST"),
+        ("/v1/communications/{customerId}/threads/{threadId}", "PUT"),
+        ("/v1/communications/{customerId}/threads/{threadId}", "POST"),
+        ("/v1/communications/{customerId}/threads/{threadId}", "GET"),
+    }
+
+
+def test_a_hot_route_that_cannot_be_planned_stops_the_start_naming_it_and_why(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Query parameters are FastAPI's to read: a route marked hot with one cannot be planned."""
+    unplannable = APIRouter()
+
+    @unplannable.get("/v1/unplannable/{customerId}")
+    @hot
+    async def with_a_query(customerId: int, ctx: Reader, sliceSize: int = 10) -> Response:
+        raise AssertionError("never called")
+
+    monkeypatch.setattr(ops.bench_router, "routes", [*ops.bench_router.routes, *unplannable.routes])
+    with pytest.raises(HotRouteNotPlannable) as refused:
+        create_app(settings.model_copy(update={"enable_bench_routes": True}))
+    assert str(refused.value) == (
+        "['GET'] /v1/unplannable/{customerId} is marked hot but cannot be planned: "
+        "query and cookie parameters are FastAPI's to read"
+    )
+
+
+def test_an_operator_turns_the_lane_off_with_studio_comms_hot_paths_off(
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    db: Database,
+    world: World,
+    clock: FixedClock,
+    solver_calls: list[str],
+) -> None:
+    monkeypatch.setenv("STUDIO_COMMS_HOT_PATHS", "off")
+    settings = Settings(database_url=database_url)
+    assert settings.hot_paths is False
+    app = create_app(settings, database=db, clock=clock)
+    with TestClient(app, headers={"X-API-KEY": world.key_a}) as client:
+        assert client.get(PREFS).status_code == 200
+    assert solver_calls == [PREFS]  # FastAPI served it

@@ -1,9 +1,10 @@
 """The entry point of every API request (``/v1`` and ``/admin/v1``): authenticate, limit, run one
 unit of work, commit.
 
-All database work of a request happens in one worker-thread call, so a request costs one thread
-hop (measured: docs/benchmarks.md). The commit happens before the response exists, so a failed
-commit can never be answered with a success.
+All database work of a request happens in one unit of work, run where the route declares
+(``core.units``: on the event loop on SQLite for a quick unit, else in one database-thread call, so
+a request costs at most one thread hop; docs/benchmarks.md). The commit happens before the
+response exists, so a failed commit can never be answered with a success.
 """
 
 from __future__ import annotations
@@ -85,10 +86,7 @@ class RequestContext:
         self.request_id = request_id_of(request.scope)
 
     def _transaction(self, *, on_loop: bool) -> AbstractContextManager[Tx]:
-        database = self.runtime.database
-        if on_loop:
-            return database.on_loop(write=self.write)
-        return database.transaction(write=self.write)
+        return self.runtime.database.unit(write=self.write, on_loop=on_loop)
 
     def _reading(self, *, on_loop: bool) -> AbstractContextManager[Tx]:
         database = self.runtime.database
@@ -129,30 +127,33 @@ class ApiContext(RequestContext):
             request_id=self.idempotency_key or self.request_id,
         )
 
-    async def run_read(self, work: Callable[[Tx, Principal], Any], *, quick: bool = False) -> Response:
+    async def run_read(self, work: Callable[[Tx, Principal], Any]) -> Response:
         """For the hottest reads: statements without a transaction of their own (``Database.read``).
 
-        ``quick``: the work reads a bounded handful of rows (see ``Runtime.unit_of_work``).
+        Where it runs is the route's declaration (``core.units``, ``Runtime.unit_of_work``).
         """
         await self._count_off_thread()
-        return _respond(await self.runtime.unit_of_work(self._read, work, quick=quick))
+        return _respond(await self.runtime.unit_of_work(self.request.scope, self._read, work))
 
     def _read(self, work: Callable[[Tx, Principal], Any], *, on_loop: bool) -> StoredResponse:
         with self._reading(on_loop=on_loop) as tx:
             return _stored(work(tx, self._authorize(tx)))
 
-    async def run(self, work: Callable[[Tx, Principal], Any], *, quick: bool = False) -> Response:
-        """``quick``: the work touches a bounded handful of rows (see ``Runtime.unit_of_work``)."""
+    async def run(self, work: Callable[[Tx, Principal], Any]) -> Response:
+        """``work`` in one unit of work with the key's idempotency; where it runs is the route's
+        declaration (``core.units``, ``Runtime.unit_of_work``)."""
         await self._count_off_thread()
         body = await self.request.body() if self.idempotency_key else b""
-        stored, replayed = await self.runtime.unit_of_work(self._run, work, body, quick=quick)
+        stored, replayed = await self.runtime.unit_of_work(self.request.scope, self._run, work, body)
         return _respond(stored, replayed=replayed)
 
     async def authorize(self) -> Principal:
         """Check key, scope and rate limit now, before slow work outside the database (the
         request's unit of work then reuses the result instead of counting the request twice)."""
         if self._principal is None:
-            self._principal = await self.runtime.unit_of_work(self._authorize_on_read_connection, quick=True)
+            self._principal = await self.runtime.unit_of_work(
+                self.request.scope, self._authorize_on_read_connection
+            )
             if self.runtime.limiter.shared:
                 await self.runtime.limiter.hit_off_thread(self._principal.key_id, self._endpoint())
         return self._principal
@@ -208,7 +209,7 @@ class ApiContext(RequestContext):
 
 class AdminContext(RequestContext):
     async def run(self, work: Callable[[Tx], Any]) -> Response:
-        response = _respond(await self.runtime.unit_of_work(self._unit_of_work, work))
+        response = _respond(await self.runtime.unit_of_work(self.request.scope, self._unit_of_work, work))
         if self.write:
             # An operator's change may revoke a key or change a studio: this process forgets the
             # principals it remembered now (other processes within PrincipalCache's second).

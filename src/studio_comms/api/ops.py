@@ -16,6 +16,7 @@ from studio_comms.core.auth import Principal
 from studio_comms.core.errors import RouteNotFound, ServiceUnavailable
 from studio_comms.core.methods import allow_header
 from studio_comms.core.runtime import Runtime
+from studio_comms.core.units import Runs, runs
 from studio_comms.db.tx import Tx
 
 
@@ -62,13 +63,14 @@ async def readyz(request: Request, verbose: str | None = None) -> Response:
 
 
 @head_router.head("/v1/{path:path}")
+@runs(Runs.LOOP)
 async def head_checks_key(path: str, ctx: Annotated[ApiContext, Depends(api_reader(None))]) -> Response:
     """Sport Alliance: HEAD on any path only validates the key (200 or 401)."""
 
     def work(_tx: Tx, _principal: Principal) -> Reply:
         return Reply(None, 200)
 
-    return await ctx.run_read(work, quick=True)
+    return await ctx.run_read(work)
 
 
 @head_router.options("/{path:path}")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import Response
 
 from studio_comms.api.context import ApiContext, api_reader, api_writer
-from studio_comms.api.hot import HotRoute
+from studio_comms.api.hot import hot
 from studio_comms.communications import service, timeline
 from studio_comms.communications.schemas import (
     CommunicationThreadRead,
@@ -21,10 +21,11 @@ from studio_comms.core.auth import Principal, Scope
 from studio_comms.core.openapi import COMPATIBLE_ERRORS, CustomerId, ThreadId, error_responses
 from studio_comms.core.schemas import Slice
 from studio_comms.core.slicing import DEFAULT_SLICE_SIZE, MAX_SLICE_SIZE
+from studio_comms.core.units import Runs, runs
 from studio_comms.db.tx import Tx
 from studio_comms.studios.schemas import ConsentEnforcement
 
-router = APIRouter(prefix="/v1/communications", tags=["Customers Communication"], route_class=HotRoute)
+router = APIRouter(prefix="/v1/communications", tags=["Customers Communication"])
 
 Writer = Annotated[ApiContext, Depends(api_writer(Scope.COMMUNICATION_WRITE))]
 Reader = Annotated[ApiContext, Depends(api_reader(Scope.COMMUNICATION_READ))]
@@ -64,6 +65,8 @@ help. INCOMING communications are never refused. `requestId` in the body is an a
     response_model=CommunicationThreadResponse,
     responses=error_responses(*COMPATIBLE_ERRORS, 413, 415),
 )
+@hot
+@runs(Runs.LOOP)
 async def create_thread(
     customerId: CustomerId, body: CommunicationThreadRequest, ctx: Writer, enforcement: Enforcement = None
 ) -> Response:
@@ -80,9 +83,11 @@ async def create_thread(
             now=ctx.now,
         )
 
-    return await ctx.run(work, quick=True)
+    return await ctx.run(work)
 
 
+@hot
+@runs(Runs.LOOP)
 async def _append(
     customerId: CustomerId,
     threadId: ThreadId,
@@ -104,7 +109,7 @@ async def _append(
             now=ctx.now,
         )
 
-    return await ctx.run(work, quick=True)
+    return await ctx.run(work)
 
 
 router.add_api_route(
@@ -164,6 +169,7 @@ async def list_threads(
     response_model=CommunicationThreadRead,
     responses=error_responses(400, 401, 403, 404, 429, 500),
 )
+@hot
 async def get_thread(customerId: CustomerId, threadId: ThreadId, ctx: Reader) -> Response:
     """Required Scopes: `COMMUNICATION_READ`. Communications oldest first, each with its receipt."""
     return await ctx.run(

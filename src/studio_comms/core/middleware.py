@@ -4,26 +4,23 @@
 - header fields are counted (431) and query strings capped (414); API request bodies are capped
   (413), must be JSON (415) and hold no NUL character (400 naming the field: PostgreSQL cannot
   store one), before any parsing;
-- whatever escapes the app is answered here as an ``ErrorResponse`` (a database fault as 503,
-  409 or 400, anything else as 500), on a connection that stays open: Starlette's own last
-  resort re-raises, and uvicorn then closes the client's keep-alive connection.
+- whatever escapes the app is answered here as an ``ErrorResponse`` (``core.handlers.answer``, the
+  renderer FastAPI's handlers use too: a database fault as 503, 409 or 400, anything else as
+  500), on a connection that stays open: Starlette's own last resort re-raises, and uvicorn then
+  closes the client's keep-alive connection.
 """
 
 from __future__ import annotations
 
-import logging
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from studio_comms.core.dbfaults import as_app_error
 from studio_comms.core.errors import (
-    AppError,
     HeadersTooLarge,
     PayloadTooLarge,
     UnsupportedMediaType,
     UriTooLong,
 )
-from studio_comms.core.handlers import error_response
+from studio_comms.core.handlers import answer, error_response
 from studio_comms.core.requestid import STATE_KEY, new_request_id
 from studio_comms.core.validation import refuse_nul_characters
 from studio_comms.settings import Settings
@@ -32,9 +29,6 @@ API_PREFIXES = ("/v1/", "/admin/")
 # API routes whose body is a whole e-mail message as an MTA pipes it, not JSON.
 RAW_MESSAGE_ROUTES = {"/admin/v1/mail-feedback": ("message/rfc822", "text/plain", "application/octet-stream")}
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-log = logging.getLogger("studio_comms.errors")
 
 
 class RequestGuardMiddleware:
@@ -78,23 +72,11 @@ class RequestGuardMiddleware:
             if started:
                 raise  # half a response is out: only closing the connection can tell the client
             response = error_response(
-                self._answer(error, scope),
+                answer(error, scope),
                 request_id=request_id,
                 accept_language=headers.get("accept-language"),
             )
             await response(scope, receive, send)
-
-    @staticmethod
-    def _answer(error: Exception, scope: Scope) -> AppError:
-        if isinstance(error, AppError):
-            return error
-        mapped = as_app_error(error)
-        if mapped is not None:
-            return mapped
-        # The route's template, not the path: a member page's path holds the member's token.
-        route = getattr(scope.get("route"), "path", "?")
-        log.error("unexpected error on %s %s", scope["method"], route, exc_info=error)
-        return AppError()
 
     async def _checked_body(
         self, headers: dict[str, str], receive: Receive, raw_types: tuple[str, ...] | None

@@ -10,12 +10,14 @@ from typing import Any, NoReturn, TypeVar
 
 import anyio.to_thread
 from anyio import CapacityLimiter
+from starlette.types import Scope
 
 from studio_comms.core.clock import utcnow
 from studio_comms.core.dbfaults import as_app_error
 from studio_comms.core.errors import AppError
 from studio_comms.core.principals import PrincipalCache
 from studio_comms.core.ratelimit import RateLimiter
+from studio_comms.core.units import Runs, declared
 from studio_comms.db.database import Database, WouldWait
 from studio_comms.db.tx import Tx
 from studio_comms.settings import Settings
@@ -43,16 +45,17 @@ class Runtime:
         except Exception as error:
             _reraise_as_answer(error)
 
-    async def unit_of_work(self, function: Callable[..., T], *args: Any, quick: bool = False) -> T:
-        """Runs ``function(*args, on_loop=…)``: one unit of work, opened by ``function`` with
-        ``Database.on_loop`` when ``on_loop`` is true, else ``Database.transaction``/``read``.
+    async def unit_of_work(self, scope: Scope, function: Callable[..., T], *args: Any) -> T:
+        """Runs ``function(*args, on_loop=…)``: one unit of work of the request ``scope``, opened
+        by ``function`` with ``Database.on_loop`` when ``on_loop`` is true, else
+        ``Database.transaction``/``read``.
 
-        A ``quick`` unit (a few statements on a bounded number of rows, declared so by its
-        endpoint) runs right here on the event loop on SQLite, unless it would wait for a lock
-        (``WouldWait``: nothing was committed). Every other unit runs on a database thread: one
-        that may touch thousands of rows (a bulk send, a long history) must not stall the loop.
+        Where it runs is the route's declaration (``core.units``): a ``Runs.LOOP`` unit runs right
+        here on the event loop on SQLite, unless it would wait for a lock (``WouldWait``: nothing
+        was committed, nothing of it ran), when it runs again on a database thread, where waiting
+        is harmless. Every other unit, and every unit on PostgreSQL, runs on a database thread.
         """
-        if quick and self.database.runs_on_loop:
+        if self.database.runs_on_loop and declared(scope) is Runs.LOOP:
             try:
                 return function(*args, on_loop=True)
             except WouldWait:

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import Response
 
 from studio_comms.api.context import ApiContext, api_reader, api_writer
-from studio_comms.api.hot import HotRoute
+from studio_comms.api.hot import hot
 from studio_comms.core.auth import Principal, Scope
 from studio_comms.core.openapi import COMPATIBLE_ERRORS, CustomerId, error_responses
 from studio_comms.core.schemas import Slice
 from studio_comms.core.slicing import DEFAULT_SLICE_SIZE, MAX_SLICE_SIZE
+from studio_comms.core.units import Runs, runs
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.db.tx import Tx
 from studio_comms.preferences import service
@@ -22,7 +23,7 @@ from studio_comms.preferences.schemas import (
     ConsentLedgerEntryRead,
 )
 
-router = APIRouter(prefix="/v1/communications", tags=["Customers Communication"], route_class=HotRoute)
+router = APIRouter(prefix="/v1/communications", tags=["Customers Communication"])
 
 Reader = Annotated[ApiContext, Depends(api_reader(Scope.COMMUNICATION_PREFERENCES_READ))]
 Writer = Annotated[ApiContext, Depends(api_writer(Scope.COMMUNICATION_PREFERENCES_WRITE))]
@@ -35,6 +36,8 @@ Writer = Annotated[ApiContext, Depends(api_writer(Scope.COMMUNICATION_PREFERENCE
     response_model=list[CommunicationPreference],
     responses=error_responses(*COMPATIBLE_ERRORS),
 )
+@hot
+@runs(Runs.LOOP)
 async def get_communication_preferences(customerId: CustomerId, ctx: Reader) -> Response:
     """Required Scopes: `COMMUNICATION_PREFERENCES_READ`.
 
@@ -42,7 +45,7 @@ async def get_communication_preferences(customerId: CustomerId, ctx: Reader) -> 
     channel with its effective `active` and whether the customer may change it.
     """
     return await ctx.run_read(
-        lambda tx, principal: service.get_preferences(tx, principal.studio_id, customerId), quick=True
+        lambda tx, principal: service.get_preferences(tx, principal.studio_id, customerId)
     )
 
 
@@ -53,6 +56,8 @@ async def get_communication_preferences(customerId: CustomerId, ctx: Reader) -> 
     response_model=list[CommunicationPreference],
     responses=error_responses(*COMPATIBLE_ERRORS, 413, 415),
 )
+@hot
+@runs(Runs.LOOP)
 async def update_communication_preferences(
     customerId: CustomerId,
     ctx: Writer,
@@ -76,7 +81,7 @@ async def update_communication_preferences(
         )
         return service.wire_json(state)
 
-    return await ctx.run(work, quick=True)
+    return await ctx.run(work)
 
 
 @router.get(
@@ -110,6 +115,7 @@ async def get_communication_preferences_history(
     response_model=CommunicationPermission,
     responses=error_responses(400, 401, 403, 404, 429, 500),
 )
+@runs(Runs.LOOP)
 async def get_communication_permission(
     customerId: CustomerId,
     ctx: Reader,
@@ -130,6 +136,5 @@ async def get_communication_permission(
             messageCategory,
             communicationChannel,
             now=ctx.now,
-        ),
-        quick=True,
+        )
     )

@@ -60,12 +60,12 @@ async def _verified(request: Request, studio_id: int, work: Callable[[Tx, Params
     url = _signed_url(request, runtime)
     given = request.headers.get("x-twilio-signature")
 
-    def unit_of_work() -> T:
-        with runtime.database.transaction() as tx:
+    def unit_of_work(*, on_loop: bool) -> T:
+        with runtime.database.unit(write=True, on_loop=on_loop) as tx:
             verified(tx, studio_id, url, params, given)
             return work(tx, params)
 
-    return await runtime.in_db_thread(unit_of_work)
+    return await runtime.unit_of_work(request.scope, unit_of_work)
 
 
 @router.post("/{studioId}/status")

@@ -1,7 +1,8 @@
 """The entry point of a member page request: verify the link, run one transaction, render.
 
-A page request commits through ``Database.transaction`` inside the worker thread, so the commit
-has happened (or failed, and the member sees an error page) before any response exists.
+A page request opens its unit of work as every HTTP entry does (``Runtime.unit_of_work``, where
+the route declares), so the commit has happened (or failed, and the member sees an error page)
+before any response exists.
 """
 
 from __future__ import annotations
@@ -68,10 +69,11 @@ class Page:
             raise PageError(400, "invalid_title", "invalid") from error
 
     async def in_transaction(self, work: Callable[[Tx], T], *, write: bool) -> T:
-        return await self.runtime.in_db_thread(self._transaction, work, write)
+        """``work`` in one unit of work, where the route declares (``core.units``)."""
+        return await self.runtime.unit_of_work(self.request.scope, self._transaction, work, write)
 
-    def _transaction(self, work: Callable[[Tx], T], write: bool) -> T:
-        with self.runtime.database.transaction(write=write) as tx:
+    def _transaction(self, work: Callable[[Tx], T], write: bool, *, on_loop: bool) -> T:
+        with self.runtime.database.unit(write=write, on_loop=on_loop) as tx:
             return work(tx)
 
     def audit(self, source: ChangeSource, claims: LinkClaims, text_version: str) -> Audit:
