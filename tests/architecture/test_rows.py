@@ -65,9 +65,7 @@ def positional_reads(tree: ast.AST) -> list[int]:
 
 
 def test_no_module_reads_a_row_by_position() -> None:
-    offenders = [
-        f"{module.where}:{line}" for module in modules() for line in positional_reads(module.tree)
-    ]
+    offenders = [f"{module.where}:{line}" for module in modules() for line in positional_reads(module.tree)]
     assert offenders == [], (
         "Read rows by column name (row.<column>): a column added to a statement shifts every "
         "position:\n" + "\n".join(offenders)
