@@ -9,11 +9,83 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
-from studio_comms.db.tx import from_json, utc, utc_or_none
+
+
+@dataclass(slots=True)
+class Subscription:
+    id: int
+    url: str
+    # None: every event type, also those added later.
+    event_types: list[str] | None
+    description: str | None
+    api_key: str
+    signing_secret: str
+    status: str
+    created_at: datetime
+    failing_since: datetime | None
+    last_failed_at: datetime | None
+    disabled_at: datetime | None
+    deleted_at: datetime | None
+
+    def wants(self, event_type: str) -> bool:
+        return self.event_types is None or event_type in self.event_types
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One event for one subscription: the log entry partners see, and what a replay resends."""
+
+    id: int
+    subscription_id: int
+    event_uuid: str
+    event_type: str
+    entity_id: int
+    content: dict[str, Any] | None
+    occurred_at: datetime
+    state: str
+    attempts: int
+    last_status_code: int | None
+    last_duration_ms: int | None
+    last_error: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class Outgoing(NamedTuple):
+    """A delivery as the worker sends it, with what it needs of its subscription."""
+
+    delivery_id: int
+    subscription_id: int
+    event_uuid: str
+    event_type: str
+    entity_id: int
+    content: dict[str, Any] | None
+    occurred_at: datetime
+    state: str
+    url: str
+    api_key: str
+    signing_secret: str
+    subscription_status: str
+    subscription_deleted: bool
+
+
+class AttemptRow(NamedTuple):
+    delivery_id: int
+    attempt: int
+    attempted_at: datetime
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+
+
+class _Added(NamedTuple):
+    id: int
+
 
 _SUBSCRIPTION_COLUMNS = """
     id, url, event_types, description, api_key, signing_secret, status, created_at, failing_since,
@@ -23,25 +95,29 @@ _SUBSCRIPTION = Sql(
     f"""
     SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions
     WHERE studio_id = :studio_id AND id = :id
-    """
+    """,
+    row=Subscription,
 )
 _SUBSCRIPTION_FOR_UPDATE = Sql(
     f"""
     SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions
     WHERE studio_id = :studio_id AND id = :id FOR UPDATE
-    """
+    """,
+    row=Subscription,
 )
 _SUBSCRIPTIONS = Sql(
     f"""
     SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions
     WHERE studio_id = :studio_id AND deleted_at IS NULL ORDER BY id
-    """
+    """,
+    row=Subscription,
 )
 _ACTIVE_SUBSCRIPTIONS = Sql(
     f"""
     SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions
     WHERE studio_id = :studio_id AND status = 'ACTIVE' AND deleted_at IS NULL ORDER BY id
-    """
+    """,
+    row=Subscription,
 )
 _ADD_SUBSCRIPTION = Sql(
     """
@@ -89,17 +165,22 @@ _DELIVERY_COLUMNS = """
     last_status_code, last_duration_ms, last_error, next_attempt_at, created_at, finished_at
 """
 _DELIVERY = Sql(
-    f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE studio_id = :studio_id AND id = :id"
+    f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE studio_id = :studio_id AND id = :id",
+    row=Delivery,
 )
 _DELIVERY_FOR_UPDATE = Sql(
-    f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE studio_id = :studio_id AND id = :id FOR UPDATE"
+    f"""
+    SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE studio_id = :studio_id AND id = :id FOR UPDATE
+    """,
+    row=Delivery,
 )
 _DELIVERIES = Sql(
     f"""
     SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries
     WHERE studio_id = :studio_id AND subscription_id = :subscription_id AND id < :before
     ORDER BY id DESC LIMIT :limit
-    """
+    """,
+    row=Delivery,
 )
 _ADD_DELIVERY = Sql(
     """
@@ -109,7 +190,8 @@ _ADD_DELIVERY = Sql(
     VALUES (:studio_id, :subscription_id, :event_uuid, :event_type, :entity_id, :content, :occurred_at,
        'PENDING', 0, :now, :now)
     RETURNING id
-    """
+    """,
+    row=_Added,
 )
 _SAVE_DELIVERY = Sql(
     """
@@ -123,12 +205,14 @@ _SAVE_DELIVERY = Sql(
 # What the worker needs to send a batch of deliveries: each with its subscription, one statement.
 _TO_SEND = Sql(
     """
-    SELECT d.id, d.subscription_id, d.event_uuid, d.event_type, d.entity_id, d.content, d.occurred_at,
-           d.state, s.url, s.api_key, s.signing_secret, s.status, s.deleted_at
+    SELECT d.id AS delivery_id, d.subscription_id, d.event_uuid, d.event_type, d.entity_id, d.content,
+           d.occurred_at, d.state, s.url, s.api_key, s.signing_secret, s.status AS subscription_status,
+           s.deleted_at IS NOT NULL AS subscription_deleted
     FROM webhook_deliveries d
     JOIN webhook_subscriptions s ON s.studio_id = d.studio_id AND s.id = d.subscription_id
     WHERE d.studio_id = :studio_id AND s.studio_id = :studio_id AND d.id = ANY(:ids)
-    """
+    """,
+    row=Outgoing,
 )
 # A successful attempt: the delivery finished, and its attempt appended with the number the
 # update gave it (both deferred to the end of the worker's batch: one round trip for all).
@@ -161,115 +245,9 @@ _ATTEMPTS = Sql(
     WHERE d.studio_id = :studio_id AND d.subscription_id = :subscription_id
       AND d.id < :before AND d.id >= :oldest
     ORDER BY a.id
-    """
+    """,
+    row=AttemptRow,
 )
-
-
-@dataclass(slots=True)
-class Subscription:
-    id: int
-    url: str
-    # None: every event type, also those added later.
-    event_types: list[str] | None
-    description: str | None
-    api_key: str
-    signing_secret: str
-    status: str
-    created_at: datetime
-    failing_since: datetime | None
-    last_failed_at: datetime | None
-    disabled_at: datetime | None
-    deleted_at: datetime | None
-
-    def wants(self, event_type: str) -> bool:
-        return self.event_types is None or event_type in self.event_types
-
-
-@dataclass(slots=True)
-class Delivery:
-    """One event for one subscription: the log entry partners see, and what a replay resends."""
-
-    id: int
-    subscription_id: int
-    event_uuid: str
-    event_type: str
-    entity_id: int
-    content: dict[str, Any] | None
-    occurred_at: datetime
-    state: str
-    attempts: int
-    last_status_code: int | None
-    last_duration_ms: int | None
-    last_error: str | None
-    next_attempt_at: datetime | None
-    created_at: datetime
-    finished_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """A delivery as the worker sends it, with what it needs of its subscription."""
-
-    delivery_id: int
-    subscription_id: int
-    event_uuid: str
-    event_type: str
-    entity_id: int
-    content: dict[str, Any] | None
-    occurred_at: datetime
-    state: str
-    url: str
-    api_key: str
-    signing_secret: str
-    subscription_status: str
-    subscription_deleted: bool
-
-
-@dataclass(frozen=True, slots=True)
-class AttemptRow:
-    delivery_id: int
-    attempt: int
-    attempted_at: datetime
-    status_code: int | None
-    duration_ms: int
-    error: str | None
-
-
-def _subscription(row: tuple[Any, ...]) -> Subscription:
-    return Subscription(
-        id=row[0],
-        url=row[1],
-        event_types=from_json(row[2]),
-        description=row[3],
-        api_key=row[4],
-        signing_secret=row[5],
-        status=row[6],
-        created_at=utc(row[7]),
-        failing_since=utc_or_none(row[8]),
-        last_failed_at=utc_or_none(row[9]),
-        disabled_at=utc_or_none(row[10]),
-        deleted_at=utc_or_none(row[11]),
-    )
-
-
-def _delivery(row: tuple[Any, ...]) -> Delivery:
-    return Delivery(
-        id=row[0],
-        subscription_id=row[1],
-        event_uuid=row[2],
-        event_type=row[3],
-        entity_id=row[4],
-        content=from_json(row[5]),
-        occurred_at=utc(row[6]),
-        state=row[7],
-        attempts=row[8],
-        last_status_code=row[9],
-        last_duration_ms=row[10],
-        last_error=row[11],
-        next_attempt_at=utc_or_none(row[12]),
-        created_at=utc(row[13]),
-        finished_at=utc_or_none(row[14]),
-    )
 
 
 class WebhooksRepository(StudioScoped):
@@ -277,13 +255,10 @@ class WebhooksRepository(StudioScoped):
 
     def subscription(self, webhook_id: int, *, lock: bool = False) -> Subscription | None:
         """Deleted ones too (the worker must see them to cancel their deliveries)."""
-        row = self._row(_SUBSCRIPTION_FOR_UPDATE if lock else _SUBSCRIPTION, id=webhook_id)
-        return _subscription(row) if row else None
+        return self._row(_SUBSCRIPTION_FOR_UPDATE if lock else _SUBSCRIPTION, id=webhook_id)
 
     def subscriptions(self, *, active_only: bool = False) -> list[Subscription]:
-        return [
-            _subscription(row) for row in self._rows(_ACTIVE_SUBSCRIPTIONS if active_only else _SUBSCRIPTIONS)
-        ]
+        return self._rows(_ACTIVE_SUBSCRIPTIONS if active_only else _SUBSCRIPTIONS)
 
     def add_subscription(
         self,
@@ -338,21 +313,17 @@ class WebhooksRepository(StudioScoped):
     # -- deliveries -------------------------------------------------------------------------
 
     def delivery(self, delivery_id: int, *, lock: bool = False) -> Delivery | None:
-        row = self._row(_DELIVERY_FOR_UPDATE if lock else _DELIVERY, id=delivery_id)
-        return _delivery(row) if row else None
+        return self._row(_DELIVERY_FOR_UPDATE if lock else _DELIVERY, id=delivery_id)
 
     def deliveries(self, subscription_id: int, *, before: int, limit: int) -> list[Delivery]:
         """Newest first, ids below ``before``."""
-        rows = self._rows(_DELIVERIES, subscription_id=subscription_id, before=before, limit=limit)
-        return [_delivery(row) for row in rows]
+        return self._rows(_DELIVERIES, subscription_id=subscription_id, before=before, limit=limit)
 
     def attempts(self, subscription_id: int, *, before: int, oldest: int) -> dict[int, list[AttemptRow]]:
         """The attempts of the subscription's deliveries with ids in [oldest, before), by delivery."""
         grouped: dict[int, list[AttemptRow]] = {}
-        rows = self._rows(_ATTEMPTS, subscription_id=subscription_id, before=before, oldest=oldest)
-        for delivery_id, attempt, attempted_at, status_code, duration_ms, error in rows:
-            row = AttemptRow(delivery_id, attempt, utc(attempted_at), status_code, duration_ms, error)
-            grouped.setdefault(delivery_id, []).append(row)
+        for attempt in self._rows(_ATTEMPTS, subscription_id=subscription_id, before=before, oldest=oldest):
+            grouped.setdefault(attempt.delivery_id, []).append(attempt)
         return grouped
 
     def add_delivery(
@@ -366,7 +337,7 @@ class WebhooksRepository(StudioScoped):
         occurred_at: datetime,
         now: datetime,
     ) -> int:
-        delivery_id: int = self._scalar(
+        added = self._row(
             _ADD_DELIVERY,
             subscription_id=subscription_id,
             event_uuid=event_uuid,
@@ -376,28 +347,12 @@ class WebhooksRepository(StudioScoped):
             occurred_at=occurred_at,
             now=now,
         )
-        return delivery_id
+        assert added is not None
+        return added.id
 
     def to_send(self, delivery_ids: list[int]) -> dict[int, Outgoing]:
         """The deliveries among ``delivery_ids`` that exist, by id."""
-        return {
-            row[0]: Outgoing(
-                delivery_id=row[0],
-                subscription_id=row[1],
-                event_uuid=row[2],
-                event_type=row[3],
-                entity_id=row[4],
-                content=from_json(row[5]),
-                occurred_at=utc(row[6]),
-                state=row[7],
-                url=row[8],
-                api_key=row[9],
-                signing_secret=row[10],
-                subscription_status=row[11],
-                subscription_deleted=row[12] is not None,
-            )
-            for row in self._rows(_TO_SEND, ids=delivery_ids)
-        }
+        return {row.delivery_id: row for row in self._rows(_TO_SEND, ids=delivery_ids)}
 
     def succeeded(
         self, delivery_id: int, *, status_code: int | None, duration_ms: int, now: datetime
@@ -428,7 +383,7 @@ class WebhooksRepository(StudioScoped):
         """:meth:`add_delivery` written when the unit of work ends; ``then`` gets its id."""
         self.tx.later(
             _ADD_DELIVERY,
-            lambda row: then(row[0]),
+            lambda added: then(added.id),
             studio_id=self.studio_id,
             subscription_id=subscription_id,
             event_uuid=event_uuid,
