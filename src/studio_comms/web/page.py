@@ -124,7 +124,7 @@ class Page:
             revoked = PageError(410, "revoked_title", "expired")
             return render_error(revoked, root=self.root, language=self.language)
         except ServiceUnavailable as error:
-            # The database is away for a moment (Runtime.in_db_thread logged why): try again soon.
+            # The database is away for a moment (Runtime.unit_of_work logged why): try again soon.
             response = render_error(
                 PageError(503, "error_title", "error"), root=self.root, language=self.language
             )
