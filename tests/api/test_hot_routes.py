@@ -3,9 +3,8 @@ request it cannot vouch for goes to FastAPI's handler, which answers exactly as 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-import fastapi.routing
 import pytest
 from fastapi import APIRouter, Depends
 from fastapi.routing import APIRoute
@@ -32,20 +31,6 @@ THREAD = {
     "communicationChannel": "EMAIL",
     "communicationDateTime": "2026-01-01T10:00:00Z",
 }
-
-
-@pytest.fixture
-def solver_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Each call of FastAPI's dependency solver, by path."""
-    calls: list[str] = []
-    original = fastapi.routing.solve_dependencies
-
-    async def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs["request"].url.path)
-        return await original(*args, **kwargs)
-
-    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counting)
-    return calls
 
 
 def test_the_common_requests_skip_the_solver(api: TestClient, solver_calls: list[str]) -> None:

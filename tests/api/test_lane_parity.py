@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-import fastapi.routing
 import orjson
 import pytest
 from fastapi import APIRouter, Depends, HTTPException
@@ -37,19 +36,13 @@ from studio_comms.studios.service import update_studio
 from tests.conftest import ADMIN_TOKEN, FixedClock
 from tests.databases import fresh_database
 from tests.factories import World, make_key, make_world
+from tests.wire import THREAD
 
 RATE_LIMIT = 25  # per key and endpoint, for a day: the corpus stays under it but for one key
 PREFS = "/v1/communications/{c}/communication-preferences"
 EMAIL = {"communicationChannel": "EMAIL", "active": True}
 OPT_IN = [{"messageCategory": "NEWSLETTER", "channels": [EMAIL]}]
 PERMISSION_QUERY = "messageCategory=NEWSLETTER&communicationChannel=EMAIL"
-THREAD = {
-    "communicationThreadStatus": "CREATED",
-    "subject": "Hello",
-    "content": "Hi",
-    "communicationDirection": "INCOMING",
-    "communicationChannel": "EMAIL",
-}
 OUTGOING_NEWSLETTER = {**THREAD, "communicationDirection": "OUTGOING", "messageCategory": "NEWSLETTER"}
 
 # What an endpoint of either lane may raise, rendered by one function (core.handlers.answer).
@@ -199,19 +192,6 @@ def normalised(response: Any) -> Answer:
             value = "<seconds left in the window>"
         headers.append((name, value))
     return Answer(response.status_code, headers, response.content)
-
-
-@pytest.fixture
-def solver_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    calls: list[str] = []
-    original = fastapi.routing.solve_dependencies
-
-    async def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs["request"].url.path)
-        return await original(*args, **kwargs)
-
-    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counting)
-    return calls
 
 
 @pytest.fixture

@@ -28,19 +28,10 @@ from studio_comms.settings import Settings
 from tests.conftest import backend
 from tests.factories import World
 from tests.servers import server_thread
+from tests.wire import OPT_IN, PREFS, THREAD, THREADS
 
 pytestmark = pytest.mark.skipif(backend() != "sqlite", reason="SQLite's write lock and WouldWait")
 
-PREFS = "/v1/communications/1/communication-preferences"
-THREADS = "/v1/communications/1/threads"
-OPT_IN = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}]
-THREAD = {
-    "communicationThreadStatus": "CREATED",
-    "subject": "Hello",
-    "content": "Hi",
-    "communicationDirection": "INCOMING",
-    "communicationChannel": "EMAIL",
-}
 # Another process: takes the write lock, says so, holds it until told (a line on stdin).
 _HOLDER = """
 import sqlite3, sys

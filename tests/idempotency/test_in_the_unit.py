@@ -9,17 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from tests.commitfail import refused_inserts
-
-PREFS = "/v1/communications/1/communication-preferences"
-THREADS = "/v1/communications/1/threads"
-OPT_IN = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}]
-THREAD = {
-    "communicationThreadStatus": "CREATED",
-    "subject": "Hello",
-    "content": "Hi",
-    "communicationDirection": "INCOMING",
-    "communicationChannel": "EMAIL",
-}
+from tests.wire import OPT_IN, PREFS, THREAD, THREADS
 
 
 def test_a_change_whose_stored_response_cannot_be_written_is_not_kept(
