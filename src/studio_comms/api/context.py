@@ -89,8 +89,7 @@ class RequestContext:
         return self.runtime.database.unit(write=self.write, on_loop=on_loop)
 
     def _reading(self, *, on_loop: bool) -> AbstractContextManager[Tx]:
-        database = self.runtime.database
-        return database.on_loop(write=False) if on_loop else database.read()
+        return self.runtime.database.reading(on_loop=on_loop)
 
     def _unit_of_work(self, work: Callable[[Tx], Any], *, on_loop: bool) -> StoredResponse:
         with self._transaction(on_loop=on_loop) as tx:

@@ -133,6 +133,11 @@ class Database:
         event loop's connection (:meth:`on_loop`), or a transaction (:meth:`transaction`)."""
         return self.on_loop(write=write) if on_loop else self.transaction(write=write)
 
+    def reading(self, *, on_loop: bool) -> AbstractContextManager[Tx]:
+        """Reads an entry point was told to make (``Runtime.unit_of_work``): on the event loop's
+        connection, or :meth:`read`'s statements without a transaction of their own."""
+        return self.on_loop(write=False) if on_loop else self.read()
+
     def _loop_driver(self) -> Any:
         if self._loop_connection is None:
             try:
