@@ -30,7 +30,7 @@ def disagreements(sql: Sql[Any]) -> str | None:
     columns = returned_columns(sql.text)
     if sql.row is None:
         if len(columns) > 1:
-            return f"returns {len(columns)} columns but declares no row class: add row=… (a NamedTuple)"
+            return f"returns {len(columns)} columns but declares no row class: add row=… (db/rows.py)"
         return None
     if tuple(columns) != sql.columns:
         return (

@@ -40,9 +40,6 @@ def var_dir(tmp_path: Path) -> Path:
 def runner(monkeypatch: pytest.MonkeyPatch, database_url: str, var_dir: Path) -> CliRunner:
     monkeypatch.setenv("STUDIO_COMMS_DATABASE_URL", database_url)
     monkeypatch.setenv("STUDIO_COMMS_VAR_DIR", str(var_dir))
-    # Wide enough that rich never wraps a path into its error box (pytest-xdist's temporary
-    # directories are longer: the file name was split across two lines of the box).
-    monkeypatch.setenv("COLUMNS", "400")
     return CliRunner()
 
 

@@ -3,8 +3,8 @@ way on both databases, driver errors in three kinds, pooled connections that com
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import NamedTuple
 
 import orjson
 import pytest
@@ -18,7 +18,8 @@ from tests.conftest import FixedClock
 from tests.factories import make_studio
 
 
-class _Named(NamedTuple):
+@dataclass(slots=True)
+class _Named:
     name: str
     created_at: datetime
 
@@ -110,8 +111,8 @@ def test_pooled_connections_read_committed_rows_and_come_back_clean(
     try:
         for _ in range(3):
             with database.read() as tx:
-                assert tx.row(_NAME, id=studio_id) == ("committed", clock.now)
+                assert tx.row(_NAME, id=studio_id) == _Named("committed", clock.now)
         with database.transaction() as tx:
-            assert tx.row(_NAME, id=studio_id) == ("committed", clock.now)
+            assert tx.row(_NAME, id=studio_id) == _Named("committed", clock.now)
     finally:
         purge_studios(engine, [studio_id])

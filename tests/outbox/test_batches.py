@@ -3,8 +3,8 @@ to the end of the unit of work, and outcomes recorded together without one item 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 import pytest
 
@@ -22,7 +22,8 @@ from tests.conftest import FixedClock
 from tests.factories import World
 
 
-class _OpenRow(NamedTuple):
+@dataclass(slots=True)
+class _Item:
     id: int
     completed_at: datetime | None
     last_error: str | None
@@ -31,7 +32,7 @@ class _OpenRow(NamedTuple):
 
 _OPEN = Sql(
     "SELECT id, completed_at, last_error, attempts FROM outbox WHERE studio_id = :studio_id ORDER BY id",
-    row=_OpenRow,
+    row=_Item,
 )
 _DELIVERY_OF = Sql(
     "SELECT id FROM webhook_deliveries WHERE studio_id = :studio_id AND event_uuid = :event_uuid"

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
 from studio_comms.db.tx import Tx
 
 
-class ActiveKey(NamedTuple):
+@dataclass(slots=True)
+class ActiveKey:
     id: int
     studio_id: int
     name: str
@@ -29,7 +30,8 @@ _ACTIVE_BY_PREFIX = Sql(
 )
 
 
-class KeyRow(NamedTuple):
+@dataclass(slots=True)
+class KeyRow:
     id: int
     name: str
     prefix: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
@@ -55,7 +55,8 @@ class CommunicationRow(NewCommunication):
     id: int = 0
 
 
-class DeliveryEventRow(NamedTuple):
+@dataclass(slots=True)
+class DeliveryEventRow:
     communication_id: int
     message_id: int
     status: str

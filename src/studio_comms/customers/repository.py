@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
 
 
-class CustomerRow(NamedTuple):
+@dataclass(slots=True)
+class CustomerRow:
     customer_id: int
     first_name: str
     last_name: str
@@ -57,7 +57,8 @@ _UPDATE = Sql(
 )
 
 
-class _CustomerId(NamedTuple):
+@dataclass(slots=True)
+class _CustomerId:
     customer_id: int
 
 

@@ -21,8 +21,8 @@ from studio_comms.db.sql import NoRows, Sql
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-# A row class: a NamedTuple or a dataclass (db.rows); a statement without one has none to read.
-R = TypeVar("R", bound="tuple[Any, ...] | DataclassInstance")
+# A row class: a slotted dataclass (db.rows); a statement without one has none to read.
+R = TypeVar("R", bound="DataclassInstance")
 
 
 def _sqlite_datetime(value: datetime) -> str:
@@ -92,7 +92,8 @@ class Tx:
                 sql.check_columns(self.dialect, cursor.description)
         finally:
             cursor.close()
-        return list(map(make, found))
+        made: list[R] = make(found)
+        return made
 
     def row(self, sql: Sql[R], **params: Any) -> R | None:
         found = self.rows(sql, **params)
@@ -178,7 +179,8 @@ class Tx:
                         break
             if self.dialect not in sql.checked and cursor.description is not None:
                 sql.check_columns(self.dialect, cursor.description)
-            return [None if row is None else make(row) for row in found]
+            made = iter(make([row for row in found if row is not None]))
+            return [None if row is None else next(made) for row in found]
         except Exception as error:
             _reraise(error)
         finally:

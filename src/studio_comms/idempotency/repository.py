@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
 from studio_comms.db.sql import Sql
 from studio_comms.db.tx import Tx
 
 
-class Record(NamedTuple):
+@dataclass(slots=True)
+class Record:
     id: int
     fingerprint: str
     response_status: int | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import CHUNK_SIZES, Sql, chunks, numbered, repeated
@@ -77,7 +77,8 @@ _INSERT_BATCH = {
 }
 
 
-class _MessageId(NamedTuple):
+@dataclass(slots=True)
+class _MessageId:
     id: int
 
 
@@ -122,7 +123,8 @@ _ADD_ACCEPTED = {
 }
 
 
-class StatusChange(NamedTuple):
+@dataclass(slots=True)
+class StatusChange:
     previous_status: str | None
     status: str
     reason: str | None
@@ -149,7 +151,8 @@ _ADD_BATCH = Sql(
 )
 
 
-class BatchRow(NamedTuple):
+@dataclass(slots=True)
+class BatchRow:
     id: int
     channel: str
     category: str
@@ -167,7 +170,8 @@ _BATCH = Sql(
 )
 
 
-class _StatusCount(NamedTuple):
+@dataclass(slots=True)
+class _StatusCount:
     status: str
     messages: int
 
@@ -181,7 +185,8 @@ _BATCH_COUNTS = Sql(
 )
 
 
-class SettingsRow(NamedTuple):
+@dataclass(slots=True)
+class SettingsRow:
     email_from: str | None
     quiet_hours: dict[str, list[str]] | None
 

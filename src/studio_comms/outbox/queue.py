@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from studio_comms.db.sql import Sql, chunks, numbered, repeated
 from studio_comms.db.tx import Tx
@@ -45,7 +46,8 @@ _DUE = """
 """
 
 
-class ClaimedItem(NamedTuple):
+@dataclass(slots=True)
+class ClaimedItem:
     id: int
     kind: str
     studio_id: int
@@ -83,7 +85,8 @@ _HOLD = Sql(
 )
 
 
-class _Held(NamedTuple):
+@dataclass(slots=True)
+class _Held:
     id: int
 
 
@@ -150,7 +153,8 @@ _REVIVE = Sql(
 )
 
 
-class Revived(NamedTuple):
+@dataclass(slots=True)
+class Revived:
     kind: str
     studio_id: int
     entity_id: int

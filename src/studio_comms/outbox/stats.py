@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from studio_comms.db.sql import Sql
 from studio_comms.db.tx import Tx
@@ -22,7 +22,8 @@ class KindStats:
     oldest_due_seconds: float | None
 
 
-class _KindRow(NamedTuple):
+@dataclass(slots=True)
+class _KindRow:
     kind: str
     pending: int
     leased: int
@@ -48,7 +49,8 @@ _STATS = Sql(
 )
 
 
-class _BacklogRow(NamedTuple):
+@dataclass(slots=True)
+class _BacklogRow:
     due: int
     oldest_due: datetime | None
 

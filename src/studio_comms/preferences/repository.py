@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
 from studio_comms.core.audit import Audit
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
@@ -14,7 +13,8 @@ from studio_comms.db.sql import Sql
 from studio_comms.preferences.rules import Block, Change, Choice, Offer, Slot, State
 
 
-class _StateRow(NamedTuple):
+@dataclass(slots=True)
+class _StateRow:
     kind: int
     category: MessageCategory | None
     channel: CommunicationChannel | None
@@ -47,7 +47,8 @@ _STATE = Sql(
 )
 
 
-class BlockRow(NamedTuple):
+@dataclass(slots=True)
+class BlockRow:
     channel: CommunicationChannel
     reason: str
     created_at: datetime
@@ -63,7 +64,8 @@ _BLOCKS = Sql(
 )
 
 
-class _OfferRow(NamedTuple):
+@dataclass(slots=True)
+class _OfferRow:
     category: MessageCategory
     channel: CommunicationChannel
     active: bool
@@ -81,7 +83,8 @@ _SLOT_OFFER = Sql(
 )
 
 
-class _ChoiceRow(NamedTuple):
+@dataclass(slots=True)
+class _ChoiceRow:
     customer_id: int
     active: bool
     ledger_entry_id: int
@@ -96,7 +99,8 @@ _SLOT_CHOICES = Sql(
 )
 
 
-class _BlockedRow(NamedTuple):
+@dataclass(slots=True)
+class _BlockedRow:
     customer_id: int
     reason: str
 
@@ -147,7 +151,8 @@ _CHOICE = Sql(
 )
 
 
-class LedgerEntry(NamedTuple):
+@dataclass(slots=True)
+class LedgerEntry:
     id: int
     category: MessageCategory
     channel: CommunicationChannel
@@ -222,14 +227,15 @@ class PreferencesRepository(StudioScoped):
         exists = False
         for row in self._rows(_STATE, customer_id=customer_id):
             # The columns a row's kind does not use are NULL.
+            category, channel = row.category, row.channel
             if row.kind == 1:
-                if row.channel is not None and row.block_reason is not None:
-                    blocks[row.channel] = Block(row.block_reason)
+                if channel is not None and row.block_reason is not None:
+                    blocks[channel] = Block(row.block_reason)
                 continue
             exists = True
-            if row.category is None or row.channel is None:
+            if category is None or channel is None:
                 continue  # the studio offers nothing at all
-            slot = (row.category, row.channel)
+            slot = (category, channel)
             offers[slot] = Offer(row.offered_active is True, row.overridable is True)
             if row.chosen_active is not None and row.entry_id is not None:
                 choices[slot] = Choice(row.chosen_active, row.entry_id)

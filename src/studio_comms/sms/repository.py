@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
 from studio_comms.sms.twilio import SmsCredentials
 
 
-class _CredentialsRow(NamedTuple):
+@dataclass(slots=True)
+class _CredentialsRow:
     provider: str
     account_sid: str
     auth_token: str
@@ -43,7 +44,8 @@ _REPORT = Sql(
 )
 
 
-class ReportRow(NamedTuple):
+@dataclass(slots=True)
+class ReportRow:
     provider_status: str
     status: str | None
     error_code: str | None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
@@ -56,7 +56,8 @@ class Delivery:
     finished_at: datetime | None
 
 
-class Outgoing(NamedTuple):
+@dataclass(slots=True)
+class Outgoing:
     """A delivery as the worker sends it, with what it needs of its subscription."""
 
     delivery_id: int
@@ -74,7 +75,8 @@ class Outgoing(NamedTuple):
     subscription_deleted: bool
 
 
-class AttemptRow(NamedTuple):
+@dataclass(slots=True)
+class AttemptRow:
     delivery_id: int
     attempt: int
     attempted_at: datetime
@@ -83,7 +85,8 @@ class AttemptRow(NamedTuple):
     error: str | None
 
 
-class _Added(NamedTuple):
+@dataclass(slots=True)
+class _Added:
     id: int
 
 
