@@ -17,7 +17,7 @@ from studio_comms.core.dbfaults import as_app_error
 from studio_comms.core.errors import AppError
 from studio_comms.core.principals import PrincipalCache
 from studio_comms.core.ratelimit import RateLimiter
-from studio_comms.core.units import Runs, declared
+from studio_comms.core.units import runs_on_loop
 from studio_comms.db.database import Database, WouldWait
 from studio_comms.db.tx import Tx
 from studio_comms.settings import Settings
@@ -55,7 +55,7 @@ class Runtime:
         was committed, nothing of it ran), when it runs again on a database thread, where waiting
         is harmless. Every other unit, and every unit on PostgreSQL, runs on a database thread.
         """
-        if self.database.runs_on_loop and declared(scope) is Runs.LOOP:
+        if self.database.runs_on_loop and runs_on_loop(scope):
             try:
                 return function(*args, on_loop=True)
             except WouldWait:

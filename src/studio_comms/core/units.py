@@ -39,7 +39,11 @@ def runs(where: Runs) -> Callable[[Endpoint], Endpoint]:
     return declare
 
 
-def declared(scope: Scope) -> Runs:
-    """The declaration of the route serving ``scope`` (``THREAD`` when it declares none)."""
-    where: Runs = getattr(scope.get("endpoint"), _DECLARED, Runs.THREAD)
-    return where
+def runs_on_loop(scope: Scope) -> bool:
+    """Whether the route serving ``scope`` declared ``Runs.LOOP`` (undeclared: ``Runs.THREAD``);
+    asked on every request, so kept cheap."""
+    return getattr(scope.get("endpoint"), _DECLARED, None) is _LOOP
+
+
+# Read once: an enum member's attribute access costs a descriptor call on Python 3.11.
+_LOOP = Runs.LOOP
