@@ -26,7 +26,8 @@ def _sent(db: Database, twilio: FakeTwilio, account: Account) -> SentMessage:
 
 def _reports(db: Database, studio_id: int, sid: str) -> list[tuple[str, str | None, str | None]]:
     with db.transaction() as tx:
-        return status_reports(tx, studio_id, sid)
+        reports = status_reports(tx, studio_id, sid)
+    return [(row.provider_status, row.status, row.error_code) for row in reports]
 
 
 def test_signed_callbacks_are_recorded_and_mapped(
