@@ -26,6 +26,10 @@ REPEATS = 16
 
 
 @pytest.mark.postgres_only
+# Two serve processes starting: run alone (make test's serial part), and allowed the time a loaded
+# machine takes to start them (pytest-timeout's 120 s ended it beside other tests).
+@pytest.mark.serial
+@pytest.mark.timeout(600)
 def test_a_post_repeated_at_once_on_two_processes_with_one_key_creates_one_thread(
     tmp_path: Path, database_url: str, committed_world: World
 ) -> None:
