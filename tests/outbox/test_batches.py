@@ -22,7 +22,6 @@ from tests.conftest import FixedClock
 from tests.factories import World
 
 
-
 @dataclass(slots=True)
 class _Item:
     id: int
