@@ -26,7 +26,8 @@ from studio_comms.server import server_config
 from studio_comms.settings import Settings
 
 STUDIO_COMMS = Path(sys.executable).parent / "studio-comms"
-STARTUP_SECONDS = 20.0
+# A deadline that only bounds a failure: a loaded machine (make test beside other work) may take long.
+STARTUP_SECONDS = 60.0
 
 
 def free_port() -> int:
