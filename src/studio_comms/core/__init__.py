@@ -1,5 +1,6 @@
 """What every package shares: errors and their texts, authentication's principal, clock, request
-ids, audit, rate limiter, OpenAPI helpers, the vocabulary of categories and channels."""
+ids, audit, rate limiter, OpenAPI helpers, the vocabulary of categories and channels, where a
+route's units of work run (``units``)."""
 
 # What other packages may import from this one; ASSEMBLY: what only the app's assembly (main, the
 # CLI, background, schema) may import besides (tests/architecture/test_interfaces.py).
@@ -18,6 +19,7 @@ __all__ = [
     "runtime",
     "schemas",
     "slicing",
+    "units",
     "vocabulary",
 ]
 ASSEMBLY: list[str] = ["handlers", "openapi_document", "ratelimit"]
