@@ -30,6 +30,10 @@ from tests.cleanup import purge_studios
 from tests.factories import World, make_world
 
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
+# One key seals the stored secrets of every app, worker and `serve` process of the run (they
+# inherit the environment), so no test writes a key file into the working directory.
+SECRET_KEY = "dGVzdC1zZWNyZXQta2V5LTAxMjM0NTY3ODlhYmNkZWY="
+os.environ.setdefault("STUDIO_COMMS_SECRET_KEY", SECRET_KEY)
 LINK_SECRET = "test-link-secret-0123456789abcdefghijklmnop"
 PUBLIC_URL = "https://members.example.org"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"

@@ -19,6 +19,10 @@ _INSERT = Sql(
     """,
     cross_studio="a new studio has no id yet",
 )
+_ALL_IDS = Sql(
+    "SELECT id FROM studios ORDER BY id",
+    cross_studio="operators' commands over every studio (secrets rotate)",
+)
 _GET = Sql(
     """
     SELECT id, name, language, time_zone, consent_enforcement, consent_enforcement_chosen
@@ -115,6 +119,10 @@ def insert_studio(
         now=now,
     )
     return studio_id
+
+
+def all_studio_ids(tx: Tx) -> list[int]:
+    return [row[0] for row in tx.rows(_ALL_IDS)]
 
 
 def _date(value: Any) -> date | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from studio_comms.core import secrets
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
 from studio_comms.db.tx import from_json, utc, utc_or_none
@@ -57,6 +58,15 @@ _UPDATE_SUBSCRIPTION = Sql(
     SET url = :url, event_types = :event_types, description = :description, status = :status,
         failing_since = :failing_since, disabled_at = :disabled_at, deleted_at = :deleted_at,
         api_key = :api_key, signing_secret = :signing_secret
+    WHERE studio_id = :studio_id AND id = :id
+    """
+)
+_ALL_CREDENTIALS = Sql(
+    "SELECT id, api_key, signing_secret FROM webhook_subscriptions WHERE studio_id = :studio_id ORDER BY id"
+)
+_RESEAL = Sql(
+    """
+    UPDATE webhook_subscriptions SET api_key = :api_key, signing_secret = :signing_secret
     WHERE studio_id = :studio_id AND id = :id
     """
 )
@@ -241,8 +251,8 @@ def _subscription(row: tuple[Any, ...]) -> Subscription:
         url=row[1],
         event_types=from_json(row[2]),
         description=row[3],
-        api_key=row[4],
-        signing_secret=row[5],
+        api_key=secrets.box().open(row[4]),
+        signing_secret=secrets.box().open(row[5]),
         status=row[6],
         created_at=utc(row[7]),
         failing_since=utc_or_none(row[8]),
@@ -300,8 +310,8 @@ class WebhooksRepository(StudioScoped):
             url=url,
             event_types=event_types,
             description=description,
-            api_key=api_key,
-            signing_secret=signing_secret,
+            api_key=secrets.box().seal(api_key),
+            signing_secret=secrets.box().seal(signing_secret),
             now=now,
         )
         return webhook_id
@@ -317,9 +327,18 @@ class WebhooksRepository(StudioScoped):
             failing_since=subscription.failing_since,
             disabled_at=subscription.disabled_at,
             deleted_at=subscription.deleted_at,
-            api_key=subscription.api_key,
-            signing_secret=subscription.signing_secret,
+            api_key=secrets.box().seal(subscription.api_key),
+            signing_secret=secrets.box().seal(subscription.signing_secret),
         )
+
+    def reseal(self, box: secrets.SecretBox) -> int:
+        """Every subscription's credentials (deleted ones too) sealed again with the box's first key."""
+        rows = self._rows(_ALL_CREDENTIALS)
+        for webhook_id, api_key, signing_secret in rows:
+            self._run(
+                _RESEAL, id=webhook_id, api_key=box.reseal(api_key), signing_secret=box.reseal(signing_secret)
+            )
+        return len(rows)
 
     def failed_at(self, webhook_id: int, now: datetime, *, window_start: datetime) -> None:
         """A failed attempt: starts the failure window unless one runs since ``window_start``."""
@@ -391,8 +410,8 @@ class WebhooksRepository(StudioScoped):
                 occurred_at=utc(row[6]),
                 state=row[7],
                 url=row[8],
-                api_key=row[9],
-                signing_secret=row[10],
+                api_key=secrets.box().open(row[9]),
+                signing_secret=secrets.box().open(row[10]),
                 subscription_status=row[11],
                 subscription_deleted=row[12] is not None,
             )

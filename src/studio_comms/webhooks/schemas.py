@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from studio_comms.core.schemas import Int64
+from studio_comms.core.secrets import HoldsSecrets
 from studio_comms.outbox.service import EventType
 
 
@@ -75,14 +76,14 @@ class WebhookRead(BaseModel):
     disabledAt: datetime | None = None
 
 
-class WebhookCreated(WebhookRead):
+class WebhookCreated(WebhookRead, HoldsSecrets):
     """The only response that shows the credentials."""
 
     apiKey: str = Field(description="Sent as `x-api-key` with every delivery")
     signingSecret: str = Field(description="Standard Webhooks secret (`whsec_…`) for `webhook-signature`")
 
 
-class WebhookSecrets(BaseModel):
+class WebhookSecrets(BaseModel, HoldsSecrets):
     webhookId: Int64
     apiKey: str
     signingSecret: str
