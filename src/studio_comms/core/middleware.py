@@ -15,6 +15,7 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from studio_comms.core import errortext
 from studio_comms.core.dbfaults import as_app_error
 from studio_comms.core.errors import (
     AppError,
@@ -93,7 +94,11 @@ class RequestGuardMiddleware:
             return mapped
         # The route's template, not the path: a member page's path holds the member's token.
         route = getattr(scope.get("route"), "path", "?")
-        log.error("unexpected error on %s %s", scope["method"], route, exc_info=error)
+        if errortext.holds_values(error):  # its traceback would end with the refused values
+            log.error("unexpected error on %s %s: %s, raised at %s", scope["method"], route,
+                      errortext.describe(error), errortext.origin(error))  # fmt: skip
+        else:
+            log.error("unexpected error on %s %s", scope["method"], route, exc_info=error)
         return AppError()
 
     async def _checked_body(
