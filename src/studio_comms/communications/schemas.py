@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from studio_comms.core.datetimes import parse_instant
 from studio_comms.core.schemas import Int64, inline_enum
@@ -42,7 +43,13 @@ def _not_blank(value: str) -> str:
 
 
 def _instant(value: object) -> object:
-    return parse_instant(value) if isinstance(value, str) else value
+    # A date-time is a string, as the official schema says: a number (0, an epoch) is refused,
+    # not read as seconds since 1970 (pydantic's lax mode would).
+    if isinstance(value, str):
+        return parse_instant(value)
+    if isinstance(value, datetime):
+        return value  # built in Python, not from the wire
+    raise PydanticCustomError("datetime_type", "Input should be a date-time string")
 
 
 Subject = Annotated[str, StringConstraints(max_length=255), AfterValidator(_not_blank)]

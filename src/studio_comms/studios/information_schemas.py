@@ -8,16 +8,24 @@ studio-comms, so ``accessCodeConfiguration.enabled`` is whatever the operator sa
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints, WithJsonSchema, field_validator
+from pydantic import (
+    BaseModel,
+    EmailStr,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 
-from studio_comms.core.schemas import Int64, inline_enum
+from studio_comms.core.schemas import DateText, DateTimeText, Int64, inline_enum
 
 Int32 = Annotated[int, WithJsonSchema({"type": "integer", "format": "int32"})]
-Double = Annotated[float, WithJsonSchema({"type": "number", "format": "double"})]
+Double = Annotated[StrictFloat, WithJsonSchema({"type": "number", "format": "double"})]
 CountryCode = Annotated[
     str, StringConstraints(pattern=r"^[A-Z]{2}$"), WithJsonSchema({"type": "string", "format": "ISO 3166-1"})
 ]
@@ -58,12 +66,12 @@ class StudioClosingHours(BaseModel):
     """Interval within the studio is closed."""
 
     reason: Text | None = None
-    dateTimeFrom: datetime | None = None
-    dateTimeTo: datetime | None = None
+    dateTimeFrom: DateTimeText | None = None
+    dateTimeTo: DateTimeText | None = None
 
 
 class StudioAccessCodeConfiguration(BaseModel):
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class StudioLocation(BaseModel):
@@ -82,8 +90,8 @@ class StudioInformationFields(BaseModel):
     description: Annotated[str, StringConstraints(max_length=5000)] | None = None
     country: Text | None = None
     countryCode: CountryCode | None = None
-    openingDate: date | None = None
-    closingDate: date | None = None
+    openingDate: DateText | None = None
+    closingDate: DateText | None = None
     email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)] | None = None
     logoUrl: Url | None = None
     telephone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 
@@ -16,7 +16,7 @@ class PageLanguage(StrEnum):
 
 
 class PreferenceLinkCreate(BaseModel):
-    expiresInDays: int = Field(default=30, ge=1, le=365)
+    expiresInDays: StrictInt = Field(default=30, ge=1, le=365)
     language: PageLanguage | None = Field(
         default=None, description="Page language; default: the customer's, else the browser's"
     )
@@ -31,7 +31,7 @@ class UnsubscribeLinkCreate(BaseModel):
     messageCategory: MessageCategory
     communicationChannel: CommunicationChannel
     # Mail providers expect unsubscribe links in old messages to keep working for a long time.
-    expiresInDays: int = Field(default=365, ge=1, le=730)
+    expiresInDays: StrictInt = Field(default=365, ge=1, le=730)
 
 
 class ListUnsubscribeHeaders(BaseModel):
