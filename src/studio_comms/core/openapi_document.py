@@ -34,6 +34,9 @@ _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 _SUBSCHEMAS = ("items", "additionalProperties", "not")
 
 
+NUL_FREE = "^[^\\u0000]*$"
+
+
 def official_style(app: FastAPI) -> Callable[[], dict[str, Any]]:
     generate = app.openapi
 
@@ -85,6 +88,9 @@ def _clean(schema: dict[str, Any]) -> None:
     """One schema object and those inside it (``properties`` is a map of names, not a schema)."""
     schema.pop("title", None)
     _drop_null_alternative(schema)
+    if schema.get("type") == "string" and not {"pattern", "enum", "format", "const"} & schema.keys():
+        # Every text is refused with a NUL character in it (PostgreSQL cannot store one): say so.
+        schema["pattern"] = NUL_FREE
     for sub in schema.get("properties", {}).values():
         _clean(sub)
     for key in _SUBSCHEMAS:

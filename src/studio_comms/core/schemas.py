@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
@@ -45,6 +46,23 @@ def _no_number(value: object) -> object:
 # Dates and date-times from the wire: ISO-8601 strings only.
 DateTimeText = Annotated[datetime, BeforeValidator(_no_number)]
 DateText = Annotated[date, BeforeValidator(_no_number)]
+
+
+# What counts as blank: Python's whitespace (str.isspace) and ECMAScript's \s together, spelled out
+# so the server's check and the published pattern (read by ECMAScript-style validators) agree.
+_BLANK = "\t\n\x0b\x0c\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_VISIBLE = re.compile(f"[^{_BLANK}]")
+NOT_BLANK_PATTERN = f"^[^\\u0000]*[^{_BLANK}\\u0000][^\\u0000]*$"
+
+
+def not_blank(value: str) -> str:
+    if not _VISIBLE.search(value):
+        raise ValueError("must not be empty")
+    return value
+
+
+# A text that must say something (a subject, a message): published with the pattern it is held to.
+NotBlank = Field(json_schema_extra={"pattern": NOT_BLANK_PATTERN})
 
 
 class TypedArgumentType(StrEnum):

@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from studio_comms.communications.schemas import AuthorizationReceipt, Instant
-from studio_comms.core.schemas import Int64
+from studio_comms.core.schemas import Int64, NotBlank, not_blank
 from studio_comms.core.vocabulary import MessageCategory
 from studio_comms.preferences.rules import Rule
 
@@ -45,14 +45,8 @@ class SendChannel(StrEnum):
     TEXT_MESSAGE = "TEXT_MESSAGE"
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return value
-
-
-Subject = Annotated[str, StringConstraints(max_length=255), AfterValidator(_not_blank)]
-Content = Annotated[str, StringConstraints(max_length=100_000), AfterValidator(_not_blank)]
+Subject = Annotated[str, StringConstraints(max_length=255), AfterValidator(not_blank), NotBlank]
+Content = Annotated[str, StringConstraints(max_length=100_000), AfterValidator(not_blank), NotBlank]
 Html = Annotated[str, StringConstraints(max_length=500_000)]
 
 

@@ -16,6 +16,9 @@ class PageLanguage(StrEnum):
 
 
 class PreferenceLinkCreate(BaseModel):
+    # Unknown fields are refused, as the published schema says (additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
     expiresInDays: StrictInt = Field(default=30, ge=1, le=365)
     language: PageLanguage | None = Field(
         default=None, description="Page language; default: the customer's, else the browser's"
@@ -28,6 +31,9 @@ class PreferenceLink(BaseModel):
 
 
 class UnsubscribeLinkCreate(BaseModel):
+    # Unknown fields are refused, as the published schema says (additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
     messageCategory: MessageCategory
     communicationChannel: CommunicationChannel
     # Mail providers expect unsubscribe links in old messages to keep working for a long time.
