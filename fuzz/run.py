@@ -156,7 +156,7 @@ def server(database_url: str, workdir: Path) -> Iterator[tuple[str, Path]]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded 2-core machine imports the app slowly
         while True:
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
