@@ -12,12 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from studio_comms.db.engine import normalize_url
 from tests.conftest import postgres_admin_url
 from tests.factories import World
+from tests.faults import database_away
 from tests.servers import serve_process
 
 PREFS = "/v1/communications/1/communication-preferences"
@@ -47,24 +48,12 @@ def test_a_six_second_outage_under_load_logs_a_few_lines(
             reader.start()
         try:
             time.sleep(1.0)
-            with admin.connect() as connection:
-                connection.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
-                connection.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
-                        "WHERE application_name = :a"
-                    ),
-                    {"a": app_name},
-                )
-                time.sleep(OUTAGE_SECONDS)
-                connection.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+            database_away(admin, name or "", app_name, OUTAGE_SECONDS)
             time.sleep(2.0)
         finally:
             stop.set()
             for reader in readers:
                 reader.join(timeout=60)
-            with admin.connect() as connection:
-                connection.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
             admin.dispose()
         log = server.output()
     assert statuses[503] >= 20, statuses  # many requests failed ...
