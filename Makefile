@@ -38,13 +38,19 @@ redis: install
 			$(BIN)/python -c "import redis; redis.Redis(socket_timeout=1).ping()" 2>/dev/null && break; sleep 1; \
 		done; }
 
+# Each database's run: the tests on every core (pytest-xdist, each worker a database of its own),
+# then the `serial` ones (timing and load across processes) alone. Exit 5 is "none selected".
+TEST_WORKERS ?= auto
+PYTEST_RUN = $(BIN)/pytest -n $(TEST_WORKERS) -m "not serial" $(PYTEST_ARGS) && \
+	{ $(BIN)/pytest -p no:xdist -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]; }
+
 test-sqlite: install chromium redis
-	STUDIO_COMMS_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_ARGS)
+	STUDIO_COMMS_TEST_DB=sqlite; export STUDIO_COMMS_TEST_DB; $(PYTEST_RUN)
 
 # Runs when PostgreSQL answers; under CI=true it must answer.
 test-postgres: install chromium redis
 	@if [ "$$CI" = "true" ] || $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(TEST_POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-		STUDIO_COMMS_TEST_DB=postgres STUDIO_COMMS_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest $(PYTEST_ARGS); \
+		export STUDIO_COMMS_TEST_DB=postgres STUDIO_COMMS_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL); $(PYTEST_RUN); \
 	else \
 		echo "PostgreSQL does not answer at $(TEST_POSTGRES_URL): the PostgreSQL run is skipped (it is mandatory under CI=true)."; \
 	fi

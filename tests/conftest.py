@@ -1,15 +1,14 @@
 """Test databases and apps.
 
 ``STUDIO_COMMS_TEST_DB`` picks the database of this run (``sqlite``, the default, or ``postgres``);
-``make test`` runs the suite once per database. Each run builds its own database by running the
-migrations, so runs never see each other's rows; each test runs inside a transaction that is
-rolled back afterwards (tests that need committed data use ``committed`` fixtures and clean up).
+``make test`` runs the suite once per database. Every test gets a database of its own, migrated
+and empty (``tests.databases``), and the app under test runs the production unit of work on it:
+what a test's requests commit is committed, and gone before the next test.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,16 +17,23 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine
 
-from studio_comms.db.database import ConnectionBoundDatabase, Database
-from studio_comms.db.engine import make_engine, normalize_url
-from studio_comms.db.migrate import upgrade
+from studio_comms.db.database import Database
+from studio_comms.db.engine import make_engine
 from studio_comms.main import create_app
 from studio_comms.settings import Settings
-from tests.cleanup import purge_studios
+from tests.databases import (
+    backend,
+    empty_postgres,
+    migrated_sqlite_template,
+    postgres_admin_url,
+    postgres_database,
+    sqlite_copy,
+)
 from tests.factories import World, make_world
+
+__all__ = ["ADMIN_TOKEN", "LINK_SECRET", "PUBLIC_URL", "FixedClock", "backend", "postgres_admin_url"]
 
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
 # One key seals the stored secrets of every app, worker and `serve` process of the run (they
@@ -36,15 +42,6 @@ SECRET_KEY = "dGVzdC1zZWNyZXQta2V5LTAxMjM0NTY3ODlhYmNkZWY="
 os.environ.setdefault("STUDIO_COMMS_SECRET_KEY", SECRET_KEY)
 LINK_SECRET = "test-link-secret-0123456789abcdefghijklmnop"
 PUBLIC_URL = "https://members.example.org"
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def backend() -> str:
-    return os.environ.get("STUDIO_COMMS_TEST_DB", "sqlite")
-
-
-def postgres_admin_url() -> str:
-    return os.environ.get("STUDIO_COMMS_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -58,30 +55,41 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """SQLite: the path of a migrated template file; PostgreSQL: this process's database's URL."""
     if backend() == "sqlite":
-        path: Path = tmp_path_factory.mktemp("db") / "studio-comms-test.db"
-        url = f"sqlite:///{path}"
-        upgrade(url)
-        yield url
+        yield str(migrated_sqlite_template(tmp_path_factory.mktemp("template")))
         return
-    admin_url = postgres_admin_url()
-    name = f"sc_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalize_url(admin_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+    with postgres_database() as url:
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+
+
+@pytest.fixture
+def database_url(migrated_database: str, tmp_path: Path) -> str:
+    """The test's own database, migrated and empty."""
+    if backend() == "sqlite":
+        return sqlite_copy(Path(migrated_database), tmp_path)
+    empty_postgres(migrated_database)
+    return migrated_database
 
 
 @pytest.fixture(scope="session")
-def engine(database_url: str) -> Iterator[Engine]:
+def _postgres_engine(migrated_database: str) -> Iterator[Engine | None]:
+    """PostgreSQL: one pool per test process (its database stays; connecting costs a fork)."""
+    if backend() != "postgres":
+        yield None
+        return
+    engine = make_engine(migrated_database)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str, _postgres_engine: Engine | None) -> Iterator[Engine]:
+    """The engine of the test's database."""
+    if _postgres_engine is not None:
+        yield _postgres_engine
+        return
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
@@ -89,6 +97,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back after the test (for driver-level tests)."""
     with engine.connect() as connection:
         outer = connection.begin()
         yield connection
@@ -96,8 +105,11 @@ def connection(engine: Engine) -> Iterator[Connection]:
 
 
 @pytest.fixture
-def db(connection: Connection) -> Database:
-    return ConnectionBoundDatabase(connection)
+def db(engine: Engine) -> Iterator[Database]:
+    """The production ``Database`` on the test's database: what the app under test runs on."""
+    database = Database(engine)
+    yield database
+    database.close()
 
 
 class FixedClock:
@@ -145,7 +157,7 @@ def admin(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture
 def world(db: Database, clock: FixedClock) -> World:
-    """Two studios with customers 1-3 each and an all-scope key each (see ``factories``)."""
+    """Two studios with customers 1-3 each and an all-scope key each (see ``factories``), committed."""
     return make_world(db, now=clock.now)
 
 
@@ -157,21 +169,15 @@ def api(client: TestClient, world: World) -> TestClient:
 
 
 @pytest.fixture
-def committed_world(engine: Engine, clock: FixedClock) -> Iterator[World]:
-    """Committed studios A and B (as ``world``), for apps and processes on real connections; purged after."""
-    committed = make_world(Database(engine), now=clock.now)
-    try:
-        yield committed
-    finally:
-        purge_studios(engine, [committed.studio_a, committed.studio_b])
+def committed_world(world: World) -> World:
+    """``world``: committed, as every test's rows are; for apps and processes of their own."""
+    return world
 
 
 @pytest.fixture
-def live(
-    engine: Engine, settings: Settings, clock: FixedClock, committed_world: World
-) -> tuple[FastAPI, World]:
-    """Committed studios A and B and an app on real connections, for concurrency tests; purged after."""
-    return create_app(settings, database=Database(engine), clock=clock), committed_world
+def live(app: FastAPI, committed_world: World) -> tuple[FastAPI, World]:
+    """The app and the world: for tests that run their own clients and servers on them."""
+    return app, committed_world
 
 
 @pytest.fixture(scope="session")

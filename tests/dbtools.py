@@ -1,5 +1,5 @@
 """ORM sessions for tests: the service runs plain SQL (``db.tx``), tests may inspect and set up
-rows through the models, on the same connection as the app under test."""
+rows through the models, on the test's database."""
 
 from __future__ import annotations
 
@@ -8,16 +8,13 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
-from studio_comms.db.database import ConnectionBoundDatabase, Database
+from studio_comms.db.database import Database
 
 
 @contextmanager
 def orm(db: Database) -> Iterator[Session]:
-    """A session that sees what the app wrote; on a connection-bound database its changes stay
-    inside the test's transaction (a savepoint), so they are rolled back with it."""
-    if isinstance(db, ConnectionBoundDatabase):
-        session = Session(bind=db.outer, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    else:
-        session = Session(bind=db.engine, expire_on_commit=False)
-    with session:
+    """A session on the database the app under test uses: it sees what the app committed, and
+    what it adds is seen by the app once committed (``session.commit()``). Keep it short on
+    SQLite: an open write would hold the database's one write lock."""
+    with Session(bind=db.engine, expire_on_commit=False) as session:
         yield session

@@ -91,7 +91,7 @@ def retry_dead(
     now = utcnow()
     with open_database(load_settings().database_url) as database, database.transaction() as tx:
         revived = queue.retry_dead(tx, now=now, kind=kind)
-        deliveries = [(studio, entity) for item_kind, studio, entity in revived if item_kind == WEBHOOK_KIND]
+        deliveries = [(item.studio_id, item.entity_id) for item in revived if item.kind == WEBHOOK_KIND]
         reopen_dead(tx, deliveries, now=now)
     console.print(f"{len(revived)} dead items are due again.")
 

@@ -20,11 +20,11 @@ from studio_comms.core.errors import Unauthenticated
 from studio_comms.customers.schemas import CustomerUpsert
 from studio_comms.customers.service import upsert_customer
 from studio_comms.db.database import Database
+from studio_comms.links.schemas import PreferenceLinkCreate
+from studio_comms.links.secret import LazySigner
+from studio_comms.links.service import issue_preference_link
 from studio_comms.settings import Settings
 from studio_comms.studios.schemas import StudioCreate
-from studio_comms.web.links import issue_preference_link
-from studio_comms.web.schemas import PreferenceLinkCreate
-from studio_comms.web.secret import LazySigner
 
 DEMO_CUSTOMERS = (
     (1, "Erika", "Mustermann", "erika@example.org", "+4915112345671", "de"),

@@ -31,15 +31,15 @@ from studio_comms.core.ratelimit import RateLimiter
 from studio_comms.core.runtime import Runtime
 from studio_comms.db.database import Database
 from studio_comms.db.engine import make_engine
+from studio_comms.links import endpoints as links_endpoints
+from studio_comms.links.secret import LazySigner
 from studio_comms.messages import endpoints as messages_endpoints
 from studio_comms.outbox import stats as outbox_stats
 from studio_comms.preferences import endpoints as preferences_endpoints
 from studio_comms.settings import Settings
 from studio_comms.sms import endpoints as sms_endpoints
 from studio_comms.studios import endpoints as studios_endpoints
-from studio_comms.web import endpoints as web_endpoints
 from studio_comms.web import pages, render, unsubscribe
-from studio_comms.web.secret import LazySigner
 from studio_comms.webhooks import endpoints as webhooks_endpoints
 
 DESCRIPTION = """\
@@ -112,7 +112,7 @@ def create_app(
     app.add_middleware(RequestGuardMiddleware, settings=settings)
     routers = [head_router, preferences_endpoints.router, communications_endpoints.router, ops_router]
     routers += [messages_endpoints.router, studios_endpoints.router, webhooks_endpoints.router]
-    routers += [web_endpoints.router, admin_studios.router, admin_keys.router, admin_customers.router]
+    routers += [links_endpoints.router, admin_studios.router, admin_keys.router, admin_customers.router]
     routers += [admin_messages.router, admin_sms.router, admin_mail_feedback.router]
     routers += [pages.router, unsubscribe.router, sms_endpoints.router, render.assets]
     if settings.enable_bench_routes:

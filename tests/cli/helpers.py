@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from click.testing import Result
@@ -21,8 +22,9 @@ def invoke(runner: CliRunner, *args: str) -> Result:
 
 
 def squashed(output: str) -> str:
-    """Output without whitespace: Rich wraps long lines at the console width."""
-    return "".join(output.split())
+    """Output without whitespace and panel borders: Rich wraps long lines at the console width,
+    inside its error panel too (a long temporary path breaks across two bordered lines)."""
+    return re.sub(r"[\s│]", "", output)
 
 
 def assert_clean_exit(result: Result, code: int) -> None:

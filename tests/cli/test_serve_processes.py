@@ -23,6 +23,9 @@ from tests.conftest import ADMIN_TOKEN
 from tests.factories import World
 from tests.servers import STUDIO_COMMS, ServeProcess, free_port, serve_process
 
+# Several serve processes, their timing and shared state: run alone (make test's serial part).
+pytestmark = pytest.mark.serial
+
 PREFS = "/v1/communications/1/communication-preferences"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 OPT_IN = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}]

@@ -15,6 +15,9 @@ from sqlalchemy import Engine, text
 from tests.factories import World
 from tests.servers import serve_process
 
+# A server process killed mid-request, and how soon its key is free: run alone (make test's serial part).
+pytestmark = pytest.mark.serial
+
 PREFS = "/v1/communications/1/communication-preferences"
 OPT_IN = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}]
 

@@ -16,6 +16,9 @@ from tests.messages.conftest import APPOINTMENT
 from tests.smtp_server import SmtpServer
 from tests.webhooks.processes import WorkerProcess, open_items, start_worker, wait_until
 
+# A worker process killed mid-batch, with deadlines: run alone (make test's serial part).
+pytestmark = pytest.mark.serial
+
 MESSAGES = 30
 
 

@@ -3,6 +3,7 @@ to the end of the unit of work, and outcomes recorded together without one item 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
@@ -20,8 +21,18 @@ from studio_comms.webhooks.schemas import WebhookCreate
 from tests.conftest import FixedClock
 from tests.factories import World
 
+
+@dataclass(slots=True)
+class _Item:
+    id: int
+    completed_at: datetime | None
+    last_error: str | None
+    attempts: int
+
+
 _OPEN = Sql(
-    "SELECT id, completed_at, last_error, attempts FROM outbox WHERE studio_id = :studio_id ORDER BY id"
+    "SELECT id, completed_at, last_error, attempts FROM outbox WHERE studio_id = :studio_id ORDER BY id",
+    row=_Item,
 )
 _DELIVERY_OF = Sql(
     "SELECT id FROM webhook_deliveries WHERE studio_id = :studio_id AND event_uuid = :event_uuid"
@@ -45,7 +56,11 @@ def test_a_list_parameter_selects_exactly_its_ids(db: Database, world: World, cl
         assert queue.hold_many(tx, [], "me") == set()
         queue.complete_many(tx, [first, third], clock.now)
         rows = tx.rows(_OPEN, studio_id=world.studio_a)
-    assert [(row[0], row[1] is not None) for row in rows] == [(first, True), (second, False), (third, True)]
+    assert [(row.id, row.completed_at is not None) for row in rows] == [
+        (first, True),
+        (second, False),
+        (third, True),
+    ]
 
 
 def test_deferred_statements_run_at_the_end_in_order_and_feed_their_followers(
@@ -64,7 +79,7 @@ def test_deferred_statements_run_at_the_end_in_order_and_feed_their_followers(
                 then=lambda delivery_id, event_uuid=event_uuid: ids.__setitem__(event_uuid, delivery_id),
             )  # fmt: skip
         # Not written yet: nothing deferred is visible before the unit of work ends.
-        assert tx.row(_DELIVERY_OF, studio_id=world.studio_a, event_uuid=event_uuid) is None
+        assert tx.scalar(_DELIVERY_OF, studio_id=world.studio_a, event_uuid=event_uuid) is None
     assert len(ids) == 3
     with db.read() as tx:
         for event_uuid, delivery_id in ids.items():
@@ -119,7 +134,7 @@ def test_one_recorder_that_raises_does_not_undo_the_others(
         worker.close()
     with db.read() as tx:
         rows = tx.rows(_OPEN, studio_id=world.studio_a)
-    assert [(row[1] is not None, row[2]) for row in rows] == [
+    assert [(row.completed_at is not None, row.last_error) for row in rows] == [
         (True, None),
         (False, "ValueError: recorder exploded"),
         (True, None),

@@ -186,9 +186,9 @@ def test_outbox_stats_and_retry_dead(
     receiver.always_fail = False
     with db.transaction() as tx:
         revived = queue.retry_dead(tx, now=clock.now)
-        webhooks = [(studio, entity) for kind, studio, entity in revived if kind == "webhook"]
+        webhooks = [(item.studio_id, item.entity_id) for item in revived if item.kind == "webhook"]
         reopen_dead(tx, webhooks, now=clock.now)
-    assert [kind for kind, _, _ in revived] == ["webhook"]
+    assert [item.kind for item in revived] == ["webhook"]
     assert deliveries(api, webhook_id)[0]["state"] == "PENDING"
     worker.drain()
     assert deliveries(api, webhook_id)[0]["state"] == "SUCCEEDED"

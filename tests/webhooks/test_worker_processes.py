@@ -34,6 +34,9 @@ from tests.webhooks.processes import (
     wait_until,
 )
 
+# Worker processes racing for items, with deadlines: run alone (make test's serial part).
+pytestmark = pytest.mark.serial
+
 
 @pytest.fixture
 def studio(live: tuple[FastAPI, World], engine: Engine, receiver: Receiver) -> int:

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
-from studio_comms.db.tx import Tx, from_json, utc, utc_or_none
+from studio_comms.db.tx import Tx
+
+
+@dataclass(slots=True)
+class ActiveKey:
+    id: int
+    studio_id: int
+    name: str
+    key_digest: str
+    scopes: list[str]
+
 
 # Every API request runs it (unless the principal is cached).
 _ACTIVE_BY_PREFIX = Sql(
@@ -16,11 +25,25 @@ _ACTIVE_BY_PREFIX = Sql(
     SELECT id, studio_id, name, key_digest, scopes FROM api_keys
     WHERE prefix = :prefix AND revoked_at IS NULL
     """,
+    row=ActiveKey,
     cross_studio="authentication: the key tells which studio is calling",
 )
+
+
+@dataclass(slots=True)
+class KeyRow:
+    id: int
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None
+    activation_confirmed_at: datetime | None
+
+
 _COLUMNS = "id, name, prefix, scopes, created_at, revoked_at, activation_confirmed_at"
-_LIST = Sql(f"SELECT {_COLUMNS} FROM api_keys WHERE studio_id = :studio_id ORDER BY id")
-_GET = Sql(f"SELECT {_COLUMNS} FROM api_keys WHERE studio_id = :studio_id AND id = :id")
+_LIST = Sql(f"SELECT {_COLUMNS} FROM api_keys WHERE studio_id = :studio_id ORDER BY id", row=KeyRow)
+_GET = Sql(f"SELECT {_COLUMNS} FROM api_keys WHERE studio_id = :studio_id AND id = :id", row=KeyRow)
 _ADD = Sql(
     """
     INSERT INTO api_keys (studio_id, name, prefix, key_digest, scopes, created_at)
@@ -37,47 +60,16 @@ _CONFIRM_ACTIVATION = Sql(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ActiveKey:
-    id: int
-    studio_id: int
-    name: str
-    key_digest: str
-    scopes: list[str]
-
-
-@dataclass(frozen=True, slots=True)
-class KeyRow:
-    id: int
-    name: str
-    prefix: str
-    scopes: list[str]
-    created_at: datetime
-    revoked_at: datetime | None
-    activation_confirmed_at: datetime | None
-
-
 def find_active_by_prefix(tx: Tx, prefix: str) -> ActiveKey | None:
-    row = tx.row(_ACTIVE_BY_PREFIX, prefix=prefix)
-    if row is None:
-        return None
-    key_id, studio_id, name, digest, scopes = row
-    return ActiveKey(key_id, studio_id, name, digest, from_json(scopes))
-
-
-def _key(row: tuple[Any, ...]) -> KeyRow:
-    return KeyRow(
-        row[0], row[1], row[2], from_json(row[3]), utc(row[4]), utc_or_none(row[5]), utc_or_none(row[6])
-    )
+    return tx.row(_ACTIVE_BY_PREFIX, prefix=prefix)
 
 
 class ApiKeysRepository(StudioScoped):
     def all(self) -> list[KeyRow]:
-        return [_key(row) for row in self._rows(_LIST)]
+        return self._rows(_LIST)
 
     def get(self, key_id: int) -> KeyRow | None:
-        row = self._row(_GET, id=key_id)
-        return _key(row) if row else None
+        return self._row(_GET, id=key_id)
 
     def add(self, *, name: str, prefix: str, key_digest: str, scopes: list[str], now: datetime) -> int:
         key_id: int = self._scalar(

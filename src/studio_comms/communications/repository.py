@@ -9,98 +9,6 @@ from typing import Any
 
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
-from studio_comms.db.tx import utc, utc_or_none
-
-_THREAD_COLUMNS = "id, customer_id, status, subject, message_category, created_at, updated_at"
-_THREAD = Sql(
-    f"""
-    SELECT {_THREAD_COLUMNS} FROM communication_threads
-    WHERE studio_id = :studio_id AND customer_id = :customer_id AND id = :id
-    """
-)
-_THREAD_FOR_UPDATE = Sql(
-    f"""
-    SELECT {_THREAD_COLUMNS} FROM communication_threads
-    WHERE studio_id = :studio_id AND customer_id = :customer_id AND id = :id FOR UPDATE
-    """
-)
-_NEWEST_FIRST = Sql(
-    f"""
-    SELECT {_THREAD_COLUMNS} FROM communication_threads
-    WHERE studio_id = :studio_id AND customer_id = :customer_id AND id < :before
-    ORDER BY id DESC LIMIT :limit
-    """
-)
-_NEWEST_FIRST_WITH_STATUS = Sql(
-    f"""
-    SELECT {_THREAD_COLUMNS} FROM communication_threads
-    WHERE studio_id = :studio_id AND customer_id = :customer_id AND id < :before AND status = :status
-    ORDER BY id DESC LIMIT :limit
-    """
-)
-_ADD_THREAD = Sql(
-    """
-    INSERT INTO communication_threads
-      (studio_id, customer_id, status, subject, message_category, created_at, updated_at)
-    VALUES (:studio_id, :customer_id, :status, :subject, :message_category, :now, :now)
-    RETURNING id
-    """
-)
-_SET_STATUS = Sql(
-    """
-    UPDATE communication_threads SET status = :status, updated_at = :now
-    WHERE studio_id = :studio_id AND id = :id
-    """
-)
-_COMMUNICATION_COLUMNS = """
-    id, thread_id, customer_id, thread_status, direction, channel, message_category, subject, content,
-    ticket_number, ticket_link, agent, communicated_at, created_at, request_id, authorization_permitted,
-    authorization_rule, authorization_ledger_entry_id, authorization_block_reason,
-    authorization_enforcement, authorized_at
-"""
-_COMMUNICATIONS = Sql(
-    f"""
-    SELECT {_COMMUNICATION_COLUMNS} FROM communications
-    WHERE studio_id = :studio_id AND thread_id = :thread_id ORDER BY id
-    """
-)
-_ADD_COMMUNICATION = Sql(
-    """
-    INSERT INTO communications
-      (studio_id, thread_id, customer_id, thread_status, direction, channel, message_category, subject,
-       content, ticket_number, ticket_link, agent, communicated_at, created_at, request_id,
-       authorization_permitted, authorization_rule, authorization_ledger_entry_id,
-       authorization_block_reason, authorization_enforcement, authorized_at)
-    VALUES
-      (:studio_id, :thread_id, :customer_id, :thread_status, :direction, :channel, :message_category,
-       :subject, :content, :ticket_number, :ticket_link, :agent, :communicated_at, :created_at,
-       :request_id, :authorization_permitted, :authorization_rule, :authorization_ledger_entry_id,
-       :authorization_block_reason, :authorization_enforcement, :authorized_at)
-    RETURNING id
-    """
-)
-_ADD_DELIVERY_EVENT = Sql(
-    """
-    INSERT INTO communication_delivery_events
-      (studio_id, thread_id, communication_id, message_id, status, reason, occurred_at)
-    VALUES (:studio_id, :thread_id, :communication_id, :message_id, :status, :reason, :now)
-    """
-)
-_DELIVERY_EVENTS = Sql(
-    """
-    SELECT communication_id, message_id, status, reason, occurred_at FROM communication_delivery_events
-    WHERE studio_id = :studio_id AND thread_id = :thread_id ORDER BY id
-    """
-)
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryEventRow:
-    communication_id: int
-    message_id: int
-    status: str
-    reason: str | None
-    occurred_at: datetime
 
 
 @dataclass(slots=True)
@@ -147,35 +55,102 @@ class CommunicationRow(NewCommunication):
     id: int = 0
 
 
-def _thread(row: tuple[Any, ...]) -> ThreadRow:
-    return ThreadRow(row[0], row[1], row[2], row[3], row[4], utc(row[5]), utc(row[6]))
+@dataclass(slots=True)
+class DeliveryEventRow:
+    communication_id: int
+    message_id: int
+    status: str
+    reason: str | None
+    occurred_at: datetime
 
 
-def _communication(row: tuple[Any, ...]) -> CommunicationRow:
-    (id_, thread_id, customer_id, thread_status, direction, channel, category, subject, content) = row[:9]
-    return CommunicationRow(
-        id=id_,
-        thread_id=thread_id,
-        customer_id=customer_id,
-        thread_status=thread_status,
-        direction=direction,
-        channel=channel,
-        message_category=category,
-        subject=subject,
-        content=content,
-        ticket_number=row[9],
-        ticket_link=row[10],
-        agent=row[11],
-        communicated_at=utc(row[12]),
-        created_at=utc(row[13]),
-        request_id=row[14],
-        authorization_permitted=None if row[15] is None else bool(row[15]),
-        authorization_rule=row[16],
-        authorization_ledger_entry_id=row[17],
-        authorization_block_reason=row[18],
-        authorization_enforcement=row[19],
-        authorized_at=utc_or_none(row[20]),
-    )
+_THREAD_COLUMNS = "id, customer_id, status, subject, message_category, created_at, updated_at"
+_THREAD = Sql(
+    f"""
+    SELECT {_THREAD_COLUMNS} FROM communication_threads
+    WHERE studio_id = :studio_id AND customer_id = :customer_id AND id = :id
+    """,
+    row=ThreadRow,
+)
+_THREAD_FOR_UPDATE = Sql(
+    f"""
+    SELECT {_THREAD_COLUMNS} FROM communication_threads
+    WHERE studio_id = :studio_id AND customer_id = :customer_id AND id = :id FOR UPDATE
+    """,
+    row=ThreadRow,
+)
+_NEWEST_FIRST = Sql(
+    f"""
+    SELECT {_THREAD_COLUMNS} FROM communication_threads
+    WHERE studio_id = :studio_id AND customer_id = :customer_id AND id < :before
+    ORDER BY id DESC LIMIT :limit
+    """,
+    row=ThreadRow,
+)
+_NEWEST_FIRST_WITH_STATUS = Sql(
+    f"""
+    SELECT {_THREAD_COLUMNS} FROM communication_threads
+    WHERE studio_id = :studio_id AND customer_id = :customer_id AND id < :before AND status = :status
+    ORDER BY id DESC LIMIT :limit
+    """,
+    row=ThreadRow,
+)
+_ADD_THREAD = Sql(
+    """
+    INSERT INTO communication_threads
+      (studio_id, customer_id, status, subject, message_category, created_at, updated_at)
+    VALUES (:studio_id, :customer_id, :status, :subject, :message_category, :now, :now)
+    RETURNING id
+    """
+)
+_SET_STATUS = Sql(
+    """
+    UPDATE communication_threads SET status = :status, updated_at = :now
+    WHERE studio_id = :studio_id AND id = :id
+    """
+)
+_COMMUNICATION_COLUMNS = """
+    thread_id, customer_id, thread_status, direction, channel, message_category, subject, content,
+    ticket_number, ticket_link, agent, communicated_at, created_at, request_id, authorization_permitted,
+    authorization_rule, authorization_ledger_entry_id, authorization_block_reason,
+    authorization_enforcement, authorized_at, id
+"""
+_COMMUNICATIONS = Sql(
+    f"""
+    SELECT {_COMMUNICATION_COLUMNS} FROM communications
+    WHERE studio_id = :studio_id AND thread_id = :thread_id ORDER BY id
+    """,
+    row=CommunicationRow,
+)
+_ADD_COMMUNICATION = Sql(
+    """
+    INSERT INTO communications
+      (studio_id, thread_id, customer_id, thread_status, direction, channel, message_category, subject,
+       content, ticket_number, ticket_link, agent, communicated_at, created_at, request_id,
+       authorization_permitted, authorization_rule, authorization_ledger_entry_id,
+       authorization_block_reason, authorization_enforcement, authorized_at)
+    VALUES
+      (:studio_id, :thread_id, :customer_id, :thread_status, :direction, :channel, :message_category,
+       :subject, :content, :ticket_number, :ticket_link, :agent, :communicated_at, :created_at,
+       :request_id, :authorization_permitted, :authorization_rule, :authorization_ledger_entry_id,
+       :authorization_block_reason, :authorization_enforcement, :authorized_at)
+    RETURNING id
+    """
+)
+_ADD_DELIVERY_EVENT = Sql(
+    """
+    INSERT INTO communication_delivery_events
+      (studio_id, thread_id, communication_id, message_id, status, reason, occurred_at)
+    VALUES (:studio_id, :thread_id, :communication_id, :message_id, :status, :reason, :now)
+    """
+)
+_DELIVERY_EVENTS = Sql(
+    """
+    SELECT communication_id, message_id, status, reason, occurred_at FROM communication_delivery_events
+    WHERE studio_id = :studio_id AND thread_id = :thread_id ORDER BY id
+    """,
+    row=DeliveryEventRow,
+)
 
 
 _NEW_COMMUNICATION_FIELDS = fields(NewCommunication)
@@ -184,8 +159,7 @@ _NEW_COMMUNICATION_FIELDS = fields(NewCommunication)
 class ThreadsRepository(StudioScoped):
     def get(self, customer_id: int, thread_id: int, *, lock: bool = False) -> ThreadRow | None:
         """Another customer's or studio's thread is simply not found."""
-        row = self._row(_THREAD_FOR_UPDATE if lock else _THREAD, customer_id=customer_id, id=thread_id)
-        return _thread(row) if row else None
+        return self._row(_THREAD_FOR_UPDATE if lock else _THREAD, customer_id=customer_id, id=thread_id)
 
     def add(self, customer_id: int, *, status: str, subject: str, category: str | None, now: datetime) -> int:
         thread_id: int = self._scalar(
@@ -212,11 +186,11 @@ class ThreadsRepository(StudioScoped):
     ) -> list[ThreadRow]:
         params: dict[str, Any] = {"customer_id": customer_id, "before": before, "limit": limit}
         if status is None:
-            return [_thread(row) for row in self._rows(_NEWEST_FIRST, **params)]
-        return [_thread(row) for row in self._rows(_NEWEST_FIRST_WITH_STATUS, status=status, **params)]
+            return self._rows(_NEWEST_FIRST, **params)
+        return self._rows(_NEWEST_FIRST_WITH_STATUS, status=status, **params)
 
     def communications(self, thread_id: int) -> list[CommunicationRow]:
-        return [_communication(row) for row in self._rows(_COMMUNICATIONS, thread_id=thread_id)]
+        return self._rows(_COMMUNICATIONS, thread_id=thread_id)
 
     def add_delivery_event(
         self,
@@ -239,7 +213,4 @@ class ThreadsRepository(StudioScoped):
         )
 
     def delivery_events(self, thread_id: int) -> list[DeliveryEventRow]:
-        return [
-            DeliveryEventRow(row[0], row[1], row[2], row[3], utc(row[4]))
-            for row in self._rows(_DELIVERY_EVENTS, thread_id=thread_id)
-        ]
+        return self._rows(_DELIVERY_EVENTS, thread_id=thread_id)

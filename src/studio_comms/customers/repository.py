@@ -8,17 +8,32 @@ from datetime import datetime
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
 
+
+@dataclass(slots=True)
+class CustomerRow:
+    customer_id: int
+    first_name: str
+    last_name: str
+    email: str | None
+    phone_number: str | None
+    language: str | None
+    # Signed member links carry this number; raising it revokes every link issued before.
+    link_epoch: int
+
+
 _GET = Sql(
     """
     SELECT customer_id, first_name, last_name, email, phone_number, language, link_epoch
     FROM customers WHERE studio_id = :studio_id AND customer_id = :customer_id
-    """
+    """,
+    row=CustomerRow,
 )
 _ALL = Sql(
     """
     SELECT customer_id, first_name, last_name, email, phone_number, language, link_epoch
     FROM customers WHERE studio_id = :studio_id
-    """
+    """,
+    row=CustomerRow,
 )
 _EXISTS = Sql("SELECT 1 FROM customers WHERE studio_id = :studio_id AND customer_id = :customer_id")
 # PostgreSQL: concurrent writers of one customer's data (preferences, blocks, links) queue on this
@@ -40,12 +55,20 @@ _UPDATE = Sql(
     WHERE studio_id = :studio_id AND customer_id = :customer_id
     """
 )
+
+
+@dataclass(slots=True)
+class _CustomerId:
+    customer_id: int
+
+
 # Numbers are stored in E.164 (customers.service), so a provider's sender compares as text.
 _WITH_PHONE = Sql(
     """
     SELECT customer_id FROM customers
     WHERE studio_id = :studio_id AND phone_number = :phone ORDER BY customer_id
-    """
+    """,
+    row=_CustomerId,
 )
 # Addresses are stored as given; mail systems hand back the same address in any case. Rare
 # (bounces, complaints): a scan of the studio's rows is fine.
@@ -53,7 +76,8 @@ _WITH_EMAIL = Sql(
     """
     SELECT customer_id FROM customers
     WHERE studio_id = :studio_id AND lower(email) = :email ORDER BY customer_id
-    """
+    """,
+    row=_CustomerId,
 )
 _REVOKE_LINKS = Sql(
     """
@@ -61,18 +85,6 @@ _REVOKE_LINKS = Sql(
     WHERE studio_id = :studio_id AND customer_id = :customer_id
     """
 )
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerRow:
-    customer_id: int
-    first_name: str
-    last_name: str
-    email: str | None
-    phone_number: str | None
-    language: str | None
-    # Signed member links carry this number; raising it revokes every link issued before.
-    link_epoch: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,14 +98,13 @@ class CustomerDetails:
 
 class CustomersRepository(StudioScoped):
     def get(self, customer_id: int) -> CustomerRow | None:
-        row = self._row(_GET, customer_id=customer_id)
-        return CustomerRow(*row) if row else None
+        return self._row(_GET, customer_id=customer_id)
 
     def all(self) -> list[CustomerRow]:
-        return [CustomerRow(*row) for row in self._rows(_ALL)]
+        return self._rows(_ALL)
 
     def exists(self, customer_id: int, *, lock: bool = False) -> bool:
-        return self._row(_LOCK if lock else _EXISTS, customer_id=customer_id) is not None
+        return self._scalar(_LOCK if lock else _EXISTS, customer_id=customer_id) is not None
 
     def insert(self, customer_id: int, details: CustomerDetails, *, now: datetime) -> None:
         self._run(_INSERT, customer_id=customer_id, now=now, **_fields(details))
@@ -102,10 +113,10 @@ class CustomersRepository(StudioScoped):
         self._run(_UPDATE, customer_id=customer_id, now=now, **_fields(details))
 
     def with_phone(self, e164: str) -> list[int]:
-        return [row[0] for row in self._rows(_WITH_PHONE, phone=e164)]
+        return [row.customer_id for row in self._rows(_WITH_PHONE, phone=e164)]
 
     def with_email(self, address: str) -> list[int]:
-        return [row[0] for row in self._rows(_WITH_EMAIL, email=address.lower())]
+        return [row.customer_id for row in self._rows(_WITH_EMAIL, email=address.lower())]
 
     def revoke_links(self, customer_id: int) -> None:
         self._run(_REVOKE_LINKS, customer_id=customer_id)

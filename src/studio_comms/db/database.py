@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from studio_comms.db import errors
 from studio_comms.db.engine import make_engine
@@ -128,6 +128,11 @@ class Database:
             if turn is not None:
                 turn.release()
 
+    def unit(self, *, write: bool, on_loop: bool) -> AbstractContextManager[Tx]:
+        """The unit of work an entry point was told to open (``Runtime.unit_of_work``): on the
+        event loop's connection (:meth:`on_loop`), or a transaction (:meth:`transaction`)."""
+        return self.on_loop(write=write) if on_loop else self.transaction(write=write)
+
     def _loop_driver(self) -> Any:
         if self._loop_connection is None:
             try:
@@ -196,44 +201,3 @@ def open_database(url: str, **engine_options: Any) -> Iterator[Database]:
     finally:
         database.close()
         engine.dispose()
-
-
-class ConnectionBoundDatabase(Database):
-    """Every transaction is a savepoint inside one outer transaction (tests roll it back after)."""
-
-    def __init__(self, connection: Connection) -> None:
-        super().__init__(connection.engine)
-        self._writer_turn = None
-        self.outer = connection
-        self._depth = 0
-
-    @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Tx]:
-        driver: Any = self.outer.connection.driver_connection
-        self._depth += 1
-        name = f"unit_of_work_{self._depth}"
-        driver.execute(f"SAVEPOINT {name}")
-        try:
-            tx = Tx(driver, self.dialect)
-            yield tx
-            tx.flush()
-            self._release(driver, name)
-        except BaseException:
-            driver.execute(f"ROLLBACK TO SAVEPOINT {name}")
-            driver.execute(f"RELEASE SAVEPOINT {name}")
-            raise
-        finally:
-            self._depth -= 1
-
-    @contextmanager
-    def on_loop(self, *, write: bool) -> Iterator[Tx]:
-        with self.transaction(write=write) if write else self.read() as tx:
-            yield tx
-
-    def _release(self, driver: Any, name: str) -> None:
-        """This variant's commit."""
-        driver.execute(f"RELEASE SAVEPOINT {name}")
-
-    @contextmanager
-    def read(self) -> Iterator[Tx]:
-        yield Tx(self.outer.connection.driver_connection, self.dialect)

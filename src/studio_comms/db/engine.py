@@ -32,6 +32,11 @@ def make_engine(url: str, *, pool_size: int = 8, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
     kwargs.setdefault("pool_pre_ping", True)
+    # Every session speaks UTC, so psycopg hands timestamps back as aware UTC datetimes and rows
+    # need no conversion of their own (db.rows); options the URL gives are kept.
+    connect_args = kwargs.setdefault("connect_args", {})
+    given = connect_args.get("options") or make_url(url).query.get("options") or ""
+    connect_args["options"] = f"{given} -c TimeZone=UTC".strip()
     return create_engine(url, **kwargs)
 
 

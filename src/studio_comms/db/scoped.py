@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from studio_comms.db.sql import Sql
-from studio_comms.db.tx import Row, Tx
+from studio_comms.db.sql import NoRows, Sql
+from studio_comms.db.tx import R, Tx
 
 
 class StudioScoped:
@@ -21,14 +21,14 @@ class StudioScoped:
         self.tx = tx
         self.studio_id = studio_id
 
-    def _rows(self, sql: Sql, **params: Any) -> list[Row]:
+    def _rows(self, sql: Sql[R], **params: Any) -> list[R]:
         return self.tx.rows(sql, studio_id=self.studio_id, **params)
 
-    def _row(self, sql: Sql, **params: Any) -> Row | None:
+    def _row(self, sql: Sql[R], **params: Any) -> R | None:
         return self.tx.row(sql, studio_id=self.studio_id, **params)
 
-    def _scalar(self, sql: Sql, **params: Any) -> Any:
+    def _scalar(self, sql: Sql[NoRows], **params: Any) -> Any:
         return self.tx.scalar(sql, studio_id=self.studio_id, **params)
 
-    def _run(self, sql: Sql, **params: Any) -> int:
+    def _run(self, sql: Sql[Any], **params: Any) -> int:
         return self.tx.run(sql, studio_id=self.studio_id, **params)

@@ -13,6 +13,9 @@ does not have (its write transactions hold the whole database, ``BEGIN IMMEDIATE
 same whatever the batch size, so both drivers reuse their prepared statement). The list travels
 as one JSON array (``Tx`` sends lists as JSON) and is unpacked by the database: ``json_each`` on
 SQLite, ``jsonb_array_elements_text`` on PostgreSQL.
+
+A statement that returns rows names their class (``row=``, see :mod:`studio_comms.db.rows`); one
+without a row class returns nothing, or one column that ``Tx.scalar`` reads.
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, overload
+
+from studio_comms.db.rows import Maker, fields_of, makers
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 _NAMED = re.compile(r"(?<!:):(\w+)")
 _ROW_LOCK = re.compile(r"\s+FOR\s+UPDATE(\s+SKIP\s+LOCKED)?\b", re.IGNORECASE)
@@ -31,16 +37,38 @@ _SQLITE_LIST = r"IN (SELECT value FROM json_each(:\1))"
 _POSTGRES_LIST = r"IN (SELECT CAST(value AS BIGINT) FROM jsonb_array_elements_text(CAST(:\1 AS jsonb)))"
 
 # Every statement defined so far, in definition order (the architecture tests read it).
-REGISTRY: list[Sql] = []
+REGISTRY: list[Sql[Any]] = []
 
 
-class Sql:
-    """A statement with ``:name`` placeholders, rendered once for each driver."""
+class NoRows:
+    """The row type of a statement without a row class: ``Tx.rows`` refuses it."""
 
-    __slots__ = ("_postgres", "_sqlite", "cross_studio", "module", "text")
 
-    def __init__(self, text: str, *, cross_studio: str | None = None) -> None:
+class Sql(Generic[R]):
+    """A statement with ``:name`` placeholders, rendered once for each driver; ``R``, the class of
+    its rows."""
+
+    __slots__ = (
+        "_postgres", "_sqlite", "checked", "columns", "cross_studio", "make_postgres", "make_sqlite",
+        "module", "row", "text",
+    )  # fmt: skip
+
+    @overload
+    def __init__(self: Sql[NoRows], text: str, *, cross_studio: str | None = None) -> None: ...
+    @overload
+    def __init__(self, text: str, *, row: type[R], cross_studio: str | None = None) -> None: ...
+    def __init__(self, text: str, *, row: type[Any] | None = None, cross_studio: str | None = None) -> None:
         self.text = " ".join(text.split())
+        self.row = row
+        self.make_sqlite: Maker | None = None
+        self.make_postgres: Maker | None = None
+        # The columns the statement returns, as the row class names them (empty: no row class).
+        self.columns: tuple[str, ...] = ()
+        if row is not None:
+            self.columns = fields_of(row)
+            self.make_sqlite, self.make_postgres = makers(row)
+        # The databases whose driver has described this statement's columns as the row class names them.
+        self.checked: set[str] = set()
         # Why this statement may touch several studios' rows (None: it must be scoped to one).
         self.cross_studio = cross_studio
         self.module: str = sys._getframe(1).f_globals.get("__name__", "?")
@@ -51,6 +79,17 @@ class Sql:
 
     def for_dialect(self, dialect: str) -> str:
         return self._sqlite if dialect == "sqlite" else self._postgres
+
+    def check_columns(self, dialect: str, description: Sequence[Sequence[Any]]) -> None:
+        """The columns the driver describes are the row class's fields, in order."""
+        assert self.row is not None
+        columns = tuple(str(column[0]) for column in description)
+        if columns != self.columns:
+            raise TypeError(
+                f"{self.row.__name__} has fields {self.columns}, but the statement returns columns "
+                f"{columns}; name the columns as the fields (AS …), in the same order: {self.text!r}"
+            )
+        self.checked.add(dialect)
 
     def __repr__(self) -> str:
         return f"Sql({self.text!r})"

@@ -3,21 +3,26 @@
 Services and repositories receive a ``Tx``; only entry points open one (``Database``) and only
 ``Database`` commits it. Values cross the boundary the same way on both databases: datetimes are
 aware UTC (SQLite keeps them as ISO text without offset, as the schema always has), JSON columns
-take dicts and lists, booleans are ``bool``. Driver errors become :mod:`studio_comms.db.errors`.
+take dicts and lists, booleans are ``bool``; rows come back as their statement's row class, made
+the same way for both (:mod:`studio_comms.db.rows`). Driver errors become :mod:`studio_comms.db.errors`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, overload
 
 import orjson
 
 from studio_comms.db import errors
-from studio_comms.db.sql import Sql
+from studio_comms.db.sql import NoRows, Sql
 
-Row = tuple[Any, ...]
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+# A row class: a slotted dataclass (db.rows); a statement without one has none to read.
+R = TypeVar("R", bound="DataclassInstance")
 
 
 def _sqlite_datetime(value: datetime) -> str:
@@ -44,11 +49,12 @@ _POSTGRES_ADAPTERS = {datetime: _aware, dict: _json, list: _json}
 class Tx:
     """Statements of one transaction (or, for ``Database.read``, of one read on SQLite)."""
 
-    __slots__ = ("_adapters", "_connection", "_later", "_once", "dialect", "memo", "sole_writer")
+    __slots__ = ("_adapters", "_connection", "_later", "_once", "_sqlite", "dialect", "memo", "sole_writer")
 
     def __init__(self, driver_connection: Any, dialect: str, *, sole_writer: bool = False) -> None:
         self._connection = driver_connection
         self.dialect = dialect
+        self._sqlite = dialect == "sqlite"
         # True when no other writer can run until this transaction ends (SQLite's write
         # transactions, begun IMMEDIATE): row locks would add nothing.
         self.sole_writer = sole_writer
@@ -59,7 +65,7 @@ class Tx:
         self.memo: dict[Any, Any] = {}
         # Statements sent together when the unit of work ends (``later``), by statement, in the
         # order each statement was first deferred.
-        self._later: dict[Sql, list[tuple[dict[str, Any], Callable[[Row], None] | None]]] = {}
+        self._later: dict[Sql[Any], list[tuple[dict[str, Any], Callable[[Any], None] | None]]] = {}
 
     def _params(self, params: Mapping[str, Any]) -> dict[str, Any]:
         adapters = self._adapters
@@ -68,28 +74,44 @@ class Tx:
             for name, value in params.items()
         }
 
-    def _execute(self, sql: Sql, params: Mapping[str, Any]) -> Any:
+    def _execute(self, sql: Sql[Any], params: Mapping[str, Any]) -> Any:
         try:
             return self._connection.execute(sql.for_dialect(self.dialect), self._params(params))
         except Exception as error:
             _reraise(error)
 
-    def rows(self, sql: Sql, **params: Any) -> list[Row]:
+    def rows(self, sql: Sql[R], **params: Any) -> list[R]:
+        """The statement's rows, each made by its row class (``db.rows``)."""
+        make = sql.make_sqlite if self._sqlite else sql.make_postgres
+        if make is None:
+            raise TypeError(f"declare the row class of the statement (Sql(…, row=…)): {sql.text!r}")
         cursor = self._execute(sql, params)
         try:
-            return cursor.fetchall() if cursor.description is not None else []
+            found = cursor.fetchall()
+            if self.dialect not in sql.checked:
+                sql.check_columns(self.dialect, cursor.description)
         finally:
             cursor.close()
+        made: list[R] = make(found)
+        return made
 
-    def row(self, sql: Sql, **params: Any) -> Row | None:
+    def row(self, sql: Sql[R], **params: Any) -> R | None:
         found = self.rows(sql, **params)
         return found[0] if found else None
 
-    def scalar(self, sql: Sql, **params: Any) -> Any:
-        found = self.row(sql, **params)
-        return found[0] if found else None
+    def scalar(self, sql: Sql[NoRows], **params: Any) -> Any:
+        """The one column of the first row of a statement without a row class (None: no row)."""
+        cursor = self._execute(sql, params)
+        try:
+            found = cursor.fetchone()
+        finally:
+            cursor.close()
+        if found is None:
+            return None
+        (value,) = found
+        return value
 
-    def run(self, sql: Sql, **params: Any) -> int:
+    def run(self, sql: Sql[Any], **params: Any) -> int:
         """A statement without result rows; returns how many rows it changed."""
         cursor = self._execute(sql, params)
         try:
@@ -97,7 +119,7 @@ class Tx:
         finally:
             cursor.close()
 
-    def run_many(self, sql: Sql, many: Iterable[Mapping[str, Any]]) -> None:
+    def run_many(self, sql: Sql[Any], many: Iterable[Mapping[str, Any]]) -> None:
         cursor = self._connection.cursor()
         try:
             cursor.executemany(sql.for_dialect(self.dialect), [self._params(p) for p in many])
@@ -106,14 +128,19 @@ class Tx:
         finally:
             cursor.close()
 
-    def later(self, sql: Sql, then: Callable[[Row], None] | None = None, **params: Any) -> None:
+    @overload
+    def later(self, sql: Sql[Any], then: None = None, **params: Any) -> None: ...
+    @overload
+    def later(self, sql: Sql[R], then: Callable[[R], None], **params: Any) -> None: ...
+    def later(self, sql: Sql[Any], then: Callable[[Any], None] | None = None, **params: Any) -> None:
         """Run ``sql`` when the unit of work ends, just before it commits, with every other
         deferred execution of the same statement in one ``executemany`` (psycopg pipelines it:
         one round trip for all, where one each would cost a round trip each).
 
         Statements go in the order each was first deferred. ``then`` receives the statement's
         first result row (``RETURNING``) and may defer more (they go in a later round): that is
-        how a row that needs another's new id is written without a round trip per row.
+        how a row that needs another's new id is written without a round trip per row (the
+        statement names its row class, as for :meth:`rows`).
         Nothing deferred is visible to reads of this transaction before the end.
         """
         self._later.setdefault(sql, []).append((params, then))
@@ -131,23 +158,29 @@ class Tx:
                 if then is not None and row is not None:
                     then(row)
 
-    def _returning_many(self, sql: Sql, many: list[dict[str, Any]]) -> list[Row | None]:
+    def _returning_many(self, sql: Sql[Any], many: list[dict[str, Any]]) -> list[Any]:
         """The first row each execution returned; psycopg sends them all in one pipeline."""
+        make = sql.make_sqlite if self._sqlite else sql.make_postgres
+        if make is None:
+            raise TypeError(f"declare the row class of the statement (Sql(…, row=…)): {sql.text!r}")
         cursor = self._connection.cursor()
         try:
             text = sql.for_dialect(self.dialect)
-            if self.dialect == "sqlite":  # no RETURNING from sqlite3's executemany; no round trips either
-                found: list[Row | None] = []
+            found: list[tuple[Any, ...] | None] = []
+            if self._sqlite:  # no RETURNING from sqlite3's executemany; no round trips either
                 for params in many:
                     cursor.execute(text, self._params(params))
                     found.append(cursor.fetchone())
-                return found
-            cursor.executemany(text, [self._params(p) for p in many], returning=True)
-            found = []
-            while True:
-                found.append(cursor.fetchone())
-                if not cursor.nextset():
-                    return found
+            else:
+                cursor.executemany(text, [self._params(p) for p in many], returning=True)
+                while True:
+                    found.append(cursor.fetchone())
+                    if not cursor.nextset():
+                        break
+            if self.dialect not in sql.checked and cursor.description is not None:
+                sql.check_columns(self.dialect, cursor.description)
+            made = iter(make([row for row in found if row is not None]))
+            return [None if row is None else next(made) for row in found]
         except Exception as error:
             _reraise(error)
         finally:
@@ -168,20 +201,3 @@ def _reraise(error: Exception) -> NoReturn:
     if translated is error:
         raise error
     raise translated from None
-
-
-def utc(value: Any) -> datetime:
-    """A datetime column's value as an aware UTC datetime."""
-    if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    assert isinstance(value, datetime), f"not a datetime: {value!r}"
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utc_or_none(value: Any) -> datetime | None:
-    return None if value is None else utc(value)
-
-
-def from_json(value: Any) -> Any:
-    """A JSON column's value: psycopg parses it, sqlite3 hands back the text."""
-    return orjson.loads(value) if isinstance(value, str | bytes) else value

@@ -6,14 +6,25 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from studio_comms.db.sql import Sql
-from studio_comms.db.tx import Tx, utc_or_none
+from studio_comms.db.tx import Tx
+
+
+@dataclass(slots=True)
+class Record:
+    id: int
+    fingerprint: str
+    response_status: int | None
+    response_body: bytes | None
+    completed_at: datetime | None
+
 
 _EXPIRE = Sql("DELETE FROM idempotency_records WHERE api_key_id = :api_key_id AND created_at <= :before")
 _FIND = Sql(
     """
     SELECT id, fingerprint, response_status, response_body, completed_at
     FROM idempotency_records WHERE api_key_id = :api_key_id AND idempotency_key = :key
-    """
+    """,
+    row=Record,
 )
 _RECORD = Sql(
     """
@@ -25,15 +36,6 @@ _RECORD = Sql(
 _FORGET = Sql("DELETE FROM idempotency_records WHERE id = :id")
 # PostgreSQL: a lock of this transaction on (namespace, key); taken without waiting.
 _TRY_LOCK = Sql("SELECT pg_try_advisory_xact_lock(CAST(:namespace AS integer), CAST(:key AS integer))")
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    id: int
-    fingerprint: str
-    response_status: int | None
-    response_body: bytes | None
-    completed_at: datetime | None
 
 
 class IdempotencyRepository:
@@ -49,11 +51,7 @@ class IdempotencyRepository:
         self.tx.run(_EXPIRE, api_key_id=self.api_key_id, before=before)
 
     def find(self, key: str) -> Record | None:
-        row = self.tx.row(_FIND, api_key_id=self.api_key_id, key=key)
-        if row is None:
-            return None
-        body = bytes(row[3]) if row[3] is not None else None
-        return Record(row[0], row[1], row[2], body, utc_or_none(row[4]))
+        return self.tx.row(_FIND, api_key_id=self.api_key_id, key=key)
 
     def record(self, key: str, fingerprint: str, status: int, body: bytes, *, now: datetime) -> None:
         self.tx.run(

@@ -9,19 +9,43 @@ from typing import Any
 
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import CHUNK_SIZES, Sql, chunks, numbered, repeated
-from studio_comms.db.tx import from_json, utc
+
+
+@dataclass(slots=True)
+class MessageRow:
+    id: int
+    customer_id: int
+    batch_id: int | None
+    thread_id: int | None
+    communication_id: int | None
+    channel: str
+    category: str
+    subject: str | None
+    content: str
+    html: str | None
+    status: str
+    status_reason: str | None
+    send_at: datetime
+    attempts: int
+    provider_message_id: str | None
+    message_id_header: str | None
+    created_at: datetime
+
 
 _COLUMNS = """
     id, customer_id, batch_id, thread_id, communication_id, channel, category, subject, content, html,
     status, status_reason, send_at, attempts, provider_message_id, message_id_header, created_at
 """
-_GET = Sql(f"SELECT {_COLUMNS} FROM messages WHERE studio_id = :studio_id AND id = :id")
-_GET_FOR_UPDATE = Sql(f"SELECT {_COLUMNS} FROM messages WHERE studio_id = :studio_id AND id = :id FOR UPDATE")
+_GET = Sql(f"SELECT {_COLUMNS} FROM messages WHERE studio_id = :studio_id AND id = :id", row=MessageRow)
+_GET_FOR_UPDATE = Sql(
+    f"SELECT {_COLUMNS} FROM messages WHERE studio_id = :studio_id AND id = :id FOR UPDATE", row=MessageRow
+)
 _BY_PROVIDER_ID = Sql(
     f"""
     SELECT {_COLUMNS} FROM messages
     WHERE studio_id = :studio_id AND provider_message_id = :provider_message_id FOR UPDATE
-    """
+    """,
+    row=MessageRow,
 )
 _INSERT = Sql(
     """
@@ -51,7 +75,17 @@ _INSERT_BATCH = {
     )
     for size in CHUNK_SIZES
 }
-_BATCH_IDS = Sql("SELECT id FROM messages WHERE studio_id = :studio_id AND batch_id = :batch_id ORDER BY id")
+
+
+@dataclass(slots=True)
+class _MessageId:
+    id: int
+
+
+_BATCH_IDS = Sql(
+    "SELECT id FROM messages WHERE studio_id = :studio_id AND batch_id = :batch_id ORDER BY id",
+    row=_MessageId,
+)
 _SET_HEADER = Sql("UPDATE messages SET message_id_header = :header WHERE studio_id = :studio_id AND id = :id")
 _SAVE = Sql(
     """
@@ -87,11 +121,25 @@ _ADD_ACCEPTED = {
     )
     for size in CHUNK_SIZES
 }
+
+
+@dataclass(slots=True)
+class StatusChange:
+    previous_status: str | None
+    status: str
+    reason: str | None
+    occurred_at: datetime
+    decision_rule: str | None = None
+    ledger_entry_id: int | None = None
+    block_reason: str | None = None
+
+
 _CHANGES = Sql(
     """
-    SELECT previous_status, status, reason, decision_rule, ledger_entry_id, block_reason, occurred_at
+    SELECT previous_status, status, reason, occurred_at, decision_rule, ledger_entry_id, block_reason
     FROM message_status_changes WHERE studio_id = :studio_id AND message_id = :message_id ORDER BY id
-    """
+    """,
+    row=StatusChange,
 )
 _ADD_BATCH = Sql(
     """
@@ -101,19 +149,51 @@ _ADD_BATCH = Sql(
     RETURNING id
     """
 )
+
+
+@dataclass(slots=True)
+class BatchRow:
+    id: int
+    channel: str
+    category: str
+    accepted: int
+    refused: int
+    created_at: datetime
+
+
 _BATCH = Sql(
     """
     SELECT id, channel, category, accepted, refused, created_at FROM message_batches
     WHERE studio_id = :studio_id AND id = :id
-    """
+    """,
+    row=BatchRow,
 )
+
+
+@dataclass(slots=True)
+class _StatusCount:
+    status: str
+    messages: int
+
+
 _BATCH_COUNTS = Sql(
     """
-    SELECT status, COUNT(*) FROM messages WHERE studio_id = :studio_id AND batch_id = :batch_id
+    SELECT status, COUNT(*) AS messages FROM messages WHERE studio_id = :studio_id AND batch_id = :batch_id
     GROUP BY status
-    """
+    """,
+    row=_StatusCount,
 )
-_SETTINGS = Sql("SELECT email_from, quiet_hours FROM message_settings WHERE studio_id = :studio_id")
+
+
+@dataclass(slots=True)
+class SettingsRow:
+    email_from: str | None
+    quiet_hours: dict[str, list[str]] | None
+
+
+_SETTINGS = Sql(
+    "SELECT email_from, quiet_hours FROM message_settings WHERE studio_id = :studio_id", row=SettingsRow
+)
 _SET_SETTINGS = Sql(
     """
     INSERT INTO message_settings (studio_id, email_from, quiet_hours, updated_at)
@@ -122,27 +202,6 @@ _SET_SETTINGS = Sql(
       quiet_hours = excluded.quiet_hours, updated_at = excluded.updated_at
     """
 )
-
-
-@dataclass(slots=True)
-class MessageRow:
-    id: int
-    customer_id: int
-    batch_id: int | None
-    thread_id: int | None
-    communication_id: int | None
-    channel: str
-    category: str
-    subject: str | None
-    content: str
-    html: str | None
-    status: str
-    status_reason: str | None
-    send_at: datetime
-    attempts: int
-    provider_message_id: str | None
-    message_id_header: str | None
-    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,64 +238,13 @@ class MemberText:
     html: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class StatusChange:
-    previous_status: str | None
-    status: str
-    reason: str | None
-    occurred_at: datetime
-    decision_rule: str | None = None
-    ledger_entry_id: int | None = None
-    block_reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class BatchRow:
-    id: int
-    channel: str
-    category: str
-    accepted: int
-    refused: int
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class SettingsRow:
-    email_from: str | None
-    quiet_hours: dict[str, list[str]] | None
-
-
-def _message(row: tuple[Any, ...]) -> MessageRow:
-    return MessageRow(
-        id=row[0],
-        customer_id=row[1],
-        batch_id=row[2],
-        thread_id=row[3],
-        communication_id=row[4],
-        channel=row[5],
-        category=row[6],
-        subject=row[7],
-        content=row[8],
-        html=row[9],
-        status=row[10],
-        status_reason=row[11],
-        send_at=utc(row[12]),
-        attempts=row[13],
-        provider_message_id=row[14],
-        message_id_header=row[15],
-        created_at=utc(row[16]),
-    )
-
-
 class MessagesRepository(StudioScoped):
     def get(self, message_id: int, *, lock: bool = False) -> MessageRow | None:
-        row = self._row(_GET_FOR_UPDATE if lock else _GET, id=message_id)
-        return _message(row) if row else None
+        return self._row(_GET_FOR_UPDATE if lock else _GET, id=message_id)
 
     def by_provider_id(self, provider_message_id: str) -> MessageRow | None:
         """Locked: a provider's callbacks for one message are recorded one after the other."""
-        row = self._row(_BY_PROVIDER_ID, provider_message_id=provider_message_id)
-        return _message(row) if row else None
+        return self._row(_BY_PROVIDER_ID, provider_message_id=provider_message_id)
 
     def add(self, message: NewMessage, *, now: datetime) -> int:
         new_id: int = self._scalar(_INSERT, now=now, **_fields(message))
@@ -261,7 +269,7 @@ class MessagesRepository(StudioScoped):
                 for t in piece
             ]
             self.tx.run(_INSERT_BATCH[size], **common, **numbered(rows))
-        return [row[0] for row in self._rows(_BATCH_IDS, batch_id=shared.batch_id)]
+        return [row.id for row in self._rows(_BATCH_IDS, batch_id=shared.batch_id)]
 
     def set_header(self, message_id: int, header: str) -> None:
         self._run(_SET_HEADER, id=message_id, header=header)
@@ -303,33 +311,20 @@ class MessagesRepository(StudioScoped):
             )  # fmt: skip
 
     def changes(self, message_id: int) -> list[StatusChange]:
-        return [
-            StatusChange(
-                previous_status=row[0],
-                status=row[1],
-                reason=row[2],
-                decision_rule=row[3],
-                ledger_entry_id=row[4],
-                block_reason=row[5],
-                occurred_at=utc(row[6]),
-            )
-            for row in self._rows(_CHANGES, message_id=message_id)
-        ]
+        return self._rows(_CHANGES, message_id=message_id)
 
     def add_batch(self, fields: Mapping[str, Any], *, now: datetime) -> int:
         new_id: int = self._scalar(_ADD_BATCH, now=now, **fields)
         return new_id
 
     def batch(self, batch_id: int) -> BatchRow | None:
-        row = self._row(_BATCH, id=batch_id)
-        return BatchRow(row[0], row[1], row[2], row[3], row[4], utc(row[5])) if row else None
+        return self._row(_BATCH, id=batch_id)
 
     def batch_counts(self, batch_id: int) -> dict[str, int]:
-        return {row[0]: int(row[1]) for row in self._rows(_BATCH_COUNTS, batch_id=batch_id)}
+        return {row.status: int(row.messages) for row in self._rows(_BATCH_COUNTS, batch_id=batch_id)}
 
     def settings(self) -> SettingsRow | None:
-        row = self._row(_SETTINGS)
-        return SettingsRow(row[0], from_json(row[1])) if row else None
+        return self._row(_SETTINGS)
 
     def set_settings(self, settings: SettingsRow, *, now: datetime) -> None:
         self._run(_SET_SETTINGS, email_from=settings.email_from, quiet_hours=settings.quiet_hours, now=now)

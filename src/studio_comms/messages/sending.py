@@ -17,6 +17,10 @@ from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.errors import CustomerNotFound
 from studio_comms.customers.service import find_customer
 from studio_comms.db.tx import Tx
+from studio_comms.links.errors import CustomerErased
+from studio_comms.links.schemas import PreferenceLinkCreate, UnsubscribeLinkCreate
+from studio_comms.links.service import issue_preference_link, issue_unsubscribe_link
+from studio_comms.links.tokens import LinkSigner
 from studio_comms.messages import quiet
 from studio_comms.messages.email_message import message_id_for
 from studio_comms.messages.repository import MessageRow, MessagesRepository
@@ -28,10 +32,6 @@ from studio_comms.preferences.blocks import is_erased
 from studio_comms.preferences.errors import ChannelNotOffered, ChannelNotOverridable
 from studio_comms.preferences.rules import Decision, Rule
 from studio_comms.studios.service import require_studio
-from studio_comms.web.errors import CustomerErased
-from studio_comms.web.links import issue_preference_link, issue_unsubscribe_link
-from studio_comms.web.schemas import PreferenceLinkCreate, UnsubscribeLinkCreate
-from studio_comms.web.tokens import LinkSigner
 
 # Marketing mail carries the one-click unsubscribe headers (RFC 8058).
 UNSUBSCRIBABLE = frozenset({MessageCategory.NEWSLETTER, MessageCategory.LOYALTY_PROGRAM})

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from studio_comms.core.vocabulary import CommunicationChannel
 from studio_comms.db.database import Database
+from studio_comms.links.secret import LazySigner
 from studio_comms.messages.email_message import DkimKey, domain_of
 from studio_comms.messages.handlers import SendMessage
 from studio_comms.messages.sending import Links
 from studio_comms.messages.smtp import EmlTransport, SmtpTarget, SmtpTransport
 from studio_comms.messages.transports import NoSmsProvider, Transport
 from studio_comms.settings import Settings
-from studio_comms.web.secret import LazySigner
 
 
 def dkim_key(settings: Settings) -> DkimKey | None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from studio_comms.db.sql import Sql, chunks, numbered, repeated
-from studio_comms.db.tx import Tx, from_json, utc
+from studio_comms.db.tx import Tx
 
 _QUEUE = "the worker's queue serves every studio"
 
@@ -44,6 +44,23 @@ _DUE = """
     completed_at IS NULL AND available_at <= :now
     AND (lease_expires_at IS NULL OR lease_expires_at <= :now)
 """
+
+
+@dataclass(slots=True)
+class ClaimedItem:
+    id: int
+    kind: str
+    studio_id: int
+    event_uuid: str
+    event_type: str
+    entity_id: int
+    content: dict[str, Any] | None
+    occurred_at: datetime
+    available_at: datetime
+    # Including the one just claimed: 1 on the first try.
+    attempts: int
+
+
 # One statement on both databases. On PostgreSQL the inner SELECT skips rows other workers hold,
 # so concurrent workers claim disjoint items without waiting for each other; SQLite has no row
 # locks (the clause is left out) and serialises writers with BEGIN IMMEDIATE instead.
@@ -56,6 +73,7 @@ _CLAIM = Sql(
     RETURNING id, kind, studio_id, event_uuid, event_type, entity_id, content, occurred_at,
               available_at, attempts
     """,
+    row=ClaimedItem,
     cross_studio=_QUEUE,
 )
 _ANY_DUE = Sql(f"SELECT id FROM outbox WHERE {_DUE} LIMIT 1", cross_studio=_QUEUE)
@@ -65,6 +83,13 @@ _HOLD = Sql(
     """,
     cross_studio=_QUEUE,
 )
+
+
+@dataclass(slots=True)
+class _Held:
+    id: int
+
+
 # A batch's outcomes are recorded together: one statement locks the items still held, one
 # completes those that succeeded.
 _HOLD_MANY = Sql(
@@ -72,6 +97,7 @@ _HOLD_MANY = Sql(
     SELECT id FROM outbox
     WHERE id = ANY(:ids) AND lease_owner = :owner AND completed_at IS NULL FOR UPDATE
     """,
+    row=_Held,
     cross_studio=_QUEUE,
 )
 _COMPLETE_MANY = Sql(
@@ -125,13 +151,24 @@ _REVIVE = Sql(
     """,
     cross_studio=_QUEUE,
 )
+
+
+@dataclass(slots=True)
+class Revived:
+    kind: str
+    studio_id: int
+    entity_id: int
+
+
 _REVIVED = "RETURNING kind, studio_id, entity_id"
 _RETRY_DEAD = Sql(
     f"UPDATE outbox SET {_DUE_AGAIN} WHERE dead_at IS NOT NULL {_REVIVED}",
+    row=Revived,
     cross_studio="operators revive dead items of every studio",
 )
 _RETRY_DEAD_OF_KIND = Sql(
     f"UPDATE outbox SET {_DUE_AGAIN} WHERE dead_at IS NOT NULL AND kind = :kind {_REVIVED}",
+    row=Revived,
     cross_studio="operators revive dead items of every studio",
 )
 _PURGE_DONE = Sql(
@@ -139,21 +176,6 @@ _PURGE_DONE = Sql(
     cross_studio="operators purge finished items of every studio",
 )
 MAX_ERROR_LENGTH = 2000
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimedItem:
-    id: int
-    kind: str
-    studio_id: int
-    event_uuid: str
-    event_type: str
-    entity_id: int
-    content: dict[str, Any] | None
-    occurred_at: datetime
-    available_at: datetime
-    # Including the one just claimed: 1 on the first try.
-    attempts: int
 
 
 def add(
@@ -188,28 +210,13 @@ def add(
 def claim(tx: Tx, *, owner: str, now: datetime, lease_until: datetime, limit: int) -> list[ClaimedItem]:
     """Lease up to ``limit`` due items, oldest first, counting the attempt. An expired lease (a
     worker that died) is claimable again."""
-    rows = tx.rows(_CLAIM, owner=owner, now=now, lease_until=lease_until, limit=limit)
-    items = [
-        ClaimedItem(
-            id=row[0],
-            kind=row[1],
-            studio_id=row[2],
-            event_uuid=row[3],
-            event_type=row[4],
-            entity_id=row[5],
-            content=from_json(row[6]),
-            occurred_at=utc(row[7]),
-            available_at=utc(row[8]),
-            attempts=row[9],
-        )
-        for row in rows
-    ]
+    items = tx.rows(_CLAIM, owner=owner, now=now, lease_until=lease_until, limit=limit)
     return sorted(items, key=lambda item: (item.available_at, item.id))
 
 
 def any_due(tx: Tx, *, now: datetime) -> bool:
     """A read: an idle SQLite worker then does not take the write lock twice a second."""
-    return tx.row(_ANY_DUE, now=now) is not None
+    return tx.scalar(_ANY_DUE, now=now) is not None
 
 
 def hold(tx: Tx, item_id: int, owner: str) -> bool:
@@ -218,12 +225,12 @@ def hold(tx: Tx, item_id: int, owner: str) -> bool:
     A worker records an outcome only under its lease, so a worker that outlived its lease cannot
     overwrite what the new holder recorded.
     """
-    return tx.row(_HOLD, id=item_id, owner=owner) is not None
+    return tx.scalar(_HOLD, id=item_id, owner=owner) is not None
 
 
 def hold_many(tx: Tx, item_ids: list[int], owner: str) -> set[int]:
     """:func:`hold` for a batch: the ids among ``item_ids`` that ``owner`` still holds, locked."""
-    return {row[0] for row in tx.rows(_HOLD_MANY, ids=item_ids, owner=owner)}
+    return {row.id for row in tx.rows(_HOLD_MANY, ids=item_ids, owner=owner)}
 
 
 def complete_many(tx: Tx, item_ids: list[int], now: datetime) -> None:
@@ -256,10 +263,9 @@ def revive(tx: Tx, *, kind: str, entity_id: int, now: datetime) -> bool:
     return tx.run(_REVIVE, kind=kind, entity_id=entity_id, now=now) > 0
 
 
-def retry_dead(tx: Tx, *, now: datetime, kind: str | None = None) -> list[tuple[str, int, int]]:
-    """Make dead items due again with a fresh schedule; returns their (kind, studio_id, entity_id)."""
-    rows = tx.rows(_RETRY_DEAD, now=now) if kind is None else tx.rows(_RETRY_DEAD_OF_KIND, now=now, kind=kind)
-    return [(row[0], row[1], row[2]) for row in rows]
+def retry_dead(tx: Tx, *, now: datetime, kind: str | None = None) -> list[Revived]:
+    """Make dead items due again with a fresh schedule; returns what they were for."""
+    return tx.rows(_RETRY_DEAD, now=now) if kind is None else tx.rows(_RETRY_DEAD_OF_KIND, now=now, kind=kind)
 
 
 def purge_done(tx: Tx, *, before: datetime) -> int:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from studio_comms.db.sql import Sql
-from studio_comms.db.tx import Tx, utc
+from studio_comms.db.tx import Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,43 +22,65 @@ class KindStats:
     oldest_due_seconds: float | None
 
 
+@dataclass(slots=True)
+class _KindRow:
+    kind: str
+    pending: int
+    leased: int
+    dead: int
+    done: int
+    oldest_due: datetime | None
+
+
 _STATS = Sql(
     """
     SELECT kind,
       SUM(CASE WHEN completed_at IS NULL AND (lease_expires_at IS NULL OR lease_expires_at <= :now)
-          THEN 1 ELSE 0 END),
-      SUM(CASE WHEN completed_at IS NULL AND lease_expires_at > :now THEN 1 ELSE 0 END),
-      SUM(CASE WHEN dead_at IS NOT NULL THEN 1 ELSE 0 END),
-      SUM(CASE WHEN completed_at IS NOT NULL AND dead_at IS NULL THEN 1 ELSE 0 END),
+          THEN 1 ELSE 0 END) AS pending,
+      SUM(CASE WHEN completed_at IS NULL AND lease_expires_at > :now THEN 1 ELSE 0 END) AS leased,
+      SUM(CASE WHEN dead_at IS NOT NULL THEN 1 ELSE 0 END) AS dead,
+      SUM(CASE WHEN completed_at IS NOT NULL AND dead_at IS NULL THEN 1 ELSE 0 END) AS done,
       MIN(CASE WHEN completed_at IS NULL AND available_at <= :now
-               AND (lease_expires_at IS NULL OR lease_expires_at <= :now) THEN available_at END)
+               AND (lease_expires_at IS NULL OR lease_expires_at <= :now) THEN available_at END) AS oldest_due
     FROM outbox GROUP BY kind ORDER BY kind
     """,
+    row=_KindRow,
     cross_studio="operators see the whole queue",
 )
+
+
+@dataclass(slots=True)
+class _BacklogRow:
+    due: int
+    oldest_due: datetime | None
 
 
 _BACKLOG = Sql(
     """
-    SELECT COUNT(*), MIN(available_at) FROM outbox
+    SELECT COUNT(*) AS due, MIN(available_at) AS oldest_due FROM outbox
     WHERE completed_at IS NULL AND available_at <= :now
       AND (lease_expires_at IS NULL OR lease_expires_at <= :now)
     """,
+    row=_BacklogRow,
     cross_studio="operators see the whole queue",
 )
+
+
+def _seconds_since(moment: datetime | None, now: datetime) -> float | None:
+    return None if moment is None else (now - moment).total_seconds()
 
 
 def stats(tx: Tx, *, now: datetime) -> list[KindStats]:
     return [
         KindStats(
-            kind=kind,
-            pending=int(n_pending or 0),
-            leased=int(n_leased or 0),
-            dead=int(n_dead or 0),
-            done=int(n_done or 0),
-            oldest_due_seconds=(now - utc(oldest)).total_seconds() if oldest is not None else None,
+            kind=row.kind,
+            pending=int(row.pending or 0),
+            leased=int(row.leased or 0),
+            dead=int(row.dead or 0),
+            done=int(row.done or 0),
+            oldest_due_seconds=_seconds_since(row.oldest_due, now),
         )
-        for kind, n_pending, n_leased, n_dead, n_done, oldest in tx.rows(_STATS, now=now)
+        for row in tx.rows(_STATS, now=now)
     ]
 
 
@@ -80,8 +102,10 @@ class Backlog:
 
 def backlog(tx: Tx, *, now: datetime) -> Backlog:
     """Cheap enough for every readiness probe: it reads only open items (``ix_outbox_pending``)."""
-    count, oldest = tx.row(_BACKLOG, now=now) or (0, None)
-    return Backlog(int(count or 0), (now - utc(oldest)).total_seconds() if oldest is not None else None)
+    row = tx.row(_BACKLOG, now=now)
+    if row is None:
+        return Backlog(0, None)
+    return Backlog(int(row.due or 0), _seconds_since(row.oldest_due, now))
 
 
 def readiness(tx: Tx, now: datetime, *, warning_seconds: float) -> dict[str, float | int | bool | None]:

@@ -7,19 +7,32 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from studio_comms.core.audit import Audit
-from studio_comms.core.vocabulary import CATEGORY_OF, CHANNEL_OF, CommunicationChannel, MessageCategory
+from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
-from studio_comms.db.tx import utc
 from studio_comms.preferences.rules import Block, Change, Choice, Offer, Slot, State
+
+
+@dataclass(slots=True)
+class _StateRow:
+    kind: int
+    category: MessageCategory | None
+    channel: CommunicationChannel | None
+    offered_active: bool | None
+    overridable: bool | None
+    chosen_active: bool | None
+    entry_id: int | None
+    block_reason: str | None
+
 
 # One round trip for everything a decision needs: "does the customer exist, what is offered, what
 # did the customer choose" (kind 0; a customer without any offered channel still yields one row,
-# of NULLs; no customer, no kind-0 row) and the customer's blocks (kind 1: reason, channel).
+# of NULLs; no customer, no kind-0 row) and the customer's blocks (kind 1: channel, reason).
 _STATE = Sql(
     """
-    SELECT 0, s.message_category, s.communication_channel, s.active, s.customer_overridable,
-           c.active, c.ledger_entry_id
+    SELECT 0 AS kind, s.message_category AS category, s.communication_channel AS channel,
+           s.active AS offered_active, s.customer_overridable AS overridable, c.active AS chosen_active,
+           c.ledger_entry_id AS entry_id, NULL AS block_reason
     FROM customers cu
     LEFT JOIN studio_channel_settings s ON s.studio_id = cu.studio_id
     LEFT JOIN customer_channel_choices c
@@ -27,42 +40,85 @@ _STATE = Sql(
      AND c.message_category = s.message_category AND c.communication_channel = s.communication_channel
     WHERE cu.studio_id = :studio_id AND cu.customer_id = :customer_id
     UNION ALL
-    SELECT 1, reason, communication_channel, NULL, NULL, NULL, NULL FROM suppressions
+    SELECT 1, NULL, communication_channel, NULL, NULL, NULL, NULL, reason FROM suppressions
     WHERE studio_id = :studio_id AND customer_id = :customer_id
-    """
+    """,
+    row=_StateRow,
 )
+
+
+@dataclass(slots=True)
+class BlockRow:
+    channel: CommunicationChannel
+    reason: str
+    created_at: datetime
+
+
 _BLOCKS = Sql(
     """
-    SELECT communication_channel, reason, created_at FROM suppressions
+    SELECT communication_channel AS channel, reason, created_at FROM suppressions
     WHERE studio_id = :studio_id AND customer_id = :customer_id
     ORDER BY communication_channel
-    """
+    """,
+    row=BlockRow,
 )
+
+
+@dataclass(slots=True)
+class _OfferRow:
+    category: MessageCategory
+    channel: CommunicationChannel
+    active: bool
+    customer_overridable: bool
+
+
 # One slot for every customer of the studio at once (bulk sending decides for up to 10,000).
 _SLOT_OFFER = Sql(
     """
-    SELECT active, customer_overridable FROM studio_channel_settings
+    SELECT message_category AS category, communication_channel AS channel, active, customer_overridable
+    FROM studio_channel_settings
     WHERE studio_id = :studio_id AND message_category = :category AND communication_channel = :channel
-    """
+    """,
+    row=_OfferRow,
 )
+
+
+@dataclass(slots=True)
+class _ChoiceRow:
+    customer_id: int
+    active: bool
+    ledger_entry_id: int
+
+
 _SLOT_CHOICES = Sql(
     """
     SELECT customer_id, active, ledger_entry_id FROM customer_channel_choices
     WHERE studio_id = :studio_id AND message_category = :category AND communication_channel = :channel
-    """
+    """,
+    row=_ChoiceRow,
 )
+
+
+@dataclass(slots=True)
+class _BlockedRow:
+    customer_id: int
+    reason: str
+
+
 # The channel's blocks, and erasures (an erased customer is blocked whatever the channel).
 _SLOT_BLOCKS = Sql(
     """
     SELECT customer_id, reason FROM suppressions
     WHERE studio_id = :studio_id AND (communication_channel = :channel OR reason = 'ERASED')
-    """
+    """,
+    row=_BlockedRow,
 )
 _OFFERS = Sql(
     """
-    SELECT message_category, communication_channel, active, customer_overridable
+    SELECT message_category AS category, communication_channel AS channel, active, customer_overridable
     FROM studio_channel_settings WHERE studio_id = :studio_id
-    """
+    """,
+    row=_OfferRow,
 )
 _DROP_OFFER = Sql("DELETE FROM studio_channel_settings WHERE studio_id = :studio_id")
 _OFFER = Sql(
@@ -93,14 +149,33 @@ _CHOICE = Sql(
                   updated_at = excluded.updated_at
     """
 )
+
+
+@dataclass(slots=True)
+class LedgerEntry:
+    id: int
+    category: MessageCategory
+    channel: CommunicationChannel
+    previous_active: bool
+    active: bool
+    source: str
+    actor: str
+    request_id: str | None
+    occurred_at: datetime
+    ip_address: str | None
+    user_agent: str | None
+    text_version: str | None
+
+
 _HISTORY = Sql(
     """
-    SELECT id, message_category, communication_channel, previous_active, active, source, actor,
-           request_id, occurred_at, ip_address, user_agent, text_version
+    SELECT id, message_category AS category, communication_channel AS channel, previous_active, active,
+           source, actor, request_id, occurred_at, ip_address, user_agent, text_version
     FROM consent_ledger
     WHERE studio_id = :studio_id AND customer_id = :customer_id AND id < :before
     ORDER BY id DESC LIMIT :limit
-    """
+    """,
+    row=LedgerEntry,
 )
 _SET_BLOCK = Sql(
     """
@@ -118,29 +193,6 @@ _LIFT_BLOCK = Sql(
 
 
 @dataclass(frozen=True, slots=True)
-class LedgerEntry:
-    id: int
-    category: MessageCategory
-    channel: CommunicationChannel
-    previous_active: bool
-    active: bool
-    source: str
-    actor: str
-    request_id: str | None
-    occurred_at: datetime
-    ip_address: str | None
-    user_agent: str | None
-    text_version: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class BlockRow:
-    channel: CommunicationChannel
-    reason: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class SlotState:
     """One (category, channel) for every customer of the studio."""
 
@@ -152,15 +204,18 @@ class SlotState:
 class PreferencesRepository(StudioScoped):
     def slot(self, category: MessageCategory, channel: CommunicationChannel) -> SlotState:
         names = {"category": category.value, "channel": channel.value}
-        offer_row = self._row(_SLOT_OFFER, **names)
+        offer = self._row(_SLOT_OFFER, **names)
         blocks: dict[int, Block] = {}
-        for customer_id, reason in self._rows(_SLOT_BLOCKS, **names):
+        for blocked in self._rows(_SLOT_BLOCKS, **names):
             # ERASED wins over the channel's own block reason.
-            if customer_id not in blocks or reason == "ERASED":
-                blocks[customer_id] = Block(reason)
+            if blocked.customer_id not in blocks or blocked.reason == "ERASED":
+                blocks[blocked.customer_id] = Block(blocked.reason)
         return SlotState(
-            offer=Offer(bool(offer_row[0]), bool(offer_row[1])) if offer_row else None,
-            choices={row[0]: Choice(bool(row[1]), row[2]) for row in self._rows(_SLOT_CHOICES, **names)},
+            offer=Offer(offer.active, offer.customer_overridable) if offer else None,
+            choices={
+                row.customer_id: Choice(row.active, row.ledger_entry_id)
+                for row in self._rows(_SLOT_CHOICES, **names)
+            },
             blocks=blocks,
         )
 
@@ -170,25 +225,26 @@ class PreferencesRepository(StudioScoped):
         choices: dict[Slot, Choice] = {}
         blocks: dict[CommunicationChannel, Block] = {}
         exists = False
-        for kind, text, channel, active, overridable, chosen, entry_id in self._rows(
-            _STATE, customer_id=customer_id
-        ):
-            if kind == 1:
-                blocks[CHANNEL_OF[channel]] = Block(text)
+        for row in self._rows(_STATE, customer_id=customer_id):
+            # The columns a row's kind does not use are NULL.
+            category, channel = row.category, row.channel
+            if row.kind == 1:
+                if channel is not None and row.block_reason is not None:
+                    blocks[channel] = Block(row.block_reason)
                 continue
             exists = True
-            if text is None:
+            if category is None or channel is None:
                 continue  # the studio offers nothing at all
-            slot = (CATEGORY_OF[text], CHANNEL_OF[channel])
-            offers[slot] = Offer(bool(active), bool(overridable))
-            if chosen is not None:
-                choices[slot] = Choice(bool(chosen), entry_id)
+            slot = (category, channel)
+            offers[slot] = Offer(row.offered_active is True, row.overridable is True)
+            if row.chosen_active is not None and row.entry_id is not None:
+                choices[slot] = Choice(row.chosen_active, row.entry_id)
         return State(offers=offers, choices=choices, blocks=blocks) if exists else None
 
     def offers(self) -> dict[Slot, Offer]:
         return {
-            (MessageCategory(category), CommunicationChannel(channel)): Offer(bool(active), bool(overridable))
-            for category, channel, active, overridable in self._rows(_OFFERS)
+            (row.category, row.channel): Offer(row.active, row.customer_overridable)
+            for row in self._rows(_OFFERS)
         }
 
     def replace_offers(self, offers: Iterable[tuple[Slot, Offer]]) -> None:
@@ -236,29 +292,10 @@ class PreferencesRepository(StudioScoped):
         return entry_id
 
     def history(self, customer_id: int, *, before: int, limit: int) -> list[LedgerEntry]:
-        return [
-            LedgerEntry(
-                id=row[0],
-                category=MessageCategory(row[1]),
-                channel=CommunicationChannel(row[2]),
-                previous_active=bool(row[3]),
-                active=bool(row[4]),
-                source=row[5],
-                actor=row[6],
-                request_id=row[7],
-                occurred_at=utc(row[8]),
-                ip_address=row[9],
-                user_agent=row[10],
-                text_version=row[11],
-            )
-            for row in self._rows(_HISTORY, customer_id=customer_id, before=before, limit=limit)
-        ]
+        return self._rows(_HISTORY, customer_id=customer_id, before=before, limit=limit)
 
     def blocks(self, customer_id: int) -> list[BlockRow]:
-        return [
-            BlockRow(CommunicationChannel(channel), reason, utc(created_at))
-            for channel, reason, created_at in self._rows(_BLOCKS, customer_id=customer_id)
-        ]
+        return self._rows(_BLOCKS, customer_id=customer_id)
 
     def set_block(
         self, customer_id: int, channel: CommunicationChannel, reason: str, *, now: datetime

@@ -24,7 +24,7 @@ from studio_comms.preferences.blocks import block_for_feedback, lift_for_feedbac
 from studio_comms.preferences.schemas import SuppressionReason
 from studio_comms.sms.errors import CallbackMalformed
 from studio_comms.sms.keywords import Keyword, keyword_of
-from studio_comms.sms.repository import SmsRepository
+from studio_comms.sms.repository import ReportRow, SmsRepository
 from studio_comms.sms.service import Params
 
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}\Z")
@@ -85,10 +85,8 @@ def record_status(tx: Tx, studio_id: int, params: Params, *, now: datetime) -> D
     return status
 
 
-def status_reports(
-    tx: Tx, studio_id: int, provider_message_id: str
-) -> list[tuple[str, str | None, str | None]]:
-    """(provider status, our status, error code) of each verified callback, oldest first."""
+def status_reports(tx: Tx, studio_id: int, provider_message_id: str) -> list[ReportRow]:
+    """The provider's status, ours and its error code of each verified callback, oldest first."""
     return SmsRepository(tx, studio_id).reports(provider_message_id)
 
 
@@ -122,7 +120,7 @@ def receive_reply(tx: Tx, studio_id: int, params: Params, *, now: datetime) -> R
     repository = SmsRepository(tx, studio_id)
     # Twilio's signature has no timestamp: a captured request verifies forever. Each MessageSid
     # is acted on once, so neither a retry nor a replayed START (after a later STOP) does anything.
-    if any(provider_status == RECEIVED for provider_status, _, _ in repository.reports(message_id)):
+    if any(report.provider_status == RECEIVED for report in repository.reports(message_id)):
         return Reply(None, [], keyword, duplicate=True)
     repository.add_report(message_id, RECEIVED, None, None, now=now)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from studio_comms.core import secrets
@@ -9,11 +10,21 @@ from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
 from studio_comms.sms.twilio import SmsCredentials
 
+
+@dataclass(slots=True)
+class _CredentialsRow:
+    provider: str
+    account_sid: str
+    auth_token: str
+    sender: str
+
+
 _GET = Sql(
     """
     SELECT provider, account_sid, auth_token, sender FROM sms_provider_credentials
     WHERE studio_id = :studio_id
-    """
+    """,
+    row=_CredentialsRow,
 )
 _PUT = Sql(
     """
@@ -33,11 +44,21 @@ _REPORT = Sql(
     VALUES (:studio_id, :message_id, :provider_status, :status, :error_code, :now)
     """
 )
+
+
+@dataclass(slots=True)
+class ReportRow:
+    provider_status: str
+    status: str | None
+    error_code: str | None
+
+
 _REPORTS = Sql(
     """
     SELECT provider_status, status, error_code FROM sms_status_reports
     WHERE studio_id = :studio_id AND provider_message_id = :message_id ORDER BY id
-    """
+    """,
+    row=ReportRow,
 )
 
 
@@ -46,12 +67,11 @@ class SmsRepository(StudioScoped):
         row = self._row(_GET)
         if row is None:
             return None
-        provider, account_sid, auth_token, sender = row
         return SmsCredentials(
-            provider=provider,
-            account_sid=account_sid,
-            auth_token=secrets.box().open(auth_token),
-            sender=sender,
+            provider=row.provider,
+            account_sid=row.account_sid,
+            auth_token=secrets.box().open(row.auth_token),
+            sender=row.sender,
         )
 
     def put_credentials(self, credentials: SmsCredentials, *, now: datetime) -> None:
@@ -69,7 +89,7 @@ class SmsRepository(StudioScoped):
         row = self._row(_GET)
         if row is None:
             return 0
-        return self._run(_RESEAL, auth_token=box.reseal(row[2]))
+        return self._run(_RESEAL, auth_token=box.reseal(row.auth_token))
 
     def delete_credentials(self) -> bool:
         return self._run(_DELETE) > 0
@@ -92,5 +112,5 @@ class SmsRepository(StudioScoped):
             now=now,
         )
 
-    def reports(self, message_id: str) -> list[tuple[str, str | None, str | None]]:
-        return [(row[0], row[1], row[2]) for row in self._rows(_REPORTS, message_id=message_id)]
+    def reports(self, message_id: str) -> list[ReportRow]:
+        return self._rows(_REPORTS, message_id=message_id)

@@ -6,65 +6,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from studio_comms.db.rows import fields_of
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
-from studio_comms.db.tx import Tx, from_json
+from studio_comms.db.tx import Tx
 
-_INSERT = Sql(
-    """
-    INSERT INTO studios (name, language, time_zone, consent_enforcement, consent_enforcement_chosen,
-                         access_code_enabled, created_at)
-    VALUES (:name, :language, :time_zone, :consent_enforcement, :consent_enforcement_chosen, FALSE, :now)
-    RETURNING id
-    """,
-    cross_studio="a new studio has no id yet",
-)
-_ALL_IDS = Sql(
-    "SELECT id FROM studios ORDER BY id",
-    cross_studio="operators' commands over every studio (secrets rotate)",
-)
-_GET = Sql(
-    """
-    SELECT id, name, language, time_zone, consent_enforcement, consent_enforcement_chosen
-    FROM studios WHERE id = :studio_id
-    """
-)
-_UPDATE = Sql(
-    """
-    UPDATE studios SET name = :name, language = :language, time_zone = :time_zone,
-                       consent_enforcement = :consent_enforcement,
-                       consent_enforcement_chosen = :consent_enforcement_chosen
-    WHERE id = :studio_id
-    """
-)
-# The information columns, in the order of StudioInformationRow's fields.
-_INFORMATION_COLUMNS = (
-    "description",
-    "country",
-    "country_code",
-    "opening_date",
-    "closing_date",
-    "email",
-    "logo_url",
-    "telephone",
-    "website",
-    "street",
-    "house_number",
-    "zip",
-    "city",
-    "latitude",
-    "longitude",
-    "access_code_enabled",
-    "opening_hours",
-    "public_opening_hours",
-    "closing_hours",
-    "tags",
-)
-_GET_INFORMATION = Sql(f"SELECT {', '.join(_INFORMATION_COLUMNS)} FROM studios WHERE id = :studio_id")
-_SET_INFORMATION = Sql(
-    f"UPDATE studios SET {', '.join(f'{c} = :{c}' for c in _INFORMATION_COLUMNS)} WHERE id = :studio_id"
-)
-_JSON_COLUMNS = {"opening_hours", "public_opening_hours", "closing_hours", "tags"}
+
+@dataclass(slots=True)
+class _Id:
+    id: int
 
 
 @dataclass(slots=True)
@@ -106,6 +56,50 @@ class StudioInformationRow:
     tags: list[str] | None = None
 
 
+_INSERT = Sql(
+    """
+    INSERT INTO studios (name, language, time_zone, consent_enforcement, consent_enforcement_chosen,
+                         access_code_enabled, created_at)
+    VALUES (:name, :language, :time_zone, :consent_enforcement, :consent_enforcement_chosen, FALSE, :now)
+    RETURNING id
+    """,
+    cross_studio="a new studio has no id yet",
+)
+_ALL_IDS = Sql(
+    "SELECT id FROM studios ORDER BY id",
+    cross_studio="operators' commands over every studio (secrets rotate)",
+    row=_Id,
+)
+_GET = Sql(
+    """
+    SELECT id, name, language, time_zone, consent_enforcement, consent_enforcement_chosen
+    FROM studios WHERE id = :studio_id
+    """,
+    row=StudioRow,
+)
+_UPDATE = Sql(
+    """
+    UPDATE studios SET name = :name, language = :language, time_zone = :time_zone,
+                       consent_enforcement = :consent_enforcement,
+                       consent_enforcement_chosen = :consent_enforcement_chosen
+    WHERE id = :studio_id
+    """
+)
+# The information columns: StudioInformationRow's fields.
+_INFORMATION_COLUMNS = fields_of(StudioInformationRow)
+_GET_INFORMATION = Sql(
+    f"SELECT {', '.join(_INFORMATION_COLUMNS)} FROM studios WHERE id = :studio_id", row=StudioInformationRow
+)
+_SET_INFORMATION = Sql(
+    f"UPDATE studios SET {', '.join(f'{c} = :{c}' for c in _INFORMATION_COLUMNS)} WHERE id = :studio_id"
+)
+
+
+def all_studio_ids(tx: Tx) -> list[int]:
+    rows: list[_Id] = tx.rows(_ALL_IDS)
+    return [row.id for row in rows]
+
+
 def insert_studio(
     tx: Tx, *, name: str, language: str, time_zone: str, enforcement: str, chosen: bool, now: datetime
 ) -> int:
@@ -121,21 +115,9 @@ def insert_studio(
     return studio_id
 
 
-def all_studio_ids(tx: Tx) -> list[int]:
-    return [row[0] for row in tx.rows(_ALL_IDS)]
-
-
-def _date(value: Any) -> date | None:
-    # sqlite3 hands dates back as ISO text, psycopg as dates.
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
 class StudioRepository(StudioScoped):
     def get(self) -> StudioRow | None:
-        row = self._row(_GET)
-        if row is None:
-            return None
-        return StudioRow(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
+        return self._row(_GET)
 
     def save(self, studio: StudioRow) -> None:
         assert studio.id == self.studio_id
@@ -149,15 +131,9 @@ class StudioRepository(StudioScoped):
         )
 
     def information(self) -> StudioInformationRow:
-        row = self._row(_GET_INFORMATION)
-        assert row is not None, "the caller checked that the studio exists"
-        values = dict(zip(_INFORMATION_COLUMNS, row, strict=True))
-        for column in _JSON_COLUMNS:
-            values[column] = from_json(values[column])
-        values["opening_date"] = _date(values["opening_date"])
-        values["closing_date"] = _date(values["closing_date"])
-        values["access_code_enabled"] = bool(values["access_code_enabled"])
-        return StudioInformationRow(**values)
+        information = self._row(_GET_INFORMATION)
+        assert information is not None, "the caller checked that the studio exists"
+        return information
 
     def set_information(self, information: StudioInformationRow) -> None:
         values = {column: getattr(information, column) for column in _INFORMATION_COLUMNS}

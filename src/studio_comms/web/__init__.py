@@ -1,1 +1,2 @@
-"""The member-facing side: signed links, the preference center page and one-click unsubscribe."""
+"""The member-facing pages: the preference center and one-click unsubscribe, opened with the
+signed links of ``links``."""

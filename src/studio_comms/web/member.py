@@ -14,12 +14,12 @@ from datetime import datetime
 from studio_comms.core.audit import Audit
 from studio_comms.core.vocabulary import CATEGORY_ORDER, CHANNEL_ORDER
 from studio_comms.db.tx import Tx
+from studio_comms.links.service import require_live_link
+from studio_comms.links.tokens import LinkClaims
 from studio_comms.preferences.rules import Change, Slot, State
 from studio_comms.preferences.schemas import CommunicationChannelWrapper, CommunicationPreference
 from studio_comms.preferences.service import member_state, update_preferences
 from studio_comms.studios.service import get_studio
-from studio_comms.web.links import require_live_link
-from studio_comms.web.tokens import LinkClaims
 
 
 @dataclass(frozen=True, slots=True)

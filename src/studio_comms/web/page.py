@@ -21,12 +21,12 @@ from studio_comms.core.messages import pick_language
 from studio_comms.core.requestid import request_id_of
 from studio_comms.core.runtime import Runtime
 from studio_comms.db.tx import Tx
-from studio_comms.web.links import LinkRevoked
+from studio_comms.links.secret import LazySigner
+from studio_comms.links.service import LinkRevoked
+from studio_comms.links.tokens import LinkClaims, LinkPurpose, LinkSigner, TokenExpired, TokenInvalid
 from studio_comms.web.member import MemberView
 from studio_comms.web.render import PageError, render_error
-from studio_comms.web.secret import LazySigner
 from studio_comms.web.texts import choose_language
-from studio_comms.web.tokens import LinkClaims, LinkPurpose, LinkSigner, TokenExpired, TokenInvalid
 
 T = TypeVar("T")
 log = logging.getLogger("studio_comms.web")

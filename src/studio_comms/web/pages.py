@@ -11,6 +11,7 @@ from studio_comms.core.audit import ChangeSource
 from studio_comms.core.errors import Conflict, Invalid
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.db.tx import Tx
+from studio_comms.links.tokens import LinkPurpose
 from studio_comms.preferences.rules import Rule, Slot
 from studio_comms.web.member import MemberView, apply_changes, load_view, planned_changes
 from studio_comms.web.page import Page
@@ -22,7 +23,6 @@ from studio_comms.web.texts import (
     channel_label,
     text,
 )
-from studio_comms.web.tokens import LinkPurpose
 
 router = APIRouter(include_in_schema=False)
 

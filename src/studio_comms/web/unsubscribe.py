@@ -17,13 +17,13 @@ from starlette.responses import Response
 
 from studio_comms.core.audit import ChangeSource
 from studio_comms.db.tx import Tx
+from studio_comms.links.tokens import LinkClaims, LinkPurpose
 from studio_comms.preferences.errors import ChannelNotOffered, ChannelNotOverridable
 from studio_comms.preferences.rules import Rule, Slot
 from studio_comms.web.member import MemberView, apply_changes, load_view
 from studio_comms.web.page import Page
 from studio_comms.web.render import PageError, render
 from studio_comms.web.texts import TEXT_VERSION, category_label, channel_label, text
-from studio_comms.web.tokens import LinkClaims, LinkPurpose
 
 router = APIRouter(include_in_schema=False)
 # What the ledger says the member saw when the mail client (not our page) offered the unsubscribe.

@@ -14,165 +14,6 @@ from typing import Any
 from studio_comms.core import secrets
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
-from studio_comms.db.tx import from_json, utc, utc_or_none
-
-_SUBSCRIPTION_COLUMNS = """
-    id, url, event_types, description, api_key, signing_secret, status, created_at, failing_since,
-    last_failed_at, disabled_at, deleted_at
-"""
-_SUBSCRIPTION = Sql(
-    f"""
-    SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions
-    WHERE studio_id = :studio_id AND id = :id
-    """
-)
-_SUBSCRIPTION_FOR_UPDATE = Sql(
-    f"""
-    SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions
-    WHERE studio_id = :studio_id AND id = :id FOR UPDATE
-    """
-)
-_SUBSCRIPTIONS = Sql(
-    f"""
-    SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions
-    WHERE studio_id = :studio_id AND deleted_at IS NULL ORDER BY id
-    """
-)
-_ACTIVE_SUBSCRIPTIONS = Sql(
-    f"""
-    SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions
-    WHERE studio_id = :studio_id AND status = 'ACTIVE' AND deleted_at IS NULL ORDER BY id
-    """
-)
-_ADD_SUBSCRIPTION = Sql(
-    """
-    INSERT INTO webhook_subscriptions
-      (studio_id, url, event_types, description, api_key, signing_secret, status, created_at)
-    VALUES (:studio_id, :url, :event_types, :description, :api_key, :signing_secret, 'ACTIVE', :now)
-    RETURNING id
-    """
-)
-_UPDATE_SUBSCRIPTION = Sql(
-    """
-    UPDATE webhook_subscriptions
-    SET url = :url, event_types = :event_types, description = :description, status = :status,
-        failing_since = :failing_since, disabled_at = :disabled_at, deleted_at = :deleted_at,
-        api_key = :api_key, signing_secret = :signing_secret
-    WHERE studio_id = :studio_id AND id = :id
-    """
-)
-_ALL_CREDENTIALS = Sql(
-    "SELECT id, api_key, signing_secret FROM webhook_subscriptions WHERE studio_id = :studio_id ORDER BY id"
-)
-_RESEAL = Sql(
-    """
-    UPDATE webhook_subscriptions SET api_key = :api_key, signing_secret = :signing_secret
-    WHERE studio_id = :studio_id AND id = :id
-    """
-)
-# Conditional single-statement updates: concurrent attempts of one subscription never
-# read-modify-write its row.
-_FAILED_AT = Sql(
-    """
-    UPDATE webhook_subscriptions
-    SET failing_since = CASE WHEN failing_since IS NULL OR last_failed_at < :window_start
-                             THEN :now ELSE failing_since END,
-        last_failed_at = :now
-    WHERE studio_id = :studio_id AND id = :id
-    """
-)
-_DISABLE_IF_FAILING_SINCE = Sql(
-    """
-    UPDATE webhook_subscriptions SET status = 'DISABLED', disabled_at = :now
-    WHERE studio_id = :studio_id AND id = :id AND status = 'ACTIVE' AND failing_since <= :failing_before
-    RETURNING url
-    """
-)
-_HEALTHY = Sql(
-    """
-    UPDATE webhook_subscriptions SET failing_since = NULL
-    WHERE studio_id = :studio_id AND id = :id AND failing_since IS NOT NULL
-    """
-)
-_DELIVERY_COLUMNS = """
-    id, subscription_id, event_uuid, event_type, entity_id, content, occurred_at, state, attempts,
-    last_status_code, last_duration_ms, last_error, next_attempt_at, created_at, finished_at
-"""
-_DELIVERY = Sql(
-    f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE studio_id = :studio_id AND id = :id"
-)
-_DELIVERY_FOR_UPDATE = Sql(
-    f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE studio_id = :studio_id AND id = :id FOR UPDATE"
-)
-_DELIVERIES = Sql(
-    f"""
-    SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries
-    WHERE studio_id = :studio_id AND subscription_id = :subscription_id AND id < :before
-    ORDER BY id DESC LIMIT :limit
-    """
-)
-_ADD_DELIVERY = Sql(
-    """
-    INSERT INTO webhook_deliveries
-      (studio_id, subscription_id, event_uuid, event_type, entity_id, content, occurred_at, state,
-       attempts, next_attempt_at, created_at)
-    VALUES (:studio_id, :subscription_id, :event_uuid, :event_type, :entity_id, :content, :occurred_at,
-       'PENDING', 0, :now, :now)
-    RETURNING id
-    """
-)
-_SAVE_DELIVERY = Sql(
-    """
-    UPDATE webhook_deliveries
-    SET state = :state, attempts = :attempts, last_status_code = :last_status_code,
-        last_duration_ms = :last_duration_ms, last_error = :last_error, next_attempt_at = :next_attempt_at,
-        finished_at = :finished_at
-    WHERE studio_id = :studio_id AND id = :id
-    """
-)
-# What the worker needs to send a batch of deliveries: each with its subscription, one statement.
-_TO_SEND = Sql(
-    """
-    SELECT d.id, d.subscription_id, d.event_uuid, d.event_type, d.entity_id, d.content, d.occurred_at,
-           d.state, s.url, s.api_key, s.signing_secret, s.status, s.deleted_at
-    FROM webhook_deliveries d
-    JOIN webhook_subscriptions s ON s.studio_id = d.studio_id AND s.id = d.subscription_id
-    WHERE d.studio_id = :studio_id AND s.studio_id = :studio_id AND d.id = ANY(:ids)
-    """
-)
-# A successful attempt: the delivery finished, and its attempt appended with the number the
-# update gave it (both deferred to the end of the worker's batch: one round trip for all).
-_SUCCEEDED = Sql(
-    """
-    UPDATE webhook_deliveries
-    SET state = 'SUCCEEDED', attempts = attempts + 1, last_status_code = :status_code,
-        last_duration_ms = :duration_ms, last_error = NULL, next_attempt_at = NULL, finished_at = :now
-    WHERE studio_id = :studio_id AND id = :id
-    """
-)
-_ADD_SUCCESSFUL_ATTEMPT = Sql(
-    """
-    INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, duration_ms, error)
-    SELECT id, attempts, :now, :status_code, :duration_ms, NULL FROM webhook_deliveries
-    WHERE studio_id = :studio_id AND id = :id
-    """
-)
-_ADD_ATTEMPT = Sql(
-    """
-    INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, duration_ms, error)
-    VALUES (:delivery_id, :attempt, :attempted_at, :status_code, :duration_ms, :error)
-    """
-)
-# The attempts of the deliveries of one slice (the same conditions as _DELIVERIES).
-_ATTEMPTS = Sql(
-    """
-    SELECT a.delivery_id, a.attempt, a.attempted_at, a.status_code, a.duration_ms, a.error
-    FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
-    WHERE d.studio_id = :studio_id AND d.subscription_id = :subscription_id
-      AND d.id < :before AND d.id >= :oldest
-    ORDER BY a.id
-    """
-)
 
 
 @dataclass(slots=True)
@@ -216,7 +57,7 @@ class Delivery:
     finished_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outgoing:
     """A delivery as the worker sends it, with what it needs of its subscription."""
 
@@ -235,7 +76,7 @@ class Outgoing:
     subscription_deleted: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AttemptRow:
     delivery_id: int
     attempt: int
@@ -245,41 +86,189 @@ class AttemptRow:
     error: str | None
 
 
-def _subscription(row: tuple[Any, ...]) -> Subscription:
-    return Subscription(
-        id=row[0],
-        url=row[1],
-        event_types=from_json(row[2]),
-        description=row[3],
-        api_key=secrets.box().open(row[4]),
-        signing_secret=secrets.box().open(row[5]),
-        status=row[6],
-        created_at=utc(row[7]),
-        failing_since=utc_or_none(row[8]),
-        last_failed_at=utc_or_none(row[9]),
-        disabled_at=utc_or_none(row[10]),
-        deleted_at=utc_or_none(row[11]),
-    )
+@dataclass(slots=True)
+class _Credentials:
+    id: int
+    api_key: str
+    signing_secret: str
 
 
-def _delivery(row: tuple[Any, ...]) -> Delivery:
-    return Delivery(
-        id=row[0],
-        subscription_id=row[1],
-        event_uuid=row[2],
-        event_type=row[3],
-        entity_id=row[4],
-        content=from_json(row[5]),
-        occurred_at=utc(row[6]),
-        state=row[7],
-        attempts=row[8],
-        last_status_code=row[9],
-        last_duration_ms=row[10],
-        last_error=row[11],
-        next_attempt_at=utc_or_none(row[12]),
-        created_at=utc(row[13]),
-        finished_at=utc_or_none(row[14]),
-    )
+@dataclass(slots=True)
+class _Added:
+    id: int
+
+
+_SUBSCRIPTION_COLUMNS = """
+    id, url, event_types, description, api_key, signing_secret, status, created_at, failing_since,
+    last_failed_at, disabled_at, deleted_at
+"""
+_SUBSCRIPTION = Sql(
+    f"""
+    SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions
+    WHERE studio_id = :studio_id AND id = :id
+    """,
+    row=Subscription,
+)
+_SUBSCRIPTION_FOR_UPDATE = Sql(
+    f"""
+    SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions
+    WHERE studio_id = :studio_id AND id = :id FOR UPDATE
+    """,
+    row=Subscription,
+)
+_SUBSCRIPTIONS = Sql(
+    f"""
+    SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions
+    WHERE studio_id = :studio_id AND deleted_at IS NULL ORDER BY id
+    """,
+    row=Subscription,
+)
+_ACTIVE_SUBSCRIPTIONS = Sql(
+    f"""
+    SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions
+    WHERE studio_id = :studio_id AND status = 'ACTIVE' AND deleted_at IS NULL ORDER BY id
+    """,
+    row=Subscription,
+)
+_ADD_SUBSCRIPTION = Sql(
+    """
+    INSERT INTO webhook_subscriptions
+      (studio_id, url, event_types, description, api_key, signing_secret, status, created_at)
+    VALUES (:studio_id, :url, :event_types, :description, :api_key, :signing_secret, 'ACTIVE', :now)
+    RETURNING id
+    """
+)
+_UPDATE_SUBSCRIPTION = Sql(
+    """
+    UPDATE webhook_subscriptions
+    SET url = :url, event_types = :event_types, description = :description, status = :status,
+        failing_since = :failing_since, disabled_at = :disabled_at, deleted_at = :deleted_at,
+        api_key = :api_key, signing_secret = :signing_secret
+    WHERE studio_id = :studio_id AND id = :id
+    """
+)
+_ALL_CREDENTIALS = Sql(
+    "SELECT id, api_key, signing_secret FROM webhook_subscriptions WHERE studio_id = :studio_id ORDER BY id",
+    row=_Credentials,
+)
+_RESEAL = Sql(
+    """
+    UPDATE webhook_subscriptions SET api_key = :api_key, signing_secret = :signing_secret
+    WHERE studio_id = :studio_id AND id = :id
+    """
+)
+# Conditional single-statement updates: concurrent attempts of one subscription never
+# read-modify-write its row.
+_FAILED_AT = Sql(
+    """
+    UPDATE webhook_subscriptions
+    SET failing_since = CASE WHEN failing_since IS NULL OR last_failed_at < :window_start
+                             THEN :now ELSE failing_since END,
+        last_failed_at = :now
+    WHERE studio_id = :studio_id AND id = :id
+    """
+)
+_DISABLE_IF_FAILING_SINCE = Sql(
+    """
+    UPDATE webhook_subscriptions SET status = 'DISABLED', disabled_at = :now
+    WHERE studio_id = :studio_id AND id = :id AND status = 'ACTIVE' AND failing_since <= :failing_before
+    RETURNING url
+    """
+)
+_HEALTHY = Sql(
+    """
+    UPDATE webhook_subscriptions SET failing_since = NULL
+    WHERE studio_id = :studio_id AND id = :id AND failing_since IS NOT NULL
+    """
+)
+_DELIVERY_COLUMNS = """
+    id, subscription_id, event_uuid, event_type, entity_id, content, occurred_at, state, attempts,
+    last_status_code, last_duration_ms, last_error, next_attempt_at, created_at, finished_at
+"""
+_DELIVERY = Sql(
+    f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE studio_id = :studio_id AND id = :id",
+    row=Delivery,
+)
+_DELIVERY_FOR_UPDATE = Sql(
+    f"""
+    SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE studio_id = :studio_id AND id = :id FOR UPDATE
+    """,
+    row=Delivery,
+)
+_DELIVERIES = Sql(
+    f"""
+    SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries
+    WHERE studio_id = :studio_id AND subscription_id = :subscription_id AND id < :before
+    ORDER BY id DESC LIMIT :limit
+    """,
+    row=Delivery,
+)
+_ADD_DELIVERY = Sql(
+    """
+    INSERT INTO webhook_deliveries
+      (studio_id, subscription_id, event_uuid, event_type, entity_id, content, occurred_at, state,
+       attempts, next_attempt_at, created_at)
+    VALUES (:studio_id, :subscription_id, :event_uuid, :event_type, :entity_id, :content, :occurred_at,
+       'PENDING', 0, :now, :now)
+    RETURNING id
+    """,
+    row=_Added,
+)
+_SAVE_DELIVERY = Sql(
+    """
+    UPDATE webhook_deliveries
+    SET state = :state, attempts = :attempts, last_status_code = :last_status_code,
+        last_duration_ms = :last_duration_ms, last_error = :last_error, next_attempt_at = :next_attempt_at,
+        finished_at = :finished_at
+    WHERE studio_id = :studio_id AND id = :id
+    """
+)
+# What the worker needs to send a batch of deliveries: each with its subscription, one statement.
+_TO_SEND = Sql(
+    """
+    SELECT d.id AS delivery_id, d.subscription_id, d.event_uuid, d.event_type, d.entity_id, d.content,
+           d.occurred_at, d.state, s.url, s.api_key, s.signing_secret, s.status AS subscription_status,
+           s.deleted_at IS NOT NULL AS subscription_deleted
+    FROM webhook_deliveries d
+    JOIN webhook_subscriptions s ON s.studio_id = d.studio_id AND s.id = d.subscription_id
+    WHERE d.studio_id = :studio_id AND s.studio_id = :studio_id AND d.id = ANY(:ids)
+    """,
+    row=Outgoing,
+)
+# A successful attempt: the delivery finished, and its attempt appended with the number the
+# update gave it (both deferred to the end of the worker's batch: one round trip for all).
+_SUCCEEDED = Sql(
+    """
+    UPDATE webhook_deliveries
+    SET state = 'SUCCEEDED', attempts = attempts + 1, last_status_code = :status_code,
+        last_duration_ms = :duration_ms, last_error = NULL, next_attempt_at = NULL, finished_at = :now
+    WHERE studio_id = :studio_id AND id = :id
+    """
+)
+_ADD_SUCCESSFUL_ATTEMPT = Sql(
+    """
+    INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, duration_ms, error)
+    SELECT id, attempts, :now, :status_code, :duration_ms, NULL FROM webhook_deliveries
+    WHERE studio_id = :studio_id AND id = :id
+    """
+)
+_ADD_ATTEMPT = Sql(
+    """
+    INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, duration_ms, error)
+    VALUES (:delivery_id, :attempt, :attempted_at, :status_code, :duration_ms, :error)
+    """
+)
+# The attempts of the deliveries of one slice (the same conditions as _DELIVERIES).
+_ATTEMPTS = Sql(
+    """
+    SELECT a.delivery_id, a.attempt, a.attempted_at, a.status_code, a.duration_ms, a.error
+    FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+    WHERE d.studio_id = :studio_id AND d.subscription_id = :subscription_id
+      AND d.id < :before AND d.id >= :oldest
+    ORDER BY a.id
+    """,
+    row=AttemptRow,
+)
 
 
 class WebhooksRepository(StudioScoped):
@@ -287,13 +276,14 @@ class WebhooksRepository(StudioScoped):
 
     def subscription(self, webhook_id: int, *, lock: bool = False) -> Subscription | None:
         """Deleted ones too (the worker must see them to cancel their deliveries)."""
-        row = self._row(_SUBSCRIPTION_FOR_UPDATE if lock else _SUBSCRIPTION, id=webhook_id)
-        return _subscription(row) if row else None
+        row: Subscription | None = self._row(
+            _SUBSCRIPTION_FOR_UPDATE if lock else _SUBSCRIPTION, id=webhook_id
+        )
+        return _opened(row) if row is not None else None
 
     def subscriptions(self, *, active_only: bool = False) -> list[Subscription]:
-        return [
-            _subscription(row) for row in self._rows(_ACTIVE_SUBSCRIPTIONS if active_only else _SUBSCRIPTIONS)
-        ]
+        rows: list[Subscription] = self._rows(_ACTIVE_SUBSCRIPTIONS if active_only else _SUBSCRIPTIONS)
+        return [_opened(row) for row in rows]
 
     def add_subscription(
         self,
@@ -333,11 +323,10 @@ class WebhooksRepository(StudioScoped):
 
     def reseal(self, box: secrets.SecretBox) -> int:
         """Every subscription's credentials (deleted ones too) sealed again with the box's first key."""
-        rows = self._rows(_ALL_CREDENTIALS)
-        for webhook_id, api_key, signing_secret in rows:
-            self._run(
-                _RESEAL, id=webhook_id, api_key=box.reseal(api_key), signing_secret=box.reseal(signing_secret)
-            )
+        rows: list[_Credentials] = self._rows(_ALL_CREDENTIALS)
+        for row in rows:
+            sealed = {"api_key": box.reseal(row.api_key), "signing_secret": box.reseal(row.signing_secret)}
+            self._run(_RESEAL, id=row.id, **sealed)
         return len(rows)
 
     def failed_at(self, webhook_id: int, now: datetime, *, window_start: datetime) -> None:
@@ -357,21 +346,17 @@ class WebhooksRepository(StudioScoped):
     # -- deliveries -------------------------------------------------------------------------
 
     def delivery(self, delivery_id: int, *, lock: bool = False) -> Delivery | None:
-        row = self._row(_DELIVERY_FOR_UPDATE if lock else _DELIVERY, id=delivery_id)
-        return _delivery(row) if row else None
+        return self._row(_DELIVERY_FOR_UPDATE if lock else _DELIVERY, id=delivery_id)
 
     def deliveries(self, subscription_id: int, *, before: int, limit: int) -> list[Delivery]:
         """Newest first, ids below ``before``."""
-        rows = self._rows(_DELIVERIES, subscription_id=subscription_id, before=before, limit=limit)
-        return [_delivery(row) for row in rows]
+        return self._rows(_DELIVERIES, subscription_id=subscription_id, before=before, limit=limit)
 
     def attempts(self, subscription_id: int, *, before: int, oldest: int) -> dict[int, list[AttemptRow]]:
         """The attempts of the subscription's deliveries with ids in [oldest, before), by delivery."""
         grouped: dict[int, list[AttemptRow]] = {}
-        rows = self._rows(_ATTEMPTS, subscription_id=subscription_id, before=before, oldest=oldest)
-        for delivery_id, attempt, attempted_at, status_code, duration_ms, error in rows:
-            row = AttemptRow(delivery_id, attempt, utc(attempted_at), status_code, duration_ms, error)
-            grouped.setdefault(delivery_id, []).append(row)
+        for attempt in self._rows(_ATTEMPTS, subscription_id=subscription_id, before=before, oldest=oldest):
+            grouped.setdefault(attempt.delivery_id, []).append(attempt)
         return grouped
 
     def add_delivery(
@@ -385,7 +370,7 @@ class WebhooksRepository(StudioScoped):
         occurred_at: datetime,
         now: datetime,
     ) -> int:
-        delivery_id: int = self._scalar(
+        added = self._row(
             _ADD_DELIVERY,
             subscription_id=subscription_id,
             event_uuid=event_uuid,
@@ -395,28 +380,18 @@ class WebhooksRepository(StudioScoped):
             occurred_at=occurred_at,
             now=now,
         )
-        return delivery_id
+        assert added is not None
+        return added.id
 
     def to_send(self, delivery_ids: list[int]) -> dict[int, Outgoing]:
         """The deliveries among ``delivery_ids`` that exist, by id."""
-        return {
-            row[0]: Outgoing(
-                delivery_id=row[0],
-                subscription_id=row[1],
-                event_uuid=row[2],
-                event_type=row[3],
-                entity_id=row[4],
-                content=from_json(row[5]),
-                occurred_at=utc(row[6]),
-                state=row[7],
-                url=row[8],
-                api_key=secrets.box().open(row[9]),
-                signing_secret=secrets.box().open(row[10]),
-                subscription_status=row[11],
-                subscription_deleted=row[12] is not None,
+        rows: list[Outgoing] = self._rows(_TO_SEND, ids=delivery_ids)
+        for row in rows:
+            row.api_key, row.signing_secret = (
+                secrets.box().open(row.api_key),
+                secrets.box().open(row.signing_secret),
             )
-            for row in self._rows(_TO_SEND, ids=delivery_ids)
-        }
+        return {row.delivery_id: row for row in rows}
 
     def succeeded(
         self, delivery_id: int, *, status_code: int | None, duration_ms: int, now: datetime
@@ -447,7 +422,7 @@ class WebhooksRepository(StudioScoped):
         """:meth:`add_delivery` written when the unit of work ends; ``then`` gets its id."""
         self.tx.later(
             _ADD_DELIVERY,
-            lambda row: then(row[0]),
+            lambda added: then(added.id),
             studio_id=self.studio_id,
             subscription_id=subscription_id,
             event_uuid=event_uuid,
@@ -482,3 +457,13 @@ class WebhooksRepository(StudioScoped):
             next_attempt_at=delivery.next_attempt_at,
             finished_at=delivery.finished_at,
         )
+
+
+def _opened(subscription: Subscription) -> Subscription:
+    """The stored (sealed) credentials opened (``core.secrets``)."""
+    box = secrets.box()
+    subscription.api_key, subscription.signing_secret = (
+        box.open(subscription.api_key),
+        box.open(subscription.signing_secret),
+    )
+    return subscription

@@ -47,15 +47,15 @@ def _convert(change: Callable[[str], str], wanted: Callable[[str], bool]) -> Non
     connection = op.get_bind()
     for table, key, columns in _SECRETS:
         listed = ", ".join(columns)
-        rows = connection.execute(sa.text(f"SELECT {key}, {listed} FROM {table}")).all()  # noqa: S608
+        rows = connection.execute(sa.text(f"SELECT {key}, {listed} FROM {table}")).mappings().all()  # noqa: S608
         for row in rows:
-            values = dict(zip(columns, row[1:], strict=True))
+            values = {column: row[column] for column in columns}
             if not any(wanted(value) for value in values.values()):
                 continue
             assignments = ", ".join(f"{column} = :{column}" for column in columns)
             connection.execute(
                 sa.text(f"UPDATE {table} SET {assignments} WHERE {key} = :key"),  # noqa: S608
-                {"key": row[0], **{column: change(value) for column, value in values.items()}},
+                {"key": row[key], **{column: change(value) for column, value in values.items()}},
             )
 
 

@@ -1,4 +1,4 @@
-"""Signed member links and form tokens (pure), the link secret file, the page language."""
+"""Signed member links and form tokens (pure), and the link secret file."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
+from studio_comms.links.secret import LazySigner, load_or_create_secret
+from studio_comms.links.tokens import LinkClaims, LinkPurpose, LinkSigner, TokenExpired, TokenInvalid
 from studio_comms.settings import Settings
-from studio_comms.web.secret import LazySigner, load_or_create_secret
-from studio_comms.web.texts import choose_language
-from studio_comms.web.tokens import LinkClaims, LinkPurpose, LinkSigner, TokenExpired, TokenInvalid
 from tests.forgery import with_flipped_signature
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -127,21 +126,3 @@ def test_a_configured_secret_wins_and_must_be_long() -> None:
     assert LazySigner(settings).get().sign(PREFS) == LinkSigner(b"s" * 40).sign(PREFS)
     with pytest.raises(ValueError, match="at least 32"):
         Settings(link_secret="short")  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    ("link", "customer", "header", "studio", "expected"),
-    [
-        ("en", "de", "de", "de", "en"),
-        (None, "de", "en", "en", "de"),
-        (None, "de-AT", None, "en", "de"),
-        (None, None, "de-CH,de;q=0.9", "en", "de"),
-        (None, "fr", "fr, en;q=0.5", "de", "en"),
-        (None, None, "fr", "de", "de"),
-        (None, None, None, None, "en"),
-    ],
-)
-def test_page_language_order(
-    link: str | None, customer: str | None, header: str | None, studio: str | None, expected: str
-) -> None:
-    assert choose_language(link=link, customer=customer, accept_language=header, studio=studio) == expected

@@ -13,8 +13,8 @@ import secrets
 import threading
 from pathlib import Path
 
+from studio_comms.links.tokens import LinkSigner
 from studio_comms.settings import Settings
-from studio_comms.web.tokens import LinkSigner
 
 SECRET_FILE = "link-secret"  # noqa: S105 (a file name)
 

@@ -11,14 +11,14 @@ from studio_comms.api.context import ApiContext, api_writer
 from studio_comms.core.auth import Principal, Scope
 from studio_comms.core.openapi import CustomerId, error_responses
 from studio_comms.db.tx import Tx
-from studio_comms.web import links
-from studio_comms.web.schemas import (
+from studio_comms.links import service as links
+from studio_comms.links.schemas import (
     PreferenceLink,
     PreferenceLinkCreate,
     UnsubscribeLink,
     UnsubscribeLinkCreate,
 )
-from studio_comms.web.secret import LazySigner
+from studio_comms.links.secret import LazySigner
 
 router = APIRouter(prefix="/v1/communications", tags=["Member links"])
 Writer = Annotated[ApiContext, Depends(api_writer(Scope.COMMUNICATION_PREFERENCES_WRITE))]

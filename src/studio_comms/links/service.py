@@ -8,19 +8,19 @@ from typing import Any
 from studio_comms.customers.errors import CustomerNotFound
 from studio_comms.customers.service import CustomerRow, find_customer
 from studio_comms.db.tx import Tx
-from studio_comms.preferences.blocks import is_erased
-from studio_comms.preferences.errors import ChannelNotOffered, ChannelNotOverridable
-from studio_comms.preferences.rules import Rule
-from studio_comms.preferences.service import member_state
-from studio_comms.web.errors import CustomerErased
-from studio_comms.web.schemas import (
+from studio_comms.links.errors import CustomerErased
+from studio_comms.links.schemas import (
     ListUnsubscribeHeaders,
     PreferenceLink,
     PreferenceLinkCreate,
     UnsubscribeLink,
     UnsubscribeLinkCreate,
 )
-from studio_comms.web.tokens import LinkClaims, LinkPurpose, LinkSigner
+from studio_comms.links.tokens import LinkClaims, LinkPurpose, LinkSigner
+from studio_comms.preferences.blocks import is_erased
+from studio_comms.preferences.errors import ChannelNotOffered, ChannelNotOverridable
+from studio_comms.preferences.rules import Rule
+from studio_comms.preferences.service import member_state
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 
