@@ -34,7 +34,12 @@ CountryCode = Annotated[
     WithJsonSchema({"type": "string", "format": "ISO 3166-1", "pattern": "^[A-Z]{2}$"}),
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NotBlank]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)]
+# Only web addresses (checked below), published so: "^\s*https?://" (surrounding blanks are dropped).
+Url = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2048),
+    Field(json_schema_extra={"pattern": "^\\s*https?://"}),
+]
 
 
 class DayOfWeek(StrEnum):
