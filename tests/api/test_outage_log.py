@@ -25,6 +25,7 @@ PREFS = "/v1/communications/1/communication-preferences"
 OUTAGE_SECONDS = 6.0
 
 
+@pytest.mark.serial
 @pytest.mark.postgres_only
 def test_a_six_second_outage_under_load_logs_a_few_lines(
     tmp_path: Path, database_url: str, committed_world: World
