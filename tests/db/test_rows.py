@@ -155,5 +155,5 @@ def test_a_row_class_is_a_slotted_dataclass_that_is_not_frozen() -> None:
         name: str
 
     for row_class in (Plain, Unslotted, Frozen):
-        with pytest.raises(TypeError, match=r"a row class is a @dataclass\(slots=True\), not frozen"):
+        with pytest.raises(TypeError, match=r"row class is a @dataclass\(slots=True\), not frozen"):
             Sql("SELECT name FROM studios", row=row_class)

@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from studio_comms.db.database import Database
-from studio_comms.sms.callbacks import DeliveryStatus, delivery_status, status_reports
+from studio_comms.sms.callbacks import DeliveryStatus, delivery_status
+from studio_comms.sms.repository import SmsRepository
 from studio_comms.sms.service import credentials_for
 from studio_comms.sms.twilio import send_sms
 from tests.assertions import assert_error
@@ -26,7 +27,10 @@ def _sent(db: Database, twilio: FakeTwilio, account: Account) -> SentMessage:
 
 def _reports(db: Database, studio_id: int, sid: str) -> list[tuple[str, str | None, str | None]]:
     with db.transaction() as tx:
-        return status_reports(tx, studio_id, sid)
+        return [
+            (report.provider_status, report.status, report.error_code)
+            for report in SmsRepository(tx, studio_id).reports(sid)
+        ]
 
 
 def test_signed_callbacks_are_recorded_and_mapped(

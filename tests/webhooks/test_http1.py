@@ -14,7 +14,7 @@ import pytest
 
 from studio_comms.webhooks.handlers import EndpointSlots
 from studio_comms.webhooks.http1 import MAX_BODY_BYTES, request_head
-from studio_comms.webhooks.sender import Sender
+from tests.webhooks.blocking import BlockingSender
 
 Answer = Callable[[int], bytes]  # the answer to the n-th request on a connection (0-based)
 OK = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
@@ -79,7 +79,7 @@ def serve() -> Iterator[Callable[..., RawServer]]:
 
 
 def _post_three(server: RawServer) -> list[tuple[int | None, str | None]]:
-    sender = Sender(timeout=2, allow_private=True)
+    sender = BlockingSender(timeout=2, allow_private=True)
     try:
         results = [sender.post(f"http://127.0.0.1:{server.port}/hooks", "{}", {}) for _ in range(3)]
     finally:

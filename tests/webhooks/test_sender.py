@@ -14,8 +14,8 @@ import pytest
 import trustme
 
 from studio_comms.webhooks import urlsafety
-from studio_comms.webhooks.sender import Sender
 from tests.receiver import Receiver, running_receiver
+from tests.webhooks.blocking import BlockingSender
 
 _real_getaddrinfo = socket.getaddrinfo
 
@@ -38,7 +38,7 @@ def _port(receiver: Receiver) -> int:
 
 def test_the_connection_goes_to_the_checked_address(receiver: Receiver, fake_dns: dict[str, str]) -> None:
     fake_dns["rebind.test"] = "127.0.0.1"
-    sender = Sender(timeout=2, allow_private=True)
+    sender = BlockingSender(timeout=2, allow_private=True)
     try:
         attempt = sender.post(f"http://rebind.test:{_port(receiver)}/hooks", "{}", {})
     finally:
@@ -52,7 +52,7 @@ def test_a_name_that_now_resolves_privately_is_refused_at_connection_time(
     receiver: Receiver, fake_dns: dict[str, str]
 ) -> None:
     fake_dns["rebind.test"] = "127.0.0.1"  # public when subscribed, loopback now
-    sender = Sender(timeout=2, allow_private=False)
+    sender = BlockingSender(timeout=2, allow_private=False)
     try:
         attempt = sender.post(f"https://rebind.test:{_port(receiver)}/hooks", "{}", {})
     finally:
@@ -73,7 +73,7 @@ def test_kept_alive_connections_are_not_shared_between_host_names(
     fake_dns["a.test"] = fake_dns["b.test"] = "127.0.0.1"
     with running_receiver(context) as receiver:
         port = _port(receiver)
-        sender = Sender(timeout=2, allow_private=True, ca_bundle=bundle)
+        sender = BlockingSender(timeout=2, allow_private=True, ca_bundle=bundle)
         try:
             first = sender.post(f"https://a.test:{port}/hooks", "{}", {})
             second = sender.post(f"https://b.test:{port}/hooks", "{}", {})
@@ -112,7 +112,7 @@ def dripping_server() -> Iterator[int]:
 
 
 def test_an_attempt_has_one_overall_deadline(dripping_server: int) -> None:
-    sender = Sender(timeout=1, allow_private=True)
+    sender = BlockingSender(timeout=1, allow_private=True)
     started = time.monotonic()
     try:
         attempt = sender.post(f"http://127.0.0.1:{dripping_server}/hooks", "{}", {})
@@ -124,7 +124,7 @@ def test_an_attempt_has_one_overall_deadline(dripping_server: int) -> None:
 
 
 def test_an_unusable_url_is_a_failed_attempt_not_a_crash() -> None:
-    sender = Sender(timeout=1, allow_private=True)
+    sender = BlockingSender(timeout=1, allow_private=True)
     try:
         attempt = sender.post("http://exa\nmple.org/hooks", "{}", {})
     finally:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import trustme
 
-from studio_comms.webhooks.sender import Sender
 from tests.receiver import running_receiver
+from tests.webhooks.blocking import BlockingSender
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def _server_context(authority: trustme.CA, name: str) -> ssl.SSLContext:
 def test_https_delivery_verifies_the_certificate_of_the_url_host(ca: tuple[trustme.CA, Path]) -> None:
     authority, bundle = ca
     with running_receiver(_server_context(authority, "localhost")) as receiver:
-        sender = Sender(timeout=2, allow_private=True, ca_bundle=bundle)
+        sender = BlockingSender(timeout=2, allow_private=True, ca_bundle=bundle)
         try:
             attempt = sender.post(receiver.url, '{"entityId":1,"uuid":"u","payload":[]}', {"x-api-key": "k"})
         finally:
@@ -45,7 +45,7 @@ def test_https_delivery_verifies_the_certificate_of_the_url_host(ca: tuple[trust
 def test_a_certificate_for_another_name_fails_the_attempt(ca: tuple[trustme.CA, Path]) -> None:
     authority, bundle = ca
     with running_receiver(_server_context(authority, "other.example")) as receiver:
-        sender = Sender(timeout=2, allow_private=True, ca_bundle=bundle)
+        sender = BlockingSender(timeout=2, allow_private=True, ca_bundle=bundle)
         try:
             attempt = sender.post(receiver.url, "{}", {})
         finally:
@@ -59,7 +59,7 @@ def test_a_certificate_for_another_name_fails_the_attempt(ca: tuple[trustme.CA, 
 def test_an_untrusted_ca_fails_the_attempt(ca: tuple[trustme.CA, Path]) -> None:
     authority, _ = ca
     with running_receiver(_server_context(authority, "localhost")) as receiver:
-        sender = Sender(timeout=2, allow_private=True)  # the system's CAs only
+        sender = BlockingSender(timeout=2, allow_private=True)  # the system's CAs only
         try:
             attempt = sender.post(receiver.url, "{}", {})
         finally:

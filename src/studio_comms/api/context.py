@@ -37,7 +37,6 @@ from studio_comms.db.tx import Tx
 from studio_comms.idempotency import service as idempotency
 from studio_comms.idempotency.service import StoredResponse
 
-api_key_header = APIKeyHeader(name="X-API-KEY", scheme_name="ApiKeyAuth", auto_error=False)
 admin_bearer = HTTPBearer(scheme_name="OperatorToken", auto_error=False)
 _READ_METHODS = {"GET", "HEAD"}
 MAX_KEY = idempotency.MAX_KEY_LENGTH

@@ -1,0 +1,23 @@
+"""What every package shares: errors and their texts, authentication's principal, clock, request
+ids, audit, rate limiter, OpenAPI helpers, the vocabulary of categories and channels."""
+
+# What other packages may import from this one; ASSEMBLY: what only the app's assembly (main, the
+# CLI, background, schema) may import besides (tests/architecture/test_interfaces.py).
+__all__ = [
+    "audit",
+    "auth",
+    "clock",
+    "datetimes",
+    "errors",
+    "messages",
+    "methods",
+    "middleware",
+    "openapi",
+    "phone",
+    "requestid",
+    "runtime",
+    "schemas",
+    "slicing",
+    "vocabulary",
+]
+ASSEMBLY: list[str] = ["handlers", "openapi_document", "ratelimit"]

@@ -1,4 +1,4 @@
-"""Transactions for entry points. Only entry points commit (DESIGN §4 rule 1): they open a
+"""Transactions for entry points. Only entry points commit (ARCHITECTURE.md, "Rules"): they open a
 transaction here, and leaving it commits; services and repositories only receive the ``Tx``."""
 
 from __future__ import annotations

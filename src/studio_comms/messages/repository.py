@@ -86,7 +86,6 @@ _BATCH_IDS = Sql(
     "SELECT id FROM messages WHERE studio_id = :studio_id AND batch_id = :batch_id ORDER BY id",
     row=_MessageId,
 )
-_SET_HEADER = Sql("UPDATE messages SET message_id_header = :header WHERE studio_id = :studio_id AND id = :id")
 _SAVE = Sql(
     """
     UPDATE messages SET status = :status, status_reason = :status_reason, attempts = :attempts,
@@ -270,9 +269,6 @@ class MessagesRepository(StudioScoped):
             ]
             self.tx.run(_INSERT_BATCH[size], **common, **numbered(rows))
         return [row.id for row in self._rows(_BATCH_IDS, batch_id=shared.batch_id)]
-
-    def set_header(self, message_id: int, header: str) -> None:
-        self._run(_SET_HEADER, id=message_id, header=header)
 
     def save(self, message: MessageRow, *, now: datetime) -> None:
         self._run(

@@ -81,8 +81,6 @@ class SmtpTransport:
         self._context = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
         self._idle: list[smtplib.SMTP] = []
         self._lock = threading.Lock()
-        # How many connections were opened (tests and the bench show they are reused).
-        self.connections_opened = 0
 
     def send(self, message: OutgoingMessage) -> SendResult:
         raw = compose(message, date=self.clock(), dkim_key=self.dkim_key)
@@ -156,7 +154,6 @@ class SmtpTransport:
         except BaseException:
             self._discard(connection)
             raise
-        self.connections_opened += 1
         return connection
 
     def close(self) -> None:

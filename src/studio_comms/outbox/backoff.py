@@ -25,7 +25,3 @@ def retry_at(
     base = schedule[attempts_made - 1]
     factor = 1 + (rng or random).uniform(-JITTER, JITTER)  # spreading load, not secrecy
     return now + timedelta(seconds=base * factor)
-
-
-def max_attempts(schedule: Sequence[int]) -> int:
-    return len(schedule) + 1

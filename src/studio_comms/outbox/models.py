@@ -11,7 +11,7 @@ from studio_comms.db.types import BigIntId, UtcDateTime
 
 
 class OutboxItem(Base):
-    """A side effect to carry out after its transaction committed (DESIGN §4 rule 2).
+    """A side effect to carry out after its transaction committed (ARCHITECTURE.md, "The worker path").
 
     Written in the same transaction as the change that caused it, so a committed change always
     has its items and a rolled-back one has none. Workers (``outbox.worker``) claim pending items.

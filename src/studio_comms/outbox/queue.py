@@ -107,13 +107,6 @@ _COMPLETE_MANY = Sql(
     """,
     cross_studio=_QUEUE,
 )
-_COMPLETE = Sql(
-    """
-    UPDATE outbox SET completed_at = :now, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL
-    WHERE id = :id
-    """,
-    cross_studio=_QUEUE,
-)
 # Put back untried: its claim does not count as an attempt.
 _DEFER = Sql(
     """
@@ -236,10 +229,6 @@ def hold_many(tx: Tx, item_ids: list[int], owner: str) -> set[int]:
 def complete_many(tx: Tx, item_ids: list[int], now: datetime) -> None:
     if item_ids:
         tx.run(_COMPLETE_MANY, ids=item_ids, now=now)
-
-
-def complete(tx: Tx, item_id: int, now: datetime) -> None:
-    tx.run(_COMPLETE, id=item_id, now=now)
 
 
 def defer(tx: Tx, item_id: int, *, until: datetime) -> None:

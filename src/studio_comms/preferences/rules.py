@@ -1,6 +1,6 @@
 """Pure preference decisions (no I/O): the one place that says whether a channel may be used.
 
-Order (DESIGN §3): a hard block denies; a channel the studio does not offer is denied; a channel
+Order: a hard block denies; a channel the studio does not offer is denied; a channel
 that is not customer-overridable takes the studio default; otherwise the customer's own choice, or
 the studio default where the customer made none.
 """

@@ -1,2 +1,7 @@
 """Text messages through a provider (Twilio's Messages API 2010-04-01) and what comes back:
 delivery status callbacks and members' replies (STOP/START)."""
+
+# What other packages may import from this one; ASSEMBLY: what only the app's assembly (main, the
+# CLI, background, schema) may import besides (tests/architecture/test_interfaces.py).
+__all__ = ["schemas", "service"]
+ASSEMBLY: list[str] = ["endpoints", "models", "transport"]

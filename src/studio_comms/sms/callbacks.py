@@ -24,7 +24,7 @@ from studio_comms.preferences.blocks import block_for_feedback, lift_for_feedbac
 from studio_comms.preferences.schemas import SuppressionReason
 from studio_comms.sms.errors import CallbackMalformed
 from studio_comms.sms.keywords import Keyword, keyword_of
-from studio_comms.sms.repository import ReportRow, SmsRepository
+from studio_comms.sms.repository import SmsRepository
 from studio_comms.sms.service import Params
 
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}\Z")
@@ -83,11 +83,6 @@ def record_status(tx: Tx, studio_id: int, params: Params, *, now: datetime) -> D
     if status is not None:
         forward_status(tx, studio_id, message_id, status, now=now)
     return status
-
-
-def status_reports(tx: Tx, studio_id: int, provider_message_id: str) -> list[ReportRow]:
-    """The provider's status, ours and its error code of each verified callback, oldest first."""
-    return SmsRepository(tx, studio_id).reports(provider_message_id)
 
 
 @dataclass(frozen=True, slots=True)

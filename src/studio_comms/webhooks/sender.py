@@ -41,8 +41,7 @@ class Attempt:
 class Sender:
     """Pooled keep-alive connections per origin, on the event loop that uses them.
 
-    ``send`` is for the worker's loop; ``post`` for callers without one (tests, the bench), on a
-    loop of the sender's own. Connections belong to one loop: meeting another drops them.
+    ``send`` runs on the worker's loop. Connections belong to one loop: meeting another drops them.
     """
 
     def __init__(self, *, timeout: float, allow_private: bool, ca_bundle: Path | None = None) -> None:
@@ -51,7 +50,6 @@ class Sender:
         self._tls = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
         self._idle: dict[Origin, list[Connection]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._own_loop: asyncio.AbstractEventLoop | None = None
 
     async def send(self, url: str, body: bytes, headers: dict[str, str]) -> Attempt:
         """Never raises: whatever goes wrong is the attempt's error."""
@@ -69,13 +67,6 @@ class Sender:
         if 200 <= status < 300:
             return Attempt(status, duration, None)
         return Attempt(status, duration, f"HTTP {status}")
-
-    def post(self, url: str, body: str | bytes, headers: dict[str, str]) -> Attempt:
-        """:meth:`send` for a caller that has no event loop running."""
-        if self._own_loop is None:
-            self._own_loop = asyncio.new_event_loop()
-        data = body.encode() if isinstance(body, str) else body
-        return self._own_loop.run_until_complete(self.send(url, data, headers))
 
     async def _exchange(self, url: str, body: bytes, headers: dict[str, str]) -> int:
         target = urlsafety.target(url, allow_private=self.allow_private)
@@ -147,10 +138,6 @@ class Sender:
         """Close the idle connections (the loop that owns them finishes closing them when it
         runs again, or when it is closed)."""
         self._drop_idle()
-        if self._own_loop is not None:
-            self._own_loop.run_until_complete(asyncio.sleep(0))
-            self._own_loop.close()
-            self._own_loop = None
 
 
 def _ms_since(started: float) -> int:
