@@ -26,7 +26,8 @@ def test_a_sealed_secret_opens_to_itself_and_does_not_show_it() -> None:
 
 def test_a_changed_byte_or_another_key_is_refused() -> None:
     sealed = SecretBox([OLD]).seal("secret")
-    tampered = sealed[:-3] + ("A" if sealed[-3] != "A" else "B") + sealed[-2:]
+    middle = len(sealed) // 2  # a whole base64 digit of the ciphertext (the last may be padding bits)
+    tampered = sealed[:middle] + ("A" if sealed[middle] != "A" else "B") + sealed[middle + 1 :]
     with pytest.raises(SecretUnreadable):
         SecretBox([OLD]).open(tampered)
     with pytest.raises(SecretUnreadable, match="none of the keys"):
