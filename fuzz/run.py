@@ -70,6 +70,10 @@ RULES_BEYOND_SCHEMA = {
     "PHONE_NUMBER_INVALID": "whether a number exists in its country's numbering plan (libphonenumber)",
     "SMS_SENDER_INVALID": "whether a number exists in its country's numbering plan (libphonenumber)",
     "MAIL_FEEDBACK_MALFORMED": "the body is a MIME report (RFC 3464/5965) that no JSON Schema describes",
+    "REQUEST_ID_MISMATCH": "requestId must equal the Idempotency-Key header when both are sent: a rule "
+    "across a header and the body",
+    "IDEMPOTENCY_KEY_REUSED": "the fuzzer sends one Idempotency-Key with different bodies: a rule on what "
+    "the key was first used for (state)",
 }
 # Refusals of schema-valid requests that are ours on purpose: (errorCode, what the errorMessage
 # says) and why.
