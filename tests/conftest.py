@@ -8,6 +8,7 @@ what a test's requests commit is committed, and gone before the next test.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,10 @@ from tests.factories import World, make_world
 __all__ = ["ADMIN_TOKEN", "LINK_SECRET", "PUBLIC_URL", "FixedClock", "backend", "postgres_admin_url"]
 
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
+# One key seals the stored secrets of every app, worker and `serve` process of the run (they
+# inherit the environment), so no test writes a key file into the working directory.
+SECRET_KEY = "dGVzdC1zZWNyZXQta2V5LTAxMjM0NTY3ODlhYmNkZWY="
+os.environ.setdefault("STUDIO_COMMS_SECRET_KEY", SECRET_KEY)
 LINK_SECRET = "test-link-secret-0123456789abcdefghijklmnop"
 PUBLIC_URL = "https://members.example.org"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -80,3 +81,21 @@ def backend_killer(engine: Engine, admin_url: str) -> Iterator[BackendKiller]:
         Tx._execute = execute  # type: ignore[method-assign]
         event.remove(engine, "checkout", killer._on_checkout)
         killer.close()
+
+
+def database_away(admin: Engine, database: str, application_name: str, seconds: float) -> None:
+    """For ``seconds`` the database refuses new connections and the backends of
+    ``application_name`` are ended: what a restart looks like to the service, without restarting
+    the cluster that other test runs share."""
+    with admin.connect() as connection:
+        connection.execute(text(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS false'))
+        try:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = :a"
+                ),
+                {"a": application_name},
+            )
+            time.sleep(seconds)
+        finally:
+            connection.execute(text(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS true'))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from studio_comms.core import secrets
 from studio_comms.core.clock import utcnow
 from studio_comms.core.vocabulary import CommunicationChannel
 from studio_comms.db.database import Database
@@ -38,6 +39,7 @@ def worker_engine_options(settings: Settings) -> dict[str, Any]:
 def build_worker(
     settings: Settings, database: Database, *, clock: Callable[[], datetime] = utcnow, listen: bool = True
 ) -> Worker:
+    secrets.install_from(settings)  # the worker opens SMS tokens and webhook secrets to send
     sender = Sender(
         timeout=settings.webhook_timeout_seconds,
         allow_private=settings.webhook_allow_private_networks,

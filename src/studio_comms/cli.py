@@ -20,6 +20,7 @@ from rich.progress import Progress
 
 from studio_comms.apikeys.schemas import ApiKeyCreate
 from studio_comms.apikeys.service import create_key, list_keys
+from studio_comms.cli_secrets import secrets_app
 from studio_comms.cli_studios import fail as _fail
 from studio_comms.cli_studios import studios_app
 from studio_comms.cli_worker import configure_logging, load_settings, outbox_app, worker
@@ -49,6 +50,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(customers_app, name="customers")
 app.add_typer(settings_app, name="settings")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(secrets_app, name="secrets")
 app.command()(worker)
 console = Console()
 StudioOption = Annotated[int, typer.Option("--studio", min=1, help="Studio id")]

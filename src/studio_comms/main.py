@@ -23,7 +23,7 @@ from studio_comms.api.ops import bench_router, head_router
 from studio_comms.api.ops import router as ops_router
 from studio_comms.background import EmbeddedWorker, build_worker, worker_engine_options
 from studio_comms.communications import endpoints as communications_endpoints
-from studio_comms.core import handlers
+from studio_comms.core import handlers, secrets
 from studio_comms.core.clock import utcnow
 from studio_comms.core.middleware import RequestGuardMiddleware
 from studio_comms.core.openapi_document import official_style
@@ -58,6 +58,8 @@ def create_app(
 ) -> FastAPI:
     """``embedded_worker``: run an outbox worker on a thread of this process while it serves."""
     settings = settings or Settings()
+    # Provider credentials and webhook secrets are sealed with this key (generated on first start).
+    secrets.install_from(settings)
     database = database or Database(make_engine(settings.database_url, pool_size=settings.db_pool_size))
 
     @asynccontextmanager

@@ -26,6 +26,7 @@ from studio_comms.core.errors import HeadersTooLarge
 from studio_comms.core.messages import DEFAULT_LANGUAGE, render
 from studio_comms.main import create_app
 from studio_comms.settings import Settings
+from studio_comms.supervisor import Supervisor
 
 log = logging.getLogger("studio_comms.server")
 _END_OF_HEAD = b"\r\n\r\n"
@@ -121,9 +122,9 @@ def server_config(app: FastAPI, settings: Settings, *, host: str, port: int) -> 
     )
 
 
-# `serve --workers N`: uvicorn starts N processes sharing one listening socket; each builds its app
-# with this factory from the environment that `serve` prepared (settings, and whether an outbox
-# worker may run here).
+# `serve --workers N`: the supervisor forks N processes sharing one listening socket; each builds
+# its app with this factory from the environment that `serve` prepared (settings, and whether an
+# outbox worker may run here).
 EMBEDDED_WORKER_ENV = "STUDIO_COMMS_SERVE_EMBEDDED_WORKER"
 _WORKER_SLOT = "embedded-worker.lock"
 _held_slot: list[int] = []  # the slot's descriptor, open for the life of the process
@@ -138,25 +139,24 @@ def default_process_count(settings: Settings) -> int:
 
 
 def run_processes(settings: Settings, processes: int, *, embedded_worker: bool) -> None:
-    """Serve with ``processes`` API processes (uvicorn's supervisor restarts one that dies)."""
+    """Serve with ``processes`` API processes forked from this one (``supervisor``: a process that
+    dies or hangs is replaced at once)."""
     os.environ["STUDIO_COMMS_HOST"] = settings.host
     os.environ["STUDIO_COMMS_PORT"] = str(settings.port)
     os.environ[EMBEDDED_WORKER_ENV] = "1" if embedded_worker else "0"
     proxies = settings.trusted_proxies
-    uvicorn.run(
+    config = uvicorn.Config(
         "studio_comms.server:app_from_environment",
         factory=True,
-        workers=processes,
         host=settings.host,
         port=settings.port,
-        http="studio_comms.server:BoundedHttpToolsProtocol",
+        http=BoundedHttpToolsProtocol,
+        ws="none",  # no WebSocket route: nothing to import for it in each process
         access_log=False,
         proxy_headers=bool(proxies),
         forwarded_allow_ips=list(proxies) if proxies else None,
-        # uvicorn kills a process that has not answered its supervisor within this; importing the
-        # app takes seconds on a busy machine (its 5 s default killed healthy starting processes).
-        timeout_worker_healthcheck=30,
     )
+    Supervisor(config, processes).run()
 
 
 def app_from_environment() -> FastAPI:

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import parse_qs, urlsplit
 
 from limits import parse as parse_rate
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "studio-comms.db"
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 MIN_ADMIN_TOKEN_LENGTH = 24
 
 
@@ -58,6 +72,10 @@ class Settings(BaseSettings):
     twilio_api_url: str = "https://api.twilio.com"
     # Signs member links. Unset: generated once and kept in VAR_DIR/link-secret (mode 0600).
     link_secret: SecretStr | None = None
+    # Seals provider credentials and webhook secrets in the database (core.secrets): Fernet keys,
+    # comma-separated, the first seals, all open (rotation). Unset: generated once and kept in
+    # VAR_DIR/secret-key (mode 0600) — back it up with the database, share it between processes.
+    secret_key: SecretStr | None = None
 
     @property
     def public_base_url(self) -> str:
@@ -128,6 +146,14 @@ class Settings(BaseSettings):
             return None
         if not value.get_secret_value().startswith(("smtp://", "smtps://")):
             raise ValueError("smtp_url must be smtp://[user:password@]host[:port] or smtps://…")
+        parts = urlsplit(value.get_secret_value())
+        off = "off" in parse_qs(parts.query).get("starttls", [])
+        if off and parts.username and not _is_loopback(parts.hostname or ""):
+            # Credentials in clear over the network: anyone on the path could read them.
+            raise ValueError(
+                "smtp_url: ?starttls=off sends the user name and password in clear; it is refused "
+                "unless the host is loopback (127.0.0.1, ::1, localhost)"
+            )
         return value
 
     @field_validator("database_url")
@@ -199,6 +225,24 @@ class Settings(BaseSettings):
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("link_secret must be at least 32 characters")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        for key in value.get_secret_value().replace("\n", ",").split(","):
+            if not key.strip():
+                continue
+            try:
+                if len(base64.urlsafe_b64decode(key.strip().encode())) != 32:
+                    raise ValueError
+            except (ValueError, binascii.Error):
+                raise ValueError(
+                    "secret_key: comma-separated keys of 32 url-safe base64 bytes each; make one "
+                    "with `studio-comms secrets new-key`"
+                ) from None
         return value
 
     @field_validator("rate_limit")

@@ -27,7 +27,7 @@ from studio_comms.main import create_app
 from studio_comms.settings import Settings
 from tests.conftest import ADMIN_TOKEN, FixedClock, postgres_admin_url
 from tests.factories import World
-from tests.faults import BackendKiller, backend_killer
+from tests.faults import BackendKiller, backend_killer, database_away
 from tests.servers import serve_process, server_thread
 
 PREFS = "/v1/communications/1/communication-preferences"
@@ -225,17 +225,7 @@ def test_postgres_going_away_under_read_and_write_load_answers_only_2xx_or_503(
         try:
             for _ in range(3):
                 time.sleep(1.0)
-                with admin.connect() as connection:
-                    connection.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
-                    connection.execute(
-                        text(
-                            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
-                            "WHERE application_name = :a"
-                        ),
-                        {"a": app_name},
-                    )
-                    time.sleep(1.0)
-                    connection.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+                database_away(admin, name or "", app_name, 1.0)
             time.sleep(2.0)
             before_last = statuses[200]
             time.sleep(1.0)

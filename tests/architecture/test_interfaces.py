@@ -16,8 +16,8 @@ from tests.architecture.source import PACKAGE, SRC, Module, imports, modules, pa
 
 # The top-level modules (and the migrations) that put the packages together into the app.
 ASSEMBLERS = {
-    "main", "cli", "cli_studios", "cli_worker", "background", "server", "demo", "schema", "migrations",
-    "settings", "studio_comms",
+    "main", "cli", "cli_secrets", "cli_studios", "cli_worker", "background", "server", "demo", "schema",
+    "migrations", "settings", "studio_comms",
 }  # fmt: skip
 
 

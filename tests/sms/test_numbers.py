@@ -35,7 +35,7 @@ def test_an_international_number_needs_no_country(admin: TestClient, world: Worl
 
 def test_a_local_number_without_a_studio_country_is_400(admin: TestClient, world: World) -> None:
     response = admin.put(CUSTOMER.format(world.studio_a, 52), json={**ERIKA, "phoneNumber": "0151 1234 5671"})
-    body = assert_error(response, 400, "VALIDATION_FAILED", "phoneNumber")
+    body = assert_error(response, 400, "PHONE_NUMBER_INVALID", "phoneNumber")
     assert "country" in body["errorMessage"]
     assert_error(admin.get(CUSTOMER.format(world.studio_a, 52)), 404, "CUSTOMER_NOT_FOUND")
 

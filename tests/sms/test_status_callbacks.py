@@ -183,6 +183,9 @@ def test_malformed_bodies_are_400(
         {"MessageSid": "not-a-sid", "MessageStatus": "sent"},
         {"MessageSid": "SM" + "0" * 32},
         {"MessageSid": "SM" + "0" * 32, "MessageStatus": "Sent; DROP TABLE"},
+        # A NUL in any field: PostgreSQL could not store it, SQLite could; refused alike on both.
+        {"MessageSid": "SM" + "0" * 32, "MessageStatus": "delivered", "ErrorCode": "300\x0003"},
+        {"MessageSid": "SM" + "0" * 32, "MessageStatus": "delivered", "To": "+49\x00"},
     ],
 )
 def test_signed_but_incomplete_callbacks_are_400(

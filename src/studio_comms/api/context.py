@@ -33,6 +33,7 @@ from studio_comms.core.errors import (
 )
 from studio_comms.core.requestid import request_id_of
 from studio_comms.core.runtime import Runtime
+from studio_comms.core.secrets import holds_secrets
 from studio_comms.db.tx import Tx
 from studio_comms.idempotency import service as idempotency
 from studio_comms.idempotency.service import StoredResponse
@@ -63,8 +64,8 @@ def to_json(result: Any) -> bytes:
 def _stored(result: Any) -> StoredResponse:
     if isinstance(result, Reply):
         body = b"" if result.body is None else to_json(result.body)
-        return StoredResponse(result.status, body)
-    return StoredResponse(200, to_json(result))
+        return StoredResponse(result.status, body, secret=holds_secrets(result.body))
+    return StoredResponse(200, to_json(result), secret=holds_secrets(result))
 
 
 def _respond(stored: StoredResponse, *, replayed: bool = False) -> Response:

@@ -2,13 +2,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from studio_comms.core.auth import Scope
 from studio_comms.core.schemas import Int64
 
 
 class ApiKeyCreate(BaseModel):
+    # Unknown fields are refused, as the published schema says (additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=200)
     scopes: list[Scope] = Field(min_length=1)
 

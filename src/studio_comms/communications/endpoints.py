@@ -20,7 +20,7 @@ from studio_comms.communications.schemas import (
 from studio_comms.core.auth import Principal, Scope
 from studio_comms.core.openapi import COMPATIBLE_ERRORS, CustomerId, ThreadId, error_responses
 from studio_comms.core.schemas import Slice
-from studio_comms.core.slicing import DEFAULT_SLICE_SIZE, MAX_SLICE_SIZE
+from studio_comms.core.slicing import DEFAULT_SLICE_SIZE, MAX_SLICE_SIZE, OFFSET_PATTERN
 from studio_comms.core.units import Runs, runs
 from studio_comms.db.tx import Tx
 from studio_comms.studios.schemas import ConsentEnforcement
@@ -146,7 +146,9 @@ async def list_threads(
     customerId: CustomerId,
     ctx: Reader,
     communicationThreadStatus: Annotated[CommunicationThreadStatus | None, Query()] = None,
-    offset: Annotated[str | None, Query(max_length=19, description="From the previous slice")] = None,
+    offset: Annotated[
+        str | None, Query(max_length=19, pattern=OFFSET_PATTERN, description="From the previous slice")
+    ] = None,
     sliceSize: Annotated[int, Query(ge=1, le=MAX_SLICE_SIZE)] = DEFAULT_SLICE_SIZE,
 ) -> Response:
     """Required Scopes: `COMMUNICATION_READ`. Newest thread first, in Sport Alliance slices."""

@@ -7,9 +7,10 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from studio_comms.core.datetimes import parse_instant
-from studio_comms.core.schemas import Int64, inline_enum
+from studio_comms.core.schemas import Int64, NotBlank, inline_enum, not_blank
 from studio_comms.core.vocabulary import (
     CommunicationChannel,
     InlineCommunicationChannel,
@@ -35,18 +36,18 @@ InlineThreadStatus = Annotated[CommunicationThreadStatus, inline_enum(Communicat
 InlineDirection = Annotated[CommunicationDirection, inline_enum(CommunicationDirection)]
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return value
-
-
 def _instant(value: object) -> object:
-    return parse_instant(value) if isinstance(value, str) else value
+    # A date-time is a string, as the official schema says: a number (0, an epoch) is refused,
+    # not read as seconds since 1970 (pydantic's lax mode would).
+    if isinstance(value, str):
+        return parse_instant(value)
+    if isinstance(value, datetime):
+        return value  # built in Python, not from the wire
+    raise PydanticCustomError("datetime_type", "Input should be a date-time string")
 
 
-Subject = Annotated[str, StringConstraints(max_length=255), AfterValidator(_not_blank)]
-Content = Annotated[str, StringConstraints(max_length=100_000), AfterValidator(_not_blank)]
+Subject = Annotated[str, StringConstraints(max_length=255), AfterValidator(not_blank), NotBlank]
+Content = Annotated[str, StringConstraints(max_length=100_000), AfterValidator(not_blank), NotBlank]
 ShortText = Annotated[str, StringConstraints(max_length=255)]
 # Any string, as the official API takes it (a ticket key such as JIRA-123, a relative path, a URL):
 # partners put there whatever their ticket system calls a link. We never follow or render it as one.

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
+from studio_comms.core import errortext
 from studio_comms.core.dbfaults import as_app_error
 from studio_comms.core.errors import (
     AppError,
@@ -65,7 +66,11 @@ def answer(error: Exception, scope: Scope) -> AppError:
         return mapped
     # The route's template, not the path: a member page's path holds the member's token.
     route = getattr(scope.get("route"), "path", "?")
-    log.error("unexpected error on %s %s", scope.get("method"), route, exc_info=error)
+    if errortext.holds_values(error):  # its traceback would end with the refused values
+        log.error("unexpected error on %s %s: %s, raised at %s", scope.get("method"), route,
+                  errortext.describe(error), errortext.origin(error))  # fmt: skip
+    else:
+        log.error("unexpected error on %s %s", scope.get("method"), route, exc_info=error)
     return AppError()
 
 

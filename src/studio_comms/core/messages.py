@@ -189,6 +189,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Bulk request {batchId} not found.",
         "de": "Sammelauftrag {batchId} wurde nicht gefunden.",
     },
+    "QUIET_HOURS_REPEATED": {
+        "en": "{category} has quiet hours more than once: give each category one window.",
+        "de": "{category} hat mehr als eine Ruhezeit: jede Kategorie hat höchstens ein Zeitfenster.",
+    },
     "QUIET_HOURS_NOT_ALLOWED": {
         "en": "{category} messages are never deferred: they cannot have quiet hours.",
         "de": "{category}-Nachrichten werden nie zurückgehalten: für sie gibt es keine Ruhezeiten.",

@@ -8,14 +8,14 @@ from typing import Annotated, Any
 from fastapi import Path
 from pydantic import AfterValidator, BeforeValidator
 
+from studio_comms.core.schemas import INT64_MAX as INT64_MAX
+from studio_comms.core.schemas import INT64_MIN as INT64_MIN
 from studio_comms.core.schemas import ErrorResponse
 
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
 # A positive id as written by whoever made it (a customer number in a CSV import, a new customer's URL).
-CANONICAL_ID = re.compile(r"^[1-9][0-9]*$")
+CANONICAL_ID = re.compile(r"^[1-9][0-9]*\Z")
 # Any int64 as JSON writes it: no plus sign, no leading zeros, no fraction or exponent.
-INT64_LITERAL = re.compile(r"^(0|-?[1-9][0-9]*)$")
+INT64_LITERAL = re.compile(r"^(0|-?[1-9][0-9]*)\Z")  # \Z: "$" would let "1\n" through
 
 
 def _int64_literal(value: object) -> object:

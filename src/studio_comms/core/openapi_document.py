@@ -27,11 +27,15 @@ from typing import Any
 from fastapi import FastAPI
 
 from studio_comms.core.openapi import EDGE_ERRORS, error_responses
+from studio_comms.core.schemas import INT64_MAX, INT64_MIN
 
 API_KEY: list[dict[str, list[str]]] = [{"ApiKeyAuth": []}]
 _ERROR = {"$ref": "#/components/schemas/ErrorResponse"}
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 _SUBSCHEMAS = ("items", "additionalProperties", "not")
+
+
+NUL_FREE = "^[^\\u0000]*$"
 
 
 def official_style(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -85,6 +89,14 @@ def _clean(schema: dict[str, Any]) -> None:
     """One schema object and those inside it (``properties`` is a map of names, not a schema)."""
     schema.pop("title", None)
     _drop_null_alternative(schema)
+    if schema.get("format") == "int64":
+        # FastAPI's document model keeps bounds as floats: 2^63 - 1 became 2^63, outside the range.
+        for bound in ("maximum", "minimum"):
+            if bound in schema:
+                schema[bound] = max(min(int(schema[bound]), INT64_MAX), INT64_MIN)
+    if schema.get("type") == "string" and not {"pattern", "enum", "format", "const"} & schema.keys():
+        # Every text is refused with a NUL character in it (PostgreSQL cannot store one): say so.
+        schema["pattern"] = NUL_FREE
     for sub in schema.get("properties", {}).values():
         _clean(sub)
     for key in _SUBSCHEMAS:

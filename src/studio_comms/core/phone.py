@@ -14,7 +14,7 @@ import phonenumbers
 
 # What a person may write around the digits; anything else (a newline, letters) is refused
 # before the parser sees it, as the parser would otherwise quietly skip it.
-_WRITTEN = re.compile(r"^\+?[0-9 ()./-]{4,40}$")
+_WRITTEN = re.compile(r"^\+?[0-9 ()./-]{4,40}\Z")
 
 
 class NotAPhoneNumber(ValueError):

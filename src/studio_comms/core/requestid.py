@@ -8,7 +8,7 @@ import re
 import secrets
 from typing import Any
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}\Z")
 STATE_KEY = "request_id"
 
 

@@ -13,7 +13,7 @@ from anyio import CapacityLimiter
 from starlette.types import Scope
 
 from studio_comms.core.clock import utcnow
-from studio_comms.core.dbfaults import as_app_error
+from studio_comms.core.dbfaults import OUTAGE, as_app_error
 from studio_comms.core.errors import AppError
 from studio_comms.core.principals import PrincipalCache
 from studio_comms.core.ratelimit import RateLimiter
@@ -41,9 +41,12 @@ class Runtime:
     async def in_db_thread(self, function: Callable[..., T], *args: Any) -> T:
         """Runs ``function`` on a database thread; a database fault comes back as an AppError."""
         try:
-            return await anyio.to_thread.run_sync(function, *args, limiter=self.db_threads)
+            result = await anyio.to_thread.run_sync(function, *args, limiter=self.db_threads)
         except Exception as error:
             _reraise_as_answer(error)
+        if OUTAGE.active:
+            OUTAGE.succeeded()
+        return result
 
     async def unit_of_work(self, scope: Scope, function: Callable[..., T], *args: Any) -> T:
         """Runs ``function(*args, on_loop=…)``: one unit of work of the request ``scope``, opened
@@ -57,11 +60,15 @@ class Runtime:
         """
         if self.database.runs_on_loop and runs_on_loop(scope):
             try:
-                return function(*args, on_loop=True)
+                result = function(*args, on_loop=True)
             except WouldWait:
                 pass
             except Exception as error:
                 _reraise_as_answer(error)
+            else:
+                if OUTAGE.active:
+                    OUTAGE.succeeded()
+                return result
         return await self.in_db_thread(partial(function, on_loop=False), *args)
 
 

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 T = TypeVar("T")
 
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
 # Ids are published as the official spec publishes them, so generated clients use 64-bit ints.
-Int64 = Annotated[int, WithJsonSchema({"type": "integer", "format": "int64"})]
+# Strict: "1" or 1.0 where an id belongs is refused (400 naming the field), never taken for 1; and
+# checked against the 64-bit range here, so both databases answer alike (SQLite raised an
+# OverflowError beyond it, PostgreSQL refused the value).
+Int64 = Annotated[
+    int,
+    Strict(),
+    Field(ge=INT64_MIN, le=INT64_MAX),
+    WithJsonSchema({"type": "integer", "format": "int64", "minimum": INT64_MIN, "maximum": INT64_MAX}),
+]
 
 
 def inline_enum(enum: type[StrEnum]) -> WithJsonSchema:
@@ -21,6 +34,35 @@ def inline_enum(enum: type[StrEnum]) -> WithJsonSchema:
     generated from the official spec, the compatible schemas must inline where it does.
     """
     return WithJsonSchema({"type": "string", "enum": [member.value for member in enum]})
+
+
+def _no_number(value: object) -> object:
+    # A date or date-time is a string on the wire: pydantic's lax mode would read 0 as 1970-01-01.
+    if isinstance(value, int | float):
+        raise PydanticCustomError("datetime_type", "Input should be a date-time string")
+    return value
+
+
+# Dates and date-times from the wire: ISO-8601 strings only.
+DateTimeText = Annotated[datetime, BeforeValidator(_no_number)]
+DateText = Annotated[date, BeforeValidator(_no_number)]
+
+
+# What counts as blank: Python's whitespace (str.isspace) and ECMAScript's \s together, spelled out
+# so the server's check and the published pattern (read by ECMAScript-style validators) agree.
+_BLANK = "\t\n\x0b\x0c\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_VISIBLE = re.compile(f"[^{_BLANK}]")
+NOT_BLANK_PATTERN = f"^[^\\u0000]*[^{_BLANK}\\u0000][^\\u0000]*$"
+
+
+def not_blank(value: str) -> str:
+    if not _VISIBLE.search(value):
+        raise ValueError("must not be empty")
+    return value
+
+
+# A text that must say something (a subject, a message): published with the pattern it is held to.
+NotBlank = Field(json_schema_extra={"pattern": NOT_BLANK_PATTERN})
 
 
 class TypedArgumentType(StrEnum):

@@ -10,8 +10,9 @@ asked for.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+from typing import Annotated, Protocol, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel
 
 from studio_comms.core.errors import Invalid
@@ -33,19 +34,27 @@ class HasId(Protocol):
 T = TypeVar("T", bound=HasId)
 
 
+# The cursor as published: "0" or empty for the start, else the id the previous slice ended with.
+OFFSET_PATTERN = r"^[0-9]{0,19}$"
+OffsetQuery = Annotated[
+    str | None, Query(max_length=19, pattern=OFFSET_PATTERN, description="From the previous slice")
+]
+
+
 def parse_offset(offset: str | None) -> int | None:
     """The id the previous slice ended with; ``None`` for the first slice."""
     if offset is None or offset in ("", START):
         return None
     # isdigit() alone takes "²" and other Unicode digits int() refuses; the cursor is an int64 id.
-    if not (offset.isascii() and offset.isdigit()) or len(offset) > 19 or int(offset) > INT64_MAX:
+    if not (offset.isascii() and offset.isdigit()) or len(offset) > 19:
         raise Invalid(
             reference="offset",
             message_key="FIELD_INVALID",
             field="offset",
             detail="pass back the offset of the previous slice",
         )
-    return int(offset)
+    # Any 19 digits are a cursor (the published pattern says so): beyond the last id, nothing follows.
+    return min(int(offset), INT64_MAX)
 
 
 def slice_of(

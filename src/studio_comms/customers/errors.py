@@ -10,5 +10,5 @@ class CustomerNotFound(NotFound):
 class PhoneNumberInvalid(Invalid):
     """Not a valid number, or a local one while the studio has no country to read it in."""
 
-    error_code = "VALIDATION_FAILED"
-    message_key = "PHONE_NUMBER_INVALID"
+    # Its own code: whether a number exists is a numbering plan's rule, not the request's shape.
+    error_code = "PHONE_NUMBER_INVALID"

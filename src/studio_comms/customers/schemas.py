@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, EmailStr, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
 
 from studio_comms.core.schemas import Int64
 from studio_comms.studios.schemas import LANGUAGE_PATTERN, Name
@@ -23,6 +23,9 @@ PHONE_PATTERN = r"^\+?[0-9 ()./-]{4,40}$"
 
 
 class CustomerUpsert(BaseModel):
+    # Unknown fields are refused, as the published schema says (additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
     firstName: Name
     lastName: Name
     email: Email | None = Field(default=None, max_length=320)

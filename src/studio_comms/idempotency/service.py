@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 import orjson
 
+from studio_comms.core import secrets
 from studio_comms.db.tx import Tx
 from studio_comms.idempotency.errors import IdempotencyKeyInUse, IdempotencyKeyReused
 from studio_comms.idempotency.repository import IdempotencyRepository
@@ -28,6 +29,8 @@ MAX_KEY_LENGTH = 255
 class StoredResponse:
     status: int
     body: bytes
+    # The body shows credentials (``core.secrets.HoldsSecrets``): stored sealed, never readable.
+    secret: bool = False
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
@@ -81,7 +84,10 @@ def begin(
         # the key now, so this request does the work.
         repository.forget(stored.id)
         return None
-    return StoredResponse(stored.response_status or 0, stored.response_body or b"")
+    body = stored.response_body or b""
+    if body.startswith(secrets.PREFIX.encode()):  # a JSON body never starts so
+        body = secrets.box().open_bytes(body)
+    return StoredResponse(stored.response_status or 0, body)
 
 
 def record(
@@ -93,6 +99,5 @@ def record(
     *,
     now: datetime,
 ) -> None:
-    IdempotencyRepository(tx, api_key_id).record(
-        key, request_fingerprint, response.status, response.body, now=now
-    )
+    body = secrets.box().seal_bytes(response.body) if response.secret else response.body
+    IdempotencyRepository(tx, api_key_id).record(key, request_fingerprint, response.status, body, now=now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 
@@ -16,7 +16,10 @@ class PageLanguage(StrEnum):
 
 
 class PreferenceLinkCreate(BaseModel):
-    expiresInDays: int = Field(default=30, ge=1, le=365)
+    # Unknown fields are refused, as the published schema says (additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
+    expiresInDays: StrictInt = Field(default=30, ge=1, le=365)
     language: PageLanguage | None = Field(
         default=None, description="Page language; default: the customer's, else the browser's"
     )
@@ -28,10 +31,13 @@ class PreferenceLink(BaseModel):
 
 
 class UnsubscribeLinkCreate(BaseModel):
+    # Unknown fields are refused, as the published schema says (additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
     messageCategory: MessageCategory
     communicationChannel: CommunicationChannel
     # Mail providers expect unsubscribe links in old messages to keep working for a long time.
-    expiresInDays: int = Field(default=365, ge=1, le=730)
+    expiresInDays: StrictInt = Field(default=365, ge=1, le=730)
 
 
 class ListUnsubscribeHeaders(BaseModel):

@@ -26,5 +26,9 @@ class QuietHoursNotAllowed(Invalid):
     error_code = "QUIET_HOURS_NOT_ALLOWED"
 
 
+class QuietHoursRepeated(Invalid):
+    error_code = "QUIET_HOURS_REPEATED"
+
+
 class TemplateInvalid(Invalid):
     error_code = "TEMPLATE_INVALID"

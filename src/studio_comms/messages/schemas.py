@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
+from email_validator import validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     EmailStr,
     Field,
+    JsonValue,
     StringConstraints,
     field_validator,
 )
 
 from studio_comms.communications.schemas import AuthorizationReceipt, Instant
-from studio_comms.core.schemas import Int64
+from studio_comms.core.schemas import Int64, NotBlank, not_blank
 from studio_comms.core.vocabulary import MessageCategory
 from studio_comms.preferences.rules import Rule
 
@@ -44,14 +45,8 @@ class SendChannel(StrEnum):
     TEXT_MESSAGE = "TEXT_MESSAGE"
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return value
-
-
-Subject = Annotated[str, StringConstraints(max_length=255), AfterValidator(_not_blank)]
-Content = Annotated[str, StringConstraints(max_length=100_000), AfterValidator(_not_blank)]
+Subject = Annotated[str, StringConstraints(max_length=255), AfterValidator(not_blank), NotBlank]
+Content = Annotated[str, StringConstraints(max_length=100_000), AfterValidator(not_blank), NotBlank]
 Html = Annotated[str, StringConstraints(max_length=500_000)]
 
 
@@ -150,22 +145,27 @@ class BatchRead(BaseModel):
     statusCounts: dict[str, int] = Field(description="Messages of the batch by their current status")
 
 
-_CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+# A time of day, whole: the pattern is published, so clients see the rule the server checks.
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+# Categories that can have quiet hours (CONTRACT and APPOINTMENT are never deferred): published so,
+# while the field still takes every category and answers QUIET_HOURS_NOT_ALLOWED for the others.
+_DEFERRABLE: list[JsonValue] = ["GENERAL", "NEWSLETTER", "LOYALTY_PROGRAM"]
 
 
-def _clock_time(value: str) -> str:
-    if not _CLOCK_TIME.match(value):
-        raise ValueError("must be a time of day as HH:MM (00:00 to 23:59)")
-    return value
-
-
-ClockTime = Annotated[str, AfterValidator(_clock_time)]
+def _ascii_address(value: str) -> str:
+    """The From address with its domain in ASCII (IDNA: ``info@bücher.example`` is sent as
+    ``info@xn--bcher-kva.example``); a local part that is not ASCII needs SMTPUTF8, which we do
+    not send: refused here rather than failing every e-mail of the studio later."""
+    ascii_form = validate_email(value, check_deliverability=False).ascii_email
+    if ascii_form is None:
+        raise ValueError("the part before @ must be ASCII (internationalised domains are fine)")
+    return ascii_form
 
 
 class QuietHours(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    messageCategory: MessageCategory
+    messageCategory: MessageCategory = Field(json_schema_extra={"enum": _DEFERRABLE})
     start: ClockTime = Field(description="Local time (the studio's zone) the quiet hours begin, HH:MM")
     end: ClockTime = Field(description="Local time they end, HH:MM (before start: the next day)")
 
@@ -173,14 +173,15 @@ class QuietHours(BaseModel):
 class MessageSettingsWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    emailFrom: EmailStr | None = Field(
+    emailFrom: Annotated[EmailStr, AfterValidator(_ascii_address)] | None = Field(
         default=None, description="The From address of the studio's e-mail (default: the server's)"
     )
     quietHours: list[QuietHours] | None = Field(
         default=None,
-        description="Replaces every category's quiet hours (categories left out have none); "
-        "absent or null: the defaults (NEWSLETTER and LOYALTY_PROGRAM 21:00-08:00). CONTRACT and "
-        "APPOINTMENT messages are never deferred.",
+        max_length=len(_DEFERRABLE),
+        description="Replaces every category's quiet hours (categories left out have none; each at "
+        "most once); absent or null: the defaults (NEWSLETTER and LOYALTY_PROGRAM 21:00-08:00). "
+        "CONTRACT and APPOINTMENT messages are never deferred.",
     )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from studio_comms.core.vocabulary import MessageCategory
 from studio_comms.db.tx import Tx
 from studio_comms.messages import quiet
-from studio_comms.messages.errors import QuietHoursNotAllowed
+from studio_comms.messages.errors import QuietHoursNotAllowed, QuietHoursRepeated
 from studio_comms.messages.repository import MessagesRepository, SettingsRow
 from studio_comms.messages.schemas import MessageSettingsRead, MessageSettingsWrite, QuietHours
 
@@ -39,6 +39,11 @@ def put_settings(
         for index, entry in enumerate(data.quietHours):
             if entry.messageCategory in quiet.NEVER_DEFERRED:
                 raise QuietHoursNotAllowed(
+                    reference=f"quietHours[{index}].messageCategory", category=entry.messageCategory.value
+                )
+            if entry.messageCategory.value in configured:
+                # Two windows for one category would silently keep the last: say so instead.
+                raise QuietHoursRepeated(
                     reference=f"quietHours[{index}].messageCategory", category=entry.messageCategory.value
                 )
             configured[entry.messageCategory.value] = [entry.start, entry.end]

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from studio_comms.core import errortext
 from studio_comms.db.database import Database
 from studio_comms.db.errors import describe, fault_of
 from studio_comms.db.tx import Tx
@@ -154,6 +155,12 @@ def crashed(item: ClaimedItem, error: Exception) -> str:
         # values of the statement).
         log.warning("outbox item %s (%s): database error: %s", item.id, item.kind, describe(error))
         return describe(error)
-    log.exception("outbox item %s (%s) failed on attempt %s", item.id, item.kind, item.attempts,
-                  exc_info=error)  # fmt: skip
-    return f"{type(error).__name__}: {error}"
+    described = errortext.describe(error)
+    if errortext.holds_values(error):
+        # Its traceback would end with the refused values (a message text, a member's name).
+        log.error("outbox item %s (%s) failed on attempt %s: %s, raised at %s", item.id, item.kind,
+                  item.attempts, described, errortext.origin(error))  # fmt: skip
+    else:
+        log.exception("outbox item %s (%s) failed on attempt %s", item.id, item.kind, item.attempts,
+                      exc_info=error)  # fmt: skip
+    return described

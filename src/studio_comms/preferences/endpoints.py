@@ -12,7 +12,7 @@ from studio_comms.api.hot import hot
 from studio_comms.core.auth import Principal, Scope
 from studio_comms.core.openapi import COMPATIBLE_ERRORS, CustomerId, error_responses
 from studio_comms.core.schemas import Slice
-from studio_comms.core.slicing import DEFAULT_SLICE_SIZE, MAX_SLICE_SIZE
+from studio_comms.core.slicing import DEFAULT_SLICE_SIZE, MAX_SLICE_SIZE, OFFSET_PATTERN
 from studio_comms.core.units import Runs, runs
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.db.tx import Tx
@@ -94,7 +94,9 @@ async def update_communication_preferences(
 async def get_communication_preferences_history(
     customerId: CustomerId,
     ctx: Reader,
-    offset: Annotated[str | None, Query(max_length=19, description="From the previous slice")] = None,
+    offset: Annotated[
+        str | None, Query(max_length=19, pattern=OFFSET_PATTERN, description="From the previous slice")
+    ] = None,
     sliceSize: Annotated[int, Query(ge=1, le=MAX_SLICE_SIZE)] = DEFAULT_SLICE_SIZE,
 ) -> Response:
     """Required Scopes: `COMMUNICATION_PREFERENCES_READ`.

@@ -89,6 +89,9 @@ class SuppressionReason(StrEnum):
 
 
 class SuppressionWrite(BaseModel):
+    # Unknown fields are refused, as the published schema says (additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
     reason: SuppressionReason = SuppressionReason.OPERATOR
 
 

@@ -27,8 +27,8 @@ from studio_comms.sms.keywords import Keyword, keyword_of
 from studio_comms.sms.repository import SmsRepository
 from studio_comms.sms.service import Params
 
-_SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
-_STATUS = re.compile(r"^[a-z_]{1,32}$")
+_SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}\Z")
+_STATUS = re.compile(r"^[a-z_]{1,32}\Z")
 
 
 class DeliveryStatus(StrEnum):

@@ -22,5 +22,5 @@ class CallbackMalformed(Invalid):
 
 
 class SmsSenderInvalid(Invalid):
-    error_code = "VALIDATION_FAILED"
-    message_key = "SMS_SENDER_INVALID"
+    # Its own code: whether a number exists is a numbering plan's rule, not the request's shape.
+    error_code = "SMS_SENDER_INVALID"

@@ -12,8 +12,9 @@ from studio_comms.db.types import BigIntId, UtcDateTime
 class SmsProviderCredentials(Base):
     """A studio's account at the SMS provider.
 
-    The auth token is kept in clear, as webhook secrets are: every send authenticates with it and
-    every callback's signature is checked with it. The API never returns it and nothing logs it.
+    The auth token is stored sealed (``core.secrets``), as webhook secrets are: every send
+    authenticates with it and every callback's signature is checked with it, so it is opened with
+    the key from the environment on use. The API never returns it and nothing logs it.
     """
 
     __tablename__ = "sms_provider_credentials"
@@ -23,7 +24,8 @@ class SmsProviderCredentials(Base):
     )
     provider: Mapped[str] = mapped_column(String(16))
     account_sid: Mapped[str] = mapped_column(String(64))
-    auth_token: Mapped[str] = mapped_column(String(128))
+    # Sealed: "enc1:" + a Fernet token of the token (about 1.4 x its length + 80 characters).
+    auth_token: Mapped[str] = mapped_column(String(512))
     # The sender: an E.164 number of the account, or a Messaging Service SID (MG…).
     sender: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

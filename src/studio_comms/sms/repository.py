@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from studio_comms.core import secrets
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
 from studio_comms.sms.twilio import SmsCredentials
@@ -34,6 +35,7 @@ _PUT = Sql(
       sender = excluded.sender, updated_at = excluded.updated_at
     """
 )
+_RESEAL = Sql("UPDATE sms_provider_credentials SET auth_token = :auth_token WHERE studio_id = :studio_id")
 _DELETE = Sql("DELETE FROM sms_provider_credentials WHERE studio_id = :studio_id")
 _REPORT = Sql(
     """
@@ -66,7 +68,10 @@ class SmsRepository(StudioScoped):
         if row is None:
             return None
         return SmsCredentials(
-            provider=row.provider, account_sid=row.account_sid, auth_token=row.auth_token, sender=row.sender
+            provider=row.provider,
+            account_sid=row.account_sid,
+            auth_token=secrets.box().open(row.auth_token),
+            sender=row.sender,
         )
 
     def put_credentials(self, credentials: SmsCredentials, *, now: datetime) -> None:
@@ -74,10 +79,17 @@ class SmsRepository(StudioScoped):
             _PUT,
             provider=credentials.provider,
             account_sid=credentials.account_sid,
-            auth_token=credentials.auth_token,
+            auth_token=secrets.box().seal(credentials.auth_token),
             sender=credentials.sender,
             now=now,
         )
+
+    def reseal(self, box: secrets.SecretBox) -> int:
+        """The stored token sealed again with the box's first key; how many were."""
+        row = self._row(_GET)
+        if row is None:
+            return 0
+        return self._run(_RESEAL, auth_token=box.reseal(row.auth_token))
 
     def delete_credentials(self) -> bool:
         return self._run(_DELETE) > 0

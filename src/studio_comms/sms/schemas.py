@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 
 class SmsProvider(StrEnum):
@@ -13,6 +13,9 @@ class SmsProvider(StrEnum):
 
 
 class SmsProviderWrite(BaseModel):
+    # Unknown fields are refused, as the published schema says (additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
     provider: SmsProvider = SmsProvider.TWILIO
     accountSid: Annotated[str, StringConstraints(pattern=r"^AC[0-9a-fA-F]{32}$")]
     authToken: Annotated[str, StringConstraints(min_length=16, max_length=128, pattern=r"^[!-~]+$")] = Field(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from studio_comms.core.phone import NotAPhoneNumber, to_e164
+from studio_comms.core.secrets import SecretBox
 from studio_comms.db.tx import Tx
 from studio_comms.sms import signature
 from studio_comms.sms.errors import SignatureInvalid, SmsProviderNotConfigured, SmsSenderInvalid
@@ -49,6 +50,11 @@ def delete_account(tx: Tx, studio_id: int) -> None:
     require_studio(tx, studio_id)
     if not SmsRepository(tx, studio_id).delete_credentials():
         raise SmsProviderNotConfigured()
+
+
+def reseal(tx: Tx, studio_id: int, box: SecretBox) -> int:
+    """The studio's stored token sealed again with ``box``'s first key (``secrets rotate``)."""
+    return SmsRepository(tx, studio_id).reseal(box)
 
 
 def credentials_for(tx: Tx, studio_id: int) -> SmsCredentials:

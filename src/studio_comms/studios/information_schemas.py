@@ -8,21 +8,38 @@ studio-comms, so ``accessCodeConfiguration.enabled`` is whatever the operator sa
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints, WithJsonSchema, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 
-from studio_comms.core.schemas import Int64, inline_enum
+from studio_comms.core.schemas import DateText, DateTimeText, Int64, NotBlank, inline_enum
 
-Int32 = Annotated[int, WithJsonSchema({"type": "integer", "format": "int32"})]
-Double = Annotated[float, WithJsonSchema({"type": "number", "format": "double"})]
+Int32 = Annotated[StrictInt, WithJsonSchema({"type": "integer", "format": "int32"})]
+Double = Annotated[StrictFloat, WithJsonSchema({"type": "number", "format": "double"})]
 CountryCode = Annotated[
-    str, StringConstraints(pattern=r"^[A-Z]{2}$"), WithJsonSchema({"type": "string", "format": "ISO 3166-1"})
+    str,
+    StringConstraints(pattern=r"^[A-Z]{2}$"),
+    WithJsonSchema({"type": "string", "format": "ISO 3166-1", "pattern": "^[A-Z]{2}$"}),
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NotBlank]
+# Only web addresses (checked below), published so: "^\s*https?://" (surrounding blanks are dropped).
+Url = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2048),
+    Field(json_schema_extra={"pattern": "^\\s*https?://"}),
+]
 
 
 class DayOfWeek(StrEnum):
@@ -41,6 +58,9 @@ Day = Annotated[DayOfWeek, inline_enum(DayOfWeek)]
 class LocalTime(BaseModel):
     """A time of day, as the official API writes it (an object, not a string)."""
 
+    # Unknown fields are refused, as the published schema says (additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
     hour: Int32 | None = Field(default=None, ge=0, le=23)
     minute: Int32 | None = Field(default=None, ge=0, le=59)
     second: Int32 | None = Field(default=None, ge=0, le=59)
@@ -48,6 +68,9 @@ class LocalTime(BaseModel):
 
 
 class StudioOpeningHours(BaseModel):
+    # Unknown fields are refused, as the published schema says (additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
     dayOfWeekFrom: Day | None = None
     dayOfWeekTo: Day | None = None
     timeFrom: LocalTime | None = Field(default=None, description="Start hour of the range opening hours")
@@ -57,33 +80,48 @@ class StudioOpeningHours(BaseModel):
 class StudioClosingHours(BaseModel):
     """Interval within the studio is closed."""
 
+    # Unknown fields are refused, as the published schema says (additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
     reason: Text | None = None
-    dateTimeFrom: datetime | None = None
-    dateTimeTo: datetime | None = None
+    dateTimeFrom: DateTimeText | None = None
+    dateTimeTo: DateTimeText | None = None
 
 
 class StudioAccessCodeConfiguration(BaseModel):
-    enabled: bool | None = None
+    # Unknown fields are refused, as the published schema says (additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: StrictBool | None = None
 
 
 class StudioLocation(BaseModel):
+    # Unknown fields are refused, as the published schema says (additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
     longitude: Double | None = Field(default=None, ge=-180, le=180)
     latitude: Double | None = Field(default=None, ge=-90, le=90)
 
 
 class Tag(BaseModel):
+    # Unknown fields are refused, as the published schema says (additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
 class StudioInformationFields(BaseModel):
     """What the operator sets; ``GET /v1/studios/information`` answers it with the studio's id."""
 
+    # Unknown fields are refused, as the published schema says (additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
     name: str | None = None
     description: Annotated[str, StringConstraints(max_length=5000)] | None = None
     country: Text | None = None
     countryCode: CountryCode | None = None
-    openingDate: date | None = None
-    closingDate: date | None = None
+    openingDate: DateText | None = None
+    closingDate: DateText | None = None
     email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)] | None = None
     logoUrl: Url | None = None
     telephone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None

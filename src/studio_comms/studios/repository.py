@@ -13,6 +13,11 @@ from studio_comms.db.tx import Tx
 
 
 @dataclass(slots=True)
+class _Id:
+    id: int
+
+
+@dataclass(slots=True)
 class StudioRow:
     id: int
     name: str
@@ -60,6 +65,11 @@ _INSERT = Sql(
     """,
     cross_studio="a new studio has no id yet",
 )
+_ALL_IDS = Sql(
+    "SELECT id FROM studios ORDER BY id",
+    cross_studio="operators' commands over every studio (secrets rotate)",
+    row=_Id,
+)
 _GET = Sql(
     """
     SELECT id, name, language, time_zone, consent_enforcement, consent_enforcement_chosen
@@ -83,6 +93,11 @@ _GET_INFORMATION = Sql(
 _SET_INFORMATION = Sql(
     f"UPDATE studios SET {', '.join(f'{c} = :{c}' for c in _INFORMATION_COLUMNS)} WHERE id = :studio_id"
 )
+
+
+def all_studio_ids(tx: Tx) -> list[int]:
+    rows: list[_Id] = tx.rows(_ALL_IDS)
+    return [row.id for row in rows]
 
 
 def insert_studio(

@@ -4,15 +4,20 @@ from enum import StrEnum
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, field_validator
 
-from studio_comms.core.schemas import Int64
+from studio_comms.core.schemas import Int64, NotBlank
 
 LANGUAGE_PATTERN = r"^[a-z]{2}(-[A-Z]{2})?$"
 # Names: surrounding blanks are dropped, and nothing but blanks is no name.
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NotBlank]
 # IANA zone names people use; "Factory" and the right/ and posix/ variants are tzdata internals.
 _ZONES = frozenset(z for z in available_timezones() if z == "UTC" or ("/" in z and z != "Factory"))
+
+
+# Published as the list it is, so clients (and schema-driven tests) know which names are taken.
+_ZONE_NAMES: list[JsonValue] = [*sorted(_ZONES)]
+ZONE_ENUM: dict[str, JsonValue] = {"enum": _ZONE_NAMES}
 
 
 class ConsentEnforcement(StrEnum):
@@ -32,9 +37,12 @@ DEFAULT_CONSENT_ENFORCEMENT = ConsentEnforcement.RECORD
 
 
 class StudioCreate(BaseModel):
+    # Unknown fields are refused, as the published schema says (additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
     name: Name
     language: str = Field(default="de", pattern=LANGUAGE_PATTERN)
-    timeZone: str = Field(default="Europe/Berlin", max_length=64)
+    timeZone: str = Field(default="Europe/Berlin", max_length=64, json_schema_extra=ZONE_ENUM)
     consentEnforcement: ConsentEnforcement | None = Field(
         default=None, description="Leave out to follow the default (RECORD)."
     )
@@ -50,9 +58,12 @@ class StudioCreate(BaseModel):
 class StudioUpdate(BaseModel):
     """Only the fields given change."""
 
+    # Unknown fields are refused, as the published schema says (additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
     name: Name | None = None
     language: str | None = Field(default=None, pattern=LANGUAGE_PATTERN)
-    timeZone: str | None = Field(default=None, max_length=64)
+    timeZone: str | None = Field(default=None, max_length=64, json_schema_extra=ZONE_ENUM)
     consentEnforcement: ConsentEnforcement | None = None
 
     @field_validator("timeZone")

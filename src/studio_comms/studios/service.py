@@ -19,7 +19,13 @@ from studio_comms.studios.information_schemas import (
     StudioOpeningHours,
     Tag,
 )
-from studio_comms.studios.repository import StudioInformationRow, StudioRepository, StudioRow, insert_studio
+from studio_comms.studios.repository import (
+    StudioInformationRow,
+    StudioRepository,
+    StudioRow,
+    all_studio_ids,
+    insert_studio,
+)
 from studio_comms.studios.schemas import (
     DEFAULT_CONSENT_ENFORCEMENT,
     ConsentEnforcement,
@@ -43,6 +49,11 @@ def create_studio(tx: Tx, data: StudioCreate, *, now: datetime) -> StudioRead:
         now=now,
     )
     return get_studio(tx, studio_id)
+
+
+def all_studios(tx: Tx) -> list[int]:
+    """Every studio's id (operators' commands that go over all of them)."""
+    return all_studio_ids(tx)
 
 
 def require_studio(tx: Tx, studio_id: int) -> StudioRow:

@@ -12,7 +12,7 @@ from studio_comms.api.context import ApiContext, Reply, api_reader, api_writer
 from studio_comms.core.auth import Principal, Scope
 from studio_comms.core.openapi import DeliveryId, WebhookId, error_responses
 from studio_comms.core.schemas import Slice
-from studio_comms.core.slicing import DEFAULT_SLICE_SIZE, MAX_SLICE_SIZE
+from studio_comms.core.slicing import DEFAULT_SLICE_SIZE, MAX_SLICE_SIZE, OFFSET_PATTERN
 from studio_comms.db.tx import Tx
 from studio_comms.webhooks import deliveries, service, urlsafety
 from studio_comms.webhooks.errors import WebhookUrlNotAllowed
@@ -129,7 +129,9 @@ async def test_webhook(webhookId: WebhookId, ctx: Writer) -> Response:
 async def list_webhook_deliveries(
     webhookId: WebhookId,
     ctx: Reader,
-    offset: Annotated[str | None, Query(max_length=19, description="From the previous slice")] = None,
+    offset: Annotated[
+        str | None, Query(max_length=19, pattern=OFFSET_PATTERN, description="From the previous slice")
+    ] = None,
     sliceSize: Annotated[int, Query(ge=1, le=MAX_SLICE_SIZE)] = DEFAULT_SLICE_SIZE,
 ) -> Response:
     """Required Scopes: `WEBHOOKS_MANAGE`. Newest first, each with its attempts."""

@@ -25,8 +25,9 @@ class WebhookSubscription(Base):
     # None: every event type, also those added later.
     event_types: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     description: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    api_key: Mapped[str] = mapped_column(String(128))
-    signing_secret: Mapped[str] = mapped_column(String(128))
+    # Both sealed (core.secrets): "enc1:" + a Fernet token.
+    api_key: Mapped[str] = mapped_column(String(512))
+    signing_secret: Mapped[str] = mapped_column(String(512))
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Start of the current run of failed attempts (None after a success): disables after the window.

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from studio_comms.core import secrets
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
 
@@ -86,6 +87,13 @@ class AttemptRow:
 
 
 @dataclass(slots=True)
+class _Credentials:
+    id: int
+    api_key: str
+    signing_secret: str
+
+
+@dataclass(slots=True)
 class _Added:
     id: int
 
@@ -136,6 +144,16 @@ _UPDATE_SUBSCRIPTION = Sql(
     SET url = :url, event_types = :event_types, description = :description, status = :status,
         failing_since = :failing_since, disabled_at = :disabled_at, deleted_at = :deleted_at,
         api_key = :api_key, signing_secret = :signing_secret
+    WHERE studio_id = :studio_id AND id = :id
+    """
+)
+_ALL_CREDENTIALS = Sql(
+    "SELECT id, api_key, signing_secret FROM webhook_subscriptions WHERE studio_id = :studio_id ORDER BY id",
+    row=_Credentials,
+)
+_RESEAL = Sql(
+    """
+    UPDATE webhook_subscriptions SET api_key = :api_key, signing_secret = :signing_secret
     WHERE studio_id = :studio_id AND id = :id
     """
 )
@@ -258,10 +276,14 @@ class WebhooksRepository(StudioScoped):
 
     def subscription(self, webhook_id: int, *, lock: bool = False) -> Subscription | None:
         """Deleted ones too (the worker must see them to cancel their deliveries)."""
-        return self._row(_SUBSCRIPTION_FOR_UPDATE if lock else _SUBSCRIPTION, id=webhook_id)
+        row: Subscription | None = self._row(
+            _SUBSCRIPTION_FOR_UPDATE if lock else _SUBSCRIPTION, id=webhook_id
+        )
+        return _opened(row) if row is not None else None
 
     def subscriptions(self, *, active_only: bool = False) -> list[Subscription]:
-        return self._rows(_ACTIVE_SUBSCRIPTIONS if active_only else _SUBSCRIPTIONS)
+        rows: list[Subscription] = self._rows(_ACTIVE_SUBSCRIPTIONS if active_only else _SUBSCRIPTIONS)
+        return [_opened(row) for row in rows]
 
     def add_subscription(
         self,
@@ -278,8 +300,8 @@ class WebhooksRepository(StudioScoped):
             url=url,
             event_types=event_types,
             description=description,
-            api_key=api_key,
-            signing_secret=signing_secret,
+            api_key=secrets.box().seal(api_key),
+            signing_secret=secrets.box().seal(signing_secret),
             now=now,
         )
         return webhook_id
@@ -295,9 +317,17 @@ class WebhooksRepository(StudioScoped):
             failing_since=subscription.failing_since,
             disabled_at=subscription.disabled_at,
             deleted_at=subscription.deleted_at,
-            api_key=subscription.api_key,
-            signing_secret=subscription.signing_secret,
+            api_key=secrets.box().seal(subscription.api_key),
+            signing_secret=secrets.box().seal(subscription.signing_secret),
         )
+
+    def reseal(self, box: secrets.SecretBox) -> int:
+        """Every subscription's credentials (deleted ones too) sealed again with the box's first key."""
+        rows: list[_Credentials] = self._rows(_ALL_CREDENTIALS)
+        for row in rows:
+            sealed = {"api_key": box.reseal(row.api_key), "signing_secret": box.reseal(row.signing_secret)}
+            self._run(_RESEAL, id=row.id, **sealed)
+        return len(rows)
 
     def failed_at(self, webhook_id: int, now: datetime, *, window_start: datetime) -> None:
         """A failed attempt: starts the failure window unless one runs since ``window_start``."""
@@ -355,7 +385,13 @@ class WebhooksRepository(StudioScoped):
 
     def to_send(self, delivery_ids: list[int]) -> dict[int, Outgoing]:
         """The deliveries among ``delivery_ids`` that exist, by id."""
-        return {row.delivery_id: row for row in self._rows(_TO_SEND, ids=delivery_ids)}
+        rows: list[Outgoing] = self._rows(_TO_SEND, ids=delivery_ids)
+        for row in rows:
+            row.api_key, row.signing_secret = (
+                secrets.box().open(row.api_key),
+                secrets.box().open(row.signing_secret),
+            )
+        return {row.delivery_id: row for row in rows}
 
     def succeeded(
         self, delivery_id: int, *, status_code: int | None, duration_ms: int, now: datetime
@@ -421,3 +457,13 @@ class WebhooksRepository(StudioScoped):
             next_attempt_at=delivery.next_attempt_at,
             finished_at=delivery.finished_at,
         )
+
+
+def _opened(subscription: Subscription) -> Subscription:
+    """The stored (sealed) credentials opened (``core.secrets``)."""
+    box = secrets.box()
+    subscription.api_key, subscription.signing_secret = (
+        box.open(subscription.api_key),
+        box.open(subscription.signing_secret),
+    )
+    return subscription

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
 from studio_comms.core.schemas import Int64
+from studio_comms.core.secrets import HoldsSecrets
 from studio_comms.outbox.service import EventType
 
 
@@ -36,10 +37,21 @@ class DeliveryState(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+# Published so clients see what a receiver's URL looks like; the rest (https unless private networks
+# are allowed, a host that resolves to a public address) is checked when it is given (400
+# WEBHOOK_URL_NOT_ALLOWED, as for any other URL).
+URL_SHAPE: dict[str, JsonValue] = {"pattern": r"^https?://[^\s/?#@]+(/[^\s]*)?$"}
+
+
 class WebhookCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(min_length=1, max_length=2048, description="https, publicly reachable")
+    url: str = Field(
+        min_length=1,
+        max_length=2048,
+        description="https, publicly reachable",
+        json_schema_extra=URL_SHAPE,
+    )
     eventTypes: list[WebhookEventType] | None = Field(
         default=None, min_length=1, description="Default: every event type, also ones added later"
     )
@@ -49,7 +61,7 @@ class WebhookCreate(BaseModel):
 class WebhookUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str | None = Field(default=None, min_length=1, max_length=2048)
+    url: str | None = Field(default=None, min_length=1, max_length=2048, json_schema_extra=URL_SHAPE)
     eventTypes: list[WebhookEventType] | None = Field(default=None, min_length=1)
     description: str | None = Field(default=None, max_length=255)
     status: WebhookStatus | None = None
@@ -75,14 +87,14 @@ class WebhookRead(BaseModel):
     disabledAt: datetime | None = None
 
 
-class WebhookCreated(WebhookRead):
+class WebhookCreated(WebhookRead, HoldsSecrets):
     """The only response that shows the credentials."""
 
     apiKey: str = Field(description="Sent as `x-api-key` with every delivery")
     signingSecret: str = Field(description="Standard Webhooks secret (`whsec_…`) for `webhook-signature`")
 
 
-class WebhookSecrets(BaseModel):
+class WebhookSecrets(BaseModel, HoldsSecrets):
     webhookId: Int64
     apiKey: str
     signingSecret: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from studio_comms.core.secrets import SecretBox
 from studio_comms.db.tx import Tx
 from studio_comms.webhooks import signing
 from studio_comms.webhooks.errors import WebhookNotFound
@@ -99,6 +100,11 @@ def delete(tx: Tx, studio_id: int, webhook_id: int, *, now: datetime) -> None:
     subscription = require_subscription(repository, webhook_id, lock=True)
     subscription.deleted_at = now
     repository.save_subscription(subscription)
+
+
+def reseal(tx: Tx, studio_id: int, box: SecretBox) -> int:
+    """Every subscription's stored credentials sealed again with ``box``'s first key (``secrets rotate``)."""
+    return WebhooksRepository(tx, studio_id).reseal(box)
 
 
 def rotate_secrets(tx: Tx, studio_id: int, webhook_id: int) -> WebhookSecrets:
