@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from studio_comms.core.dbfaults import OUTAGE
 from studio_comms.db.database import Database
 from studio_comms.db.engine import make_engine, normalize_url
 from studio_comms.main import create_app
@@ -57,6 +58,9 @@ def faulty(
     settings = settings.model_copy(update={"webhook_allow_private_networks": True})
     app = create_app(settings, database=Database(own_engine), clock=clock)
     headers = {"X-API-KEY": committed_world.key_a}
+    # The outage log is per process and throttled: an earlier test's outage in this xdist worker
+    # would otherwise swallow this test's first warning. Start as a fresh process does.
+    OUTAGE.__init__(OUTAGE.interval)  # type: ignore[misc]
     with (
         backend_killer(own_engine, postgres_admin_url()) as killer,
         TestClient(app, headers=headers, raise_server_exceptions=False) as client,
