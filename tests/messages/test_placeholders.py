@@ -17,7 +17,7 @@ from sqlalchemy import Connection, text
 import studio_comms.messages
 from studio_comms.db.database import Database
 from studio_comms.messages.errors import RenderedTooLong, TemplateInvalid
-from studio_comms.messages.placeholders import Member, limits, parse, parse_fields
+from studio_comms.messages.placeholders import Member, TooLong, limits, parse, parse_fields
 from studio_comms.messages.schemas import SendChannel
 from studio_comms.outbox.worker import Worker
 from tests.conftest import FixedClock
@@ -128,13 +128,16 @@ def test_limits_per_field_and_channel() -> None:
     assert limits(SendChannel.EMAIL) == {"subject": 255, "content": 100_000, "html": 500_000}
     assert limits(SendChannel.TEXT_MESSAGE)["content"] == 1_600
     email = parse_fields(SendChannel.EMAIL, subject="{{ firstName }}{{ lastName }}", content="x", html=None)
-    assert email.too_long(ERIKA) is None
-    assert email.too_long(Member(LONG_NAME, LONG_NAME, "S")) == ("subject", 255)
+    assert email.render(ERIKA) == {"subject": "ErikaMustermann", "content": "x"}
+    assert email.render(Member(LONG_NAME, LONG_NAME, "S")) == TooLong("subject", 255)
     sms = parse_fields(
         SendChannel.TEXT_MESSAGE, subject=None, content="x" * 1_500 + "{{ firstName }}", html="{{"
     )
-    assert sms.too_long(ERIKA) is None  # html: none on a text message, not even parsed
-    assert sms.too_long(Member(LONG_NAME, "x", "S")) == ("content", 1_600)
+    assert sms.render(ERIKA) == {"content": "x" * 1_500 + "Erika"}  # html: none on a text message
+    assert sms.render(Member(LONG_NAME, "x", "S")) == TooLong("content", 1_600)
+    with pytest.raises(RenderedTooLong) as caught:
+        sms.render_or_refuse(Member(LONG_NAME, "x", "S"))
+    assert (caught.value.reference, caught.value.args_for_message["limit"]) == ("content", 1_600)
     with pytest.raises(RenderedTooLong) as caught:  # over the limit whatever the member
         parse_fields(SendChannel.TEXT_MESSAGE, subject=None, content="x" * 1_601, html=None)
     assert caught.value.reference == "content"

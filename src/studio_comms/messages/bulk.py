@@ -15,7 +15,7 @@ from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.service import all_customers
 from studio_comms.db.tx import Tx
 from studio_comms.messages.errors import BatchNotFound
-from studio_comms.messages.placeholders import Member, parse_fields
+from studio_comms.messages.placeholders import Member, TooLong, parse_fields
 from studio_comms.messages.repository import BatchMessages, MemberText, MessagesRepository, StatusChange
 from studio_comms.messages.schemas import (
     BatchRead,
@@ -59,8 +59,8 @@ def accept_bulk(tx: Tx, studio_id: int, body: BulkMessageCreate, *, now: datetim
         if not (customer.email if by_email else customer.phone_number):
             refused.append(Refusal(customerId=customer_id, rule=NO_ADDRESS))
             continue
-        member = Member(customer.first_name, customer.last_name, studio.name)
-        if templates.too_long(member) is not None:
+        texts = templates.render(Member(customer.first_name, customer.last_name, studio.name))
+        if isinstance(texts, TooLong):
             refused.append(Refusal(customerId=customer_id, rule=RENDERED_TOO_LONG))
             continue
         change = StatusChange(
@@ -72,7 +72,7 @@ def accept_bulk(tx: Tx, studio_id: int, body: BulkMessageCreate, *, now: datetim
             ledger_entry_id=decision.ledger_entry_id,
             block_reason=decision.block_reason,
         )
-        accepted.append((customer_id, templates.render(member), change))
+        accepted.append((customer_id, texts, change))
     repository = MessagesRepository(tx, studio_id)
     batch_id = repository.add_batch(
         {

@@ -15,7 +15,7 @@ from studio_comms.core.errors import Invalid
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.service import find_customer, require_customer
 from studio_comms.db.tx import Tx
-from studio_comms.messages.errors import MessageNotFound, MessageNotPermitted, NoAddress, RenderedTooLong
+from studio_comms.messages.errors import MessageNotFound, MessageNotPermitted, NoAddress
 from studio_comms.messages.placeholders import Member, parse_fields
 from studio_comms.messages.repository import MessageRow, MessagesRepository, NewMessage, StatusChange
 from studio_comms.messages.schemas import (
@@ -90,10 +90,7 @@ def accept_message(
     if customer is None or not address_of(customer.email, customer.phone_number, channel):
         raise NoAddress(reference="communicationChannel", customerId=customer_id, channel=channel.value)
     member = Member(customer.first_name, customer.last_name, require_studio(tx, studio_id).name)
-    if (too_long := templates.too_long(member)) is not None:
-        field, limit = too_long
-        raise RenderedTooLong(reference=field, field=field, limit=limit)
-    texts = templates.render(member)
+    texts = templates.render_or_refuse(member)
     receipt = receipt_of(decision, data.messageCategory, channel.value, now)
     thread_id, communication_id = sent.record_message(
         tx,
