@@ -17,7 +17,7 @@ from sqlalchemy import Connection, text
 import studio_comms.messages
 from studio_comms.db.database import Database
 from studio_comms.messages.errors import RenderedTooLong, TemplateInvalid
-from studio_comms.messages.placeholders import Member, TooLong, limits, parse, parse_fields
+from studio_comms.messages.placeholders import PLACEHOLDERS, Member, TooLong, limits, parse, parse_fields
 from studio_comms.messages.schemas import SendChannel
 from studio_comms.outbox.worker import Worker
 from tests.conftest import FixedClock
@@ -319,3 +319,22 @@ def test_no_template_language_is_left_in_messages() -> None:
     }
     assert "studio_comms" in imported  # the walk sees imports at all
     assert "jinja2" not in imported
+
+
+def test_the_published_api_documents_the_placeholders_and_their_errors(
+    openapi_document: dict[str, Any],
+) -> None:
+    paths = openapi_document["paths"]
+    schemas = openapi_document["components"]["schemas"]
+    for path, schema in (
+        ("/v1/communications/{customerId}/messages", "MessageCreate"),
+        ("/v1/messages", "BulkMessageCreate"),
+    ):
+        operation = paths[path]["post"]
+        assert "400" in operation["responses"]
+        for text_of_it in (operation["description"], schemas[schema]["properties"]["content"]["description"]):
+            for name in PLACEHOLDERS:
+                assert "{{ " + name + " }}" in text_of_it, (path, name)
+            assert "TEMPLATE_INVALID" in text_of_it
+        assert "RENDERED_TOO_LONG" in operation["description"]
+    assert "RENDERED_TOO_LONG" in schemas["Refusal"]["properties"]["rule"]["description"]

@@ -9,8 +9,8 @@ and nothing else; ``{%`` and ``{#`` (the statements and comments of the template
 replaced) are refused too, so a text written for it never reaches members half-rendered. Any
 other braces are literal text.
 
-Single and bulk sends both call :func:`parse` on the request and :meth:`Template.render` per
-member: one rendering path. A rendered field is checked against its limit per member
+Single and bulk sends both call :func:`parse_fields` on the request and :meth:`Templates.render`
+per member: one rendering path. A rendered field is checked against its limit per member
 (:func:`limits`): the length is counted from the parts before anything is joined, so a short text
 with many placeholders costs no more than its limit to refuse.
 """
@@ -33,7 +33,6 @@ from studio_comms.messages.schemas import (
 )
 
 PLACEHOLDERS = ("firstName", "lastName", "studioName")
-FIELDS = ("subject", "content", "html")
 
 # Where something in braces starts: a placeholder, or the old language's statement or comment.
 _OPENING = re.compile(r"\{[{%#]")
@@ -91,14 +90,14 @@ def parse(field: str, source: str, *, escape: bool = False) -> Template:
         start = opening.start()
         match = _PLACEHOLDER.match(source, start)
         if match is None or match.group(1) not in PLACEHOLDERS:
-            raise _invalid(field, source, start, match)
+            raise _invalid(field, start, match)
         parts += [source[position:start], match.group(1)]
         position = match.end()
     parts.append(source[position:])
     return Template(field, tuple(parts), escape)
 
 
-def _invalid(field: str, source: str, start: int, match: re.Match[str] | None) -> TemplateInvalid:
+def _invalid(field: str, start: int, match: re.Match[str] | None) -> TemplateInvalid:
     allowed = ", ".join(PLACEHOLDERS)
     name = match.group(1) if match is not None else None
     if name is not None and len(name) <= _QUOTABLE:
