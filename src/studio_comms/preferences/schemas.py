@@ -60,6 +60,11 @@ class ConsentLedgerEntryRead(BaseModel):
     textVersion: str | None = Field(
         default=None, description="Changes by the member: the version of the texts the member saw"
     )
+    details: str | None = Field(
+        default=None,
+        description="What the change rests on, in words: for INBOUND_KEYWORD, the words of the "
+        'member\'s SMS reply that made it (e.g. `SMS reply "OPT OUT"`)',
+    )
 
 
 class CommunicationPermission(BaseModel):
