@@ -4,13 +4,21 @@ operator; HELP is answered with the studio's contact."""
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from xml.etree import ElementTree
 
 import pytest
 from fastapi.testclient import TestClient
 
+from studio_comms.core.audit import Audit, ChangeSource
+from studio_comms.db.database import Database
+from studio_comms.sms.errors import SmsReplyDecided
+from studio_comms.sms.replies import apply_reply, dismiss_reply
+from studio_comms.sms.schemas import SmsReplyRead
 from tests.assertions import assert_error
+from tests.conftest import FixedClock
 from tests.factories import World
 from tests.sms.conftest import STUDIO_NUMBER, Account
 from tests.sms.fake_twilio import FakeTwilio
@@ -289,3 +297,39 @@ def test_help_without_contact_details_names_the_studio_and_a_replay_is_not_answe
     replayed = twilio.post_signed(account_a.inbound_url, params, auth_token=account_a.auth_token)
     assert replayed.status_code == 200
     assert replayed.text.endswith("<Response></Response>")
+
+
+def test_of_two_decisions_at_once_the_first_stands(
+    api: TestClient,
+    admin: TestClient,
+    db: Database,
+    clock: FixedClock,
+    world: World,
+    twilio: FakeTwilio,
+    account_a: Account,
+) -> None:
+    """An operator dismisses while another's apply is not yet committed: the dismissal waits
+    (PostgreSQL: the row lock of the conditional UPDATE; SQLite: the one writer), then finds the
+    reply applied and is refused; nothing of it is written."""
+    give_phone(admin, world.studio_a, 1, MEMBER)
+    reply(twilio, account_a, "I'll stop by tomorrow")
+    [listed] = pending(admin, world.studio_a)
+    audit = Audit(source=ChangeSource.OPERATOR, actor="operator")
+
+    def dismiss() -> SmsReplyRead:
+        with db.transaction() as tx:
+            return dismiss_reply(tx, world.studio_a, listed["replyId"], actor="other operator", now=clock.now)
+
+    with ThreadPoolExecutor(1) as pool:
+        with db.transaction() as tx:
+            applied = apply_reply(tx, world.studio_a, listed["replyId"], audit=audit, now=clock.now)
+            second = pool.submit(dismiss)
+            time.sleep(0.5)
+            assert not second.done()  # waiting for the apply to commit
+        with pytest.raises(SmsReplyDecided):
+            second.result(timeout=60)
+
+    [stored] = pending(admin, world.studio_a, "APPLIED")
+    assert stored == applied.model_dump(mode="json", exclude_none=True)
+    assert stored["decidedBy"] == "operator"
+    assert_blocked(api, 1)
