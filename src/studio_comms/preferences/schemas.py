@@ -50,7 +50,7 @@ class ConsentLedgerEntryRead(BaseModel):
     active: bool
     source: str = Field(
         description="API_KEY, PREFERENCE_CENTER, UNSUBSCRIBE_LINK, OPERATOR, or what came back from a "
-        "send: INBOUND_KEYWORD (an SMS STOP/START reply), BOUNCE, COMPLAINT"
+        "send: INBOUND_KEYWORD (a member's SMS reply: revocation words, START), BOUNCE, COMPLAINT"
     )
     actor: str
     requestId: str | None = None
