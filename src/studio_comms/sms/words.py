@@ -121,7 +121,7 @@ CLEAR_REQUESTS: tuple[re.Pattern[str], ...] = tuple(
         r"\b(?:schreib|schreibt|schreiben sie|schick|schickt|schicken sie|sende|sendet|senden sie)\s+"
         r"mir\s+(?:bitte\s+)?(?:keine|nicht mehr|nichts mehr)\b",
         r"\bnicht\s+mehr\s+(?:anschreiben|kontaktieren|schreiben|simsen|benachrichtigen)\b",
-        rf"\b(?:von|vom)\s+(?:den\s+|diesen\s+|ihren\s+|euren\s+|allen\s+)?{_NACHRICHTEN}\b[^.!?]*"
+        rf"\b(?:von|vom)\s+(?:den\s+|diesen\s+|ihren\s+|euren\s+|allen\s+)?{_NACHRICHTEN}\b[^.!?]{{0,60}}"
         r"\b(?:abmelden|austragen|abbestellen)\b",
         rf"\b{_NACHRICHTEN}\s+(?:abbestellen|abmelden)\b",
         r"\b(?:einwilligung|zustimmung)\s+(?:widerrufen|zurückziehen)\b",
