@@ -121,6 +121,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The body is not a form-encoded provider callback.",
         "de": "Der Inhalt ist kein formularkodierter Rückruf des Anbieters.",
     },
+    "SMS_REPLY_NOT_FOUND": {
+        "en": "The studio has no SMS reply {replyId}.",
+        "de": "Das Studio hat keine SMS-Antwort {replyId}.",
+    },
+    "SMS_REPLY_DECIDED": {
+        "en": "SMS reply {replyId} was {state} already; a decision cannot be changed.",
+        "de": "Über die SMS-Antwort {replyId} wurde bereits entschieden ({state}); "
+        "eine Entscheidung kann nicht geändert werden.",
+    },
     "MAIL_FEEDBACK_MALFORMED": {
         "en": "The body is empty, or a report without the fields RFC 3464 or RFC 5965 requires.",
         "de": "Der Inhalt ist leer oder ein Bericht ohne die Felder, die RFC 3464 oder RFC 5965 verlangt.",
