@@ -1,7 +1,7 @@
 """Revocation by any reasonable means: the words behind a ledger entry, replies for an operator
 
-Revision ID: 0010_revocation_sms_replies
-Revises: 0009_inputs_sealed_secrets
+Revision ID: 0011_revocation_sms_replies
+Revises: 0010_marketing_flag
 Create Date: 2026-12-07
 
 ``consent_ledger.details`` names what a change rests on (the words of an SMS reply that revoked);
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_revocation_sms_replies"
-down_revision = "0009_inputs_sealed_secrets"
+revision = "0011_revocation_sms_replies"
+down_revision = "0010_marketing_flag"
 branch_labels = None
 depends_on = None
 
