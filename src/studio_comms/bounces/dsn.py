@@ -21,6 +21,12 @@ class RecipientStatus:
     address: str
     action: str
     status: str
+    # Original-Recipient, when the report gives it (a forwarded address: the one we sent to).
+    original: str | None = None
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        return (self.address,) if self.original is None else (self.address, self.original)
 
     @property
     def permanent_failure(self) -> bool:
@@ -52,14 +58,20 @@ def read_dsn(message: Message) -> DeliveryReport | None:
         raise NotAReport("no per-recipient fields")
     recipients = []
     for block in blocks[1:]:
-        address = address_of(field(block, "Final-Recipient")) or address_of(
-            field(block, "Original-Recipient")
-        )
+        original_recipient = address_of(field(block, "Original-Recipient"))
+        address = address_of(field(block, "Final-Recipient")) or original_recipient
         action = (field(block, "Action") or "").lower()
         status = _STATUS.match(field(block, "Status") or "")
         if address is None or not action or status is None:
             raise NotAReport("a recipient block lacks Final-Recipient, Action or Status")
-        recipients.append(RecipientStatus(address, action, status.group(0)))
+        recipients.append(
+            RecipientStatus(
+                address,
+                action,
+                status.group(0),
+                original_recipient if original_recipient != address else None,
+            )
+        )
     original = original_headers(parts)
     return DeliveryReport(
         reporting_mta=field(blocks[0], "Reporting-MTA"),
