@@ -34,7 +34,13 @@ def test_a_hard_bounce_blocks_email_with_bounced(
         "originalMessageId": header,
         # Final-Recipient in another case than the stored address: still member 1.
         "recipients": [
-            {"address": "MEMBER1@Example.org", "status": "5.1.1", "customerIds": [1], "suppressed": True}
+            {
+                "address": "MEMBER1@Example.org",
+                "status": "5.1.1",
+                "reason": "USER_UNKNOWN",
+                "customerIds": [1],
+                "suppressed": True,
+            }
         ],
     }
     decision = permitted(api, 1, "GENERAL")
@@ -68,6 +74,7 @@ def test_a_soft_bounce_changes_nothing(
     assert response.json()["recipients"][0] == {
         "address": "MEMBER1@Example.org",
         "status": "4.2.2",
+        "reason": "MAILBOX_FULL",
         "customerIds": [1],
         "suppressed": False,
     }
@@ -152,10 +159,16 @@ def test_a_not_spam_report_changes_nothing(
 
 
 def test_an_ordinary_mail_is_not_a_report(admin: TestClient) -> None:
-    raw = b"From: member1@example.org\r\nSubject: Out of office\r\n\r\nBack on Monday.\r\n"
+    raw = b"From: member1@example.org\r\nSubject: Your class\r\n\r\nSee you on Monday.\r\n"
     response = admin.post(FEEDBACK, content=raw, headers={"Content-Type": "text/plain"})
     assert response.status_code == 200, response.text
     assert response.json() == {"kind": "NOT_A_REPORT", "recipients": []}
+
+
+def test_an_out_of_office_reply_is_an_auto_reply(admin: TestClient) -> None:
+    raw = b"From: member1@example.org\r\nSubject: Out of office\r\n\r\nBack on Monday.\r\n"
+    response = admin.post(FEEDBACK, content=raw, headers={"Content-Type": "text/plain"})
+    assert response.json() == {"kind": "AUTO_REPLY", "recipients": []}
 
 
 def test_json_and_other_media_types_are_415(admin: TestClient, world: World) -> None:

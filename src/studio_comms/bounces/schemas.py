@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from studio_comms.bounces.classify import Reason
 from studio_comms.core.schemas import Int64
 
 
@@ -17,7 +18,9 @@ class FeedbackKind(StrEnum):
     COMPLAINT = "COMPLAINT"
     # An ARF report of another type (not-spam, virus, fraud, auth-failure): nothing to do.
     OTHER_FEEDBACK = "OTHER_FEEDBACK"
-    # An ordinary mail at the bounce address (an out-of-office reply): nothing to do.
+    # An auto-reply (RFC 3834, out of office) at the bounce address: nothing to do.
+    AUTO_REPLY = "AUTO_REPLY"
+    # Any other mail at the bounce address: nothing to do.
     NOT_A_REPORT = "NOT_A_REPORT"
 
 
@@ -41,6 +44,11 @@ class Why(StrEnum):
 class FeedbackRecipient(BaseModel):
     address: str
     status: str | None = Field(default=None, description="The DSN's status code (5.1.1 …)")
+    reason: Reason | None = Field(
+        default=None,
+        description="Why it came back; only a permanent USER_UNKNOWN, HOST_UNKNOWN or MAILBOX_DISABLED "
+        "suppresses",
+    )
     customerIds: list[Int64] = Field(description="The studio's customers with this address")
     suppressed: bool = Field(description="Whether EMAIL is now blocked for them because of this report")
 

@@ -9,8 +9,12 @@ recipient is redacted — is recorded as unattributed (``unattributed_feedback``
 ``GET /admin/v1/mail-feedback/unattributed``) and changes nothing: whoever can send mail to the
 bounce address can then switch nobody's e-mail off by knowing an address.
 
-- A permanent failure (DSN, ``failed`` with a 5.x.x status) blocks EMAIL with ``BOUNCED`` for every
-  customer of the studio with that address: the address is dead, whoever it belongs to.
+- A hard bounce — permanent *and* address-level (user or host unknown, mailbox disabled; judged by
+  :mod:`classify` from status codes and words, for DSNs and text bounces alike) — blocks EMAIL with
+  ``BOUNCED`` for every customer of the studio with that address: the address is dead, whoever it
+  belongs to. A full mailbox, an expired or delayed message, a rate limit, a spam verdict, the
+  sender's own SPF/DKIM/DMARC/PTR failing change nothing for the member (``SOFT_BOUNCE`` with the
+  reason).
 - A complaint (ARF ``abuse``) switches the member's marketing mail off (NEWSLETTER and
   LOYALTY_PROGRAM, as the member's choice) and blocks EMAIL with ``COMPLAINED``. An operator who
   lifts the block after talking to the member (contract mail must reach them) leaves marketing
@@ -23,9 +27,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from studio_comms.bounces import mime, repository
-from studio_comms.bounces.arf import FeedbackReport, read_arf
-from studio_comms.bounces.dsn import DeliveryReport, NotAReport, read_dsn
+from studio_comms.bounces.arf import FeedbackReport
+from studio_comms.bounces.dsn import DeliveryReport, NotAReport
 from studio_comms.bounces.errors import MailFeedbackMalformed
+from studio_comms.bounces.reading import Shape, read
 from studio_comms.bounces.repository import UnattributedRow
 from studio_comms.bounces.schemas import (
     FeedbackKind,
@@ -56,16 +61,17 @@ def ingest(tx: Tx, raw: bytes, *, studio_id: int | None, now: datetime) -> MailF
     if not raw.strip():
         raise MailFeedbackMalformed()
     try:
-        message = mime.parse(raw)
-        delivery = read_dsn(message)
-        feedback = read_arf(message) if delivery is None else None
+        reading = read(raw)
     except (NotAReport, mime.Unreadable):
         raise MailFeedbackMalformed() from None
-    if delivery is not None:
-        return _bounced(tx, delivery, studio_id, now=now)
-    if feedback is not None:
-        return _complained(tx, feedback, studio_id, now=now)
-    return MailFeedbackResult(kind=FeedbackKind.NOT_A_REPORT)
+    if reading.delivery is not None:
+        return _bounced(tx, reading.delivery, studio_id, now=now)
+    if reading.feedback is not None:
+        return _complained(tx, reading.feedback, studio_id, now=now)
+    # An auto-reply (out of office) or any other mail: nothing to do.
+    return MailFeedbackResult(
+        kind=FeedbackKind.AUTO_REPLY if reading.shape is Shape.AUTO_REPLY else FeedbackKind.NOT_A_REPORT
+    )
 
 
 def unattributed(tx: Tx, *, before: int | None, limit: int) -> UnattributedFeedbackList:
@@ -148,7 +154,7 @@ def _record(tx: Tx, claim: _Claim, why: Why, *, now: datetime) -> MailFeedbackRe
 
 
 def _bounced(tx: Tx, report: DeliveryReport, named: int | None, *, now: datetime) -> MailFeedbackResult:
-    hard = any(recipient.permanent_failure for recipient in report.recipients)
+    hard = any(recipient.hard for recipient in report.recipients)
     claim = _Claim(
         kind=FeedbackKind.HARD_BOUNCE if hard else FeedbackKind.SOFT_BOUNCE,
         named_studio=named,
@@ -175,12 +181,17 @@ def _bounced(tx: Tx, report: DeliveryReport, named: int | None, *, now: datetime
             # Another recipient of the same report is not whom this message went to.
             recipients.append(
                 FeedbackRecipient(
-                    address=recipient.address, status=recipient.status, customerIds=[], suppressed=False
+                    address=recipient.address,
+                    status=recipient.status,
+                    reason=recipient.verdict.reason,
+                    customerIds=[],
+                    suppressed=False,
                 )
             )
             continue
         customer_ids = customers_with_email(tx, studio_id, sent.address or "")
-        if recipient.permanent_failure:
+        verdict = recipient.verdict
+        if verdict.hard:
             for customer_id in customer_ids:
                 block_for_feedback(
                     tx, studio_id, customer_id, EMAIL, SuppressionReason.BOUNCED, audit=audit, now=now
@@ -190,13 +201,17 @@ def _bounced(tx: Tx, report: DeliveryReport, named: int | None, *, now: datetime
                 address=recipient.address,
                 status=recipient.status,
                 customerIds=customer_ids,
-                suppressed=recipient.permanent_failure and bool(customer_ids),
+                reason=verdict.reason,
+                suppressed=verdict.hard and bool(customer_ids),
             )
         )
-    hard = any(recipient.permanent_failure for recipient in theirs)
+    hard = any(recipient.hard for recipient in theirs)
     if hard:
         # The message itself moves to BOUNCED (its history, its MESSAGE_STATUS_CHANGED event).
-        record_provider_status(tx, studio_id, sent.message_id_header, MessageStatus.BOUNCED, now=now)
+        reasons = ", ".join(sorted({r.verdict.reason.value for r in theirs if r.hard}))
+        record_provider_status(
+            tx, studio_id, sent.message_id_header, MessageStatus.BOUNCED, reason=reasons, now=now
+        )
     return MailFeedbackResult(
         kind=FeedbackKind.HARD_BOUNCE if hard else FeedbackKind.SOFT_BOUNCE,
         studioId=studio_id,
