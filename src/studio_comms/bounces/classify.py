@@ -281,6 +281,10 @@ _EXPIRED = _words(
     r"failing for a long time",
     r"failed \d+ attempts",
 )
+# Greylisting and "come back later": transient by nature, whatever code it came with.
+_GREYLISTED = _words(
+    r"gr[ae]y ?list", r"come back later", r"try (?:again )?later", r"temporarily (?:rejected|unavailable)"
+)
 # A name server that answered badly or not at all proves nothing about the domain.
 _DNS_TROUBLE = _words(
     r"malformed", r"unexpected .{0,30}reply", r"try again", r"servfail", r"lookup timed out"
@@ -340,6 +344,7 @@ _BEFORE_STATUS = (
     (_SENDER, Reason.SENDER_POLICY),
     (_FULL, Reason.MAILBOX_FULL),
     (_RATE, Reason.RATE_LIMITED),
+    (_GREYLISTED, Reason.TRANSIENT),
     (_RELAY, Reason.RELAYING_DENIED),
     (_CONTENT, Reason.CONTENT_BLOCKED),
     (_TOO_LARGE, Reason.TOO_LARGE),
