@@ -55,13 +55,15 @@ async def post_mail_feedback(
     A report acts only when it names a message this service sent (its Message-ID
     `<studio-comms.{studioId}.{messageId}@…>`, the studio's e-mail with that number and
     Message-ID) and that message's recipient (the member's address; `Original-Recipient` counts).
-    Then a DSN (RFC 3464) with a permanent failure (`failed`, 5.x.x) blocks EMAIL with `BOUNCED`
-    for the studio's customers with that address (a transient one, 4.x.x or `delayed`, changes
-    nothing), and an ARF abuse report (RFC 5965) switches NEWSLETTER and LOYALTY_PROGRAM e-mail off
-    and blocks EMAIL with `COMPLAINED`, each effective change a consent ledger entry (source
+    Then a hard bounce — a DSN (RFC 3464) or a text bounce whose failure is permanent and
+    address-level (`reason` USER_UNKNOWN, HOST_UNKNOWN, MAILBOX_DISABLED) — blocks EMAIL with
+    `BOUNCED` for the studio's customers with that address (a full mailbox, an expired message, a
+    spam verdict, the sender's own SPF/DKIM/DMARC failing, anything 4.x.x: nothing), and an ARF
+    abuse report (RFC 5965) switches NEWSLETTER and LOYALTY_PROGRAM e-mail off and blocks EMAIL
+    with `COMPLAINED`, each effective change a consent ledger entry (source
     `BOUNCE` or `COMPLAINT`). Any other report changes nothing and is recorded as unattributed
-    (`unattributed` in the answer; `GET /admin/v1/mail-feedback/unattributed`). Mail that is no
-    report is answered `NOT_A_REPORT` and ignored; what cannot be read is 400
+    (`unattributed` in the answer; `GET /admin/v1/mail-feedback/unattributed`). An auto-reply is
+    answered `AUTO_REPLY`, other mail `NOT_A_REPORT`, both ignored; what cannot be read is 400
     `MAIL_FEEDBACK_MALFORMED`.
     """
     raw = await request.body()
