@@ -67,9 +67,13 @@ async def post_mail_feedback(
     `MAIL_FEEDBACK_MALFORMED`.
     """
     raw = await request.body()
+    settings = ctx.runtime.settings
+    return_paths = service.ReturnPaths(
+        signer=request.app.state.link_signer.get(), required=settings.bounce_address is not None
+    )
 
     def work(tx: Tx) -> MailFeedbackResult:
-        return service.ingest(tx, raw, studio_id=studioId, now=ctx.now)
+        return service.ingest(tx, raw, studio_id=studioId, now=ctx.now, return_paths=return_paths)
 
     return await ctx.run(work)
 

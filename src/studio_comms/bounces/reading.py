@@ -32,11 +32,21 @@ class Reading:
     shape: Shape
     delivery: DeliveryReport | None = None
     feedback: FeedbackReport | None = None
+    # Where the report was sent: the envelope recipient as the MTA records it (signed VERP).
+    sent_to: tuple[str, ...] = ()
+
+
+_SENT_TO = ("Delivered-To", "X-Original-To", "Envelope-To", "To")
 
 
 def read(raw: bytes) -> Reading:
     """Raises ``mime.Unreadable`` or ``dsn.NotAReport`` for what cannot be read (a 400)."""
     message = mime.parse(raw)
+    sent_to = tuple(str(value) for name in _SENT_TO for value in message.get_all(name) or [])
+    return replace(_read(message), sent_to=sent_to)
+
+
+def _read(message: Message) -> Reading:
     feedback = read_arf(message)
     if feedback is not None:
         return Reading(Shape.ARF, feedback=feedback)

@@ -39,6 +39,9 @@ class Why(StrEnum):
     NOT_THE_RECIPIENT = "NOT_THE_RECIPIENT"
     # A complaint whose recipient is redacted: nothing ties it to the member.
     NO_RECIPIENT = "NO_RECIPIENT"
+    # Signed VERP is on (STUDIO_COMMS_BOUNCE_ADDRESS) and the bounce did not come back to a
+    # correctly signed return path.
+    NOT_SIGNED = "NOT_SIGNED"
 
 
 class FeedbackRecipient(BaseModel):

@@ -23,6 +23,7 @@ bounce address can then switch nobody's e-mail off by knowing an address.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,6 +46,7 @@ from studio_comms.core.audit import Audit, ChangeSource
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.service import customers_with_email
 from studio_comms.db.tx import Tx
+from studio_comms.links.tokens import LinkSigner
 from studio_comms.messages.schemas import MessageStatus
 from studio_comms.messages.service import SentEmail, record_provider_status, sent_email
 from studio_comms.preferences.blocks import block_for_feedback
@@ -56,7 +58,18 @@ MARKETING = ((MessageCategory.NEWSLETTER, EMAIL), (MessageCategory.LOYALTY_PROGR
 INT64_MAX = 2**63 - 1
 
 
-def ingest(tx: Tx, raw: bytes, *, studio_id: int | None, now: datetime) -> MailFeedbackResult:
+@dataclass(frozen=True, slots=True)
+class ReturnPaths:
+    """Signed VERP: the signer of the tags, and whether a bounce must come back to a signed address
+    (``Settings.bounce_address`` set: every e-mail went out with one)."""
+
+    signer: LinkSigner
+    required: bool
+
+
+def ingest(
+    tx: Tx, raw: bytes, *, studio_id: int | None, now: datetime, return_paths: ReturnPaths | None = None
+) -> MailFeedbackResult:
     """Read ``raw`` (the whole message as the MTA received it) and act on it if it is attributed."""
     if not raw.strip():
         raise MailFeedbackMalformed()
@@ -65,7 +78,8 @@ def ingest(tx: Tx, raw: bytes, *, studio_id: int | None, now: datetime) -> MailF
     except (NotAReport, mime.Unreadable):
         raise MailFeedbackMalformed() from None
     if reading.delivery is not None:
-        return _bounced(tx, reading.delivery, studio_id, now=now)
+        signed = _signed(reading.sent_to, return_paths)
+        return _bounced(tx, reading.delivery, studio_id, signed, now=now)
     if reading.feedback is not None:
         return _complained(tx, reading.feedback, studio_id, now=now)
     # An auto-reply (out of office) or any other mail: nothing to do.
@@ -110,18 +124,48 @@ def _normalised(address: str) -> str:
     return address.strip().strip("<>").lower()
 
 
-def _message(tx: Tx, claim: _Claim) -> tuple[int, SentEmail] | Why:
-    """The studio and e-mail the report names, or why there is none to believe."""
-    if claim.original_message_id is None:
-        return Why.NO_MESSAGE_ID
+_VERP = re.compile(r"\+([0-9]{1,19})\.([0-9]{1,19})\.([a-z2-7]{16})@", re.IGNORECASE)
+
+
+def _signed(sent_to: tuple[str, ...], return_paths: ReturnPaths | None) -> tuple[int, int] | Why | None:
+    """(messageId, studioId) of a correctly signed return path the report was sent to; NOT_SIGNED
+    when one is required and none is; None when none is required and none is there."""
+    if return_paths is None:
+        return None
+    for address in sent_to:
+        for studio, message, tag in _VERP.findall(address):
+            studio_id, message_id = int(studio), int(message)
+            in_range = studio_id <= INT64_MAX and message_id <= INT64_MAX
+            if in_range and return_paths.signer.return_path_tag_valid(studio_id, message_id, tag):
+                return message_id, studio_id
+    return Why.NOT_SIGNED if return_paths.required else None
+
+
+def _message(
+    tx: Tx, claim: _Claim, signed: tuple[int, int] | Why | None = None
+) -> tuple[int, SentEmail] | Why:
+    """The studio and e-mail the report names, or why there is none to believe. A signed return
+    path names it beyond doubt (the report's Message-ID, if it quotes one, must agree); without
+    one, the Message-ID must be ours and match the e-mail the studio sent."""
+    if isinstance(signed, Why):
+        return signed
     ours = mime.our_message(claim.original_message_id)
+    if signed is not None:
+        if claim.original_message_id is not None and ours != signed:
+            return Why.NO_SUCH_MESSAGE
+        ours = signed
+    elif claim.original_message_id is None:
+        return Why.NO_MESSAGE_ID
     if ours is None:
         return Why.NOT_OURS
     message_id, studio_id = ours
     if claim.named_studio is not None and claim.named_studio != studio_id:
         return Why.STUDIO_MISMATCH
     sent = sent_email(tx, studio_id, message_id)
-    if sent is None or sent.message_id_header.lower() != _bracketed(claim.original_message_id).lower():
+    if sent is None:
+        return Why.NO_SUCH_MESSAGE
+    quoted = claim.original_message_id
+    if quoted is not None and sent.message_id_header.lower() != _bracketed(quoted).lower():
         return Why.NO_SUCH_MESSAGE
     return studio_id, sent
 
@@ -153,7 +197,9 @@ def _record(tx: Tx, claim: _Claim, why: Why, *, now: datetime) -> MailFeedbackRe
     )
 
 
-def _bounced(tx: Tx, report: DeliveryReport, named: int | None, *, now: datetime) -> MailFeedbackResult:
+def _bounced(
+    tx: Tx, report: DeliveryReport, named: int | None, signed: tuple[int, int] | Why | None, *, now: datetime
+) -> MailFeedbackResult:
     hard = any(recipient.hard for recipient in report.recipients)
     claim = _Claim(
         kind=FeedbackKind.HARD_BOUNCE if hard else FeedbackKind.SOFT_BOUNCE,
@@ -162,7 +208,7 @@ def _bounced(tx: Tx, report: DeliveryReport, named: int | None, *, now: datetime
         reporter=report.reporting_mta,
         addresses=[recipient.address for recipient in report.recipients],
     )
-    found = _message(tx, claim)
+    found = _message(tx, claim, signed)
     if isinstance(found, Why):
         return _record(tx, claim, found, now=now)
     studio_id, sent = found

@@ -47,6 +47,8 @@ class Links:
     # Resolved on first use (the link secret may be generated on disk then).
     signer: SignerSource
     base_url: str
+    # Settings.bounce_address: when set, each e-mail's envelope sender is signed VERP.
+    bounce_address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,10 +159,20 @@ def _with_email_headers(tx: Tx, outgoing: OutgoingMessage, links: Links, *, now:
         preference = None
     return replace(
         outgoing,
+        envelope_from=_return_path(links, outgoing.studio_id, outgoing.message_id),
         message_id_header=message_id_for(outgoing.studio_id, outgoing.message_id, outgoing.sender_address),
         headers=tuple(headers),
         preference_link=preference.url if preference is not None else None,
     )
+
+
+def _return_path(links: Links, studio_id: int, message_id: int) -> str | None:
+    """``local+{studioId}.{messageId}.{tag}@domain`` of the bounce address (signed VERP), or None."""
+    if links.bounce_address is None:
+        return None
+    local, _, domain = links.bounce_address.rpartition("@")
+    tag = links.signer.get().return_path_tag(studio_id, message_id)
+    return f"{local}+{studio_id}.{message_id}.{tag}@{domain}"
 
 
 def _pending(tx: Tx, studio_id: int, message_id: int) -> MessageRow | None:

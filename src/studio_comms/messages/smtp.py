@@ -95,7 +95,7 @@ class SmtpTransport:
             if connection is None:
                 continue
             try:
-                connection.sendmail(message.sender_address, [message.to], raw)
+                connection.sendmail(message.envelope_from or message.sender_address, [message.to], raw)
             except smtplib.SMTPRecipientsRefused as error:
                 self._give_back(connection)
                 code, text = next(iter(error.recipients.values()))

@@ -36,6 +36,8 @@ class OutgoingMessage:
     # E-mail: List-Unsubscribe, List-Unsubscribe-Post … put on the message as they are.
     headers: tuple[tuple[str, str], ...] = ()
     preference_link: str | None = None
+    # E-mail: the envelope sender (MAIL FROM, the Return-Path bounces go to); None: the From address.
+    envelope_from: str | None = None
     language: str = "en"
     extra: dict[str, str] = field(default_factory=dict)
 
