@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio_comms.bounces.classify import Reason, judge
+from studio_comms.core.mailstatus import Reason, judge
 
 
 @pytest.mark.parametrize(

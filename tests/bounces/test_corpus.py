@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from studio_comms.bounces.classify import Reason
 from studio_comms.bounces.reading import Reading, Shape, read
+from studio_comms.core.mailstatus import Reason
 
 CORPUS = Path(__file__).parent / "corpus"
 ADDRESS_LEVEL = {Reason.USER_UNKNOWN, Reason.HOST_UNKNOWN, Reason.MAILBOX_DISABLED}

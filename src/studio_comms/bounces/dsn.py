@@ -2,7 +2,7 @@
 
 Found wherever the ``message/delivery-status`` part is: a ``multipart/report`` (with or without its
 ``report-type``), nested in a ``multipart/mixed``, or forwarded inside a ``message/rfc822``. Each
-recipient block is judged by :mod:`classify` from its ``Status``, ``Action`` and
+recipient block is judged by :mod:`studio_comms.core.mailstatus` from its ``Status``, ``Action`` and
 ``Diagnostic-Code``: only a permanent, address-level failure is hard (``failed`` with ``4.x.x``, a
 full mailbox, the sender's DKIM failing: never).
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.message import Message
 
-from studio_comms.bounces.classify import Verdict, judge, status_in
 from studio_comms.bounces.mime import address_of, field, field_blocks, original_headers, report_parts
+from studio_comms.core.mailstatus import Verdict, judge, status_in
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
 """One returned message read (pure): a DSN, an ARF report, a text bounce, an auto-reply, or
-nothing of these; which recipients it names and the verdict on each (:mod:`classify`)."""
+nothing of these; which recipients it names and the verdict on each (:mod:`studio_comms.core.mailstatus`)."""
 
 from __future__ import annotations
 

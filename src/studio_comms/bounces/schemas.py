@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from studio_comms.bounces.classify import Reason
+from studio_comms.core.mailstatus import Reason
 from studio_comms.core.schemas import Int64
 
 

@@ -10,7 +10,7 @@ recipient is redacted — is recorded as unattributed (``unattributed_feedback``
 bounce address can then switch nobody's e-mail off by knowing an address.
 
 - A hard bounce — permanent *and* address-level (user or host unknown, mailbox disabled; judged by
-  :mod:`classify` from status codes and words, for DSNs and text bounces alike) — blocks EMAIL with
+  ``core.mailstatus`` from status codes and words, for DSNs and text bounces alike) — blocks EMAIL with
   ``BOUNCED`` for every customer of the studio with that address: the address is dead, whoever it
   belongs to. A full mailbox, an expired or delayed message, a rate limit, a spam verdict, the
   sender's own SPF/DKIM/DMARC/PTR failing change nothing for the member (``SOFT_BOUNCE`` with the

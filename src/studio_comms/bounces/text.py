@@ -3,7 +3,7 @@ auto-replies (RFC 3834, out-of-office).
 
 Which addresses a text bounce names is found by ``flufl.bounce`` (it knows many MTAs' wordings,
 and ``X-Failed-Recipients``); whether each failed for good is not taken from it but judged by
-:mod:`classify` from the notice's own words and codes (the text before the returned message).
+``core.mailstatus`` from the notice's own words and codes (the text before the returned message).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from email.message import Message
 
 from flufl.bounce import all_failures
 
-from studio_comms.bounces.classify import reason_in
 from studio_comms.bounces.dsn import DeliveryReport, RecipientStatus
 from studio_comms.bounces.mime import address_of, field
+from studio_comms.core.mailstatus import reason_in
 
 # Where the notice ends and the returned message begins, in the wordings MTAs use.
 _RETURNED = re.compile(

@@ -50,6 +50,9 @@ class SendResult:
     error: str | None = None
     # Worth another attempt (a 4xx SMTP answer, a dropped connection); else the message FAILED.
     retryable: bool = False
+    # The receiving server's own answer ("550 5.1.1 …"), when it refused: judged by
+    # core.mailstatus (a dead address BOUNCES and is suppressed; anything else only FAILS).
+    smtp_reply: str | None = None
 
 
 class Transport(Protocol):

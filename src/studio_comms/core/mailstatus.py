@@ -1,4 +1,5 @@
-"""Why a message came back, and whether that is the member's address failing for good (pure).
+"""Why a message came back or was refused, and whether that is the member's address failing for
+good (pure; bounces read from returned mail and SMTP answers at send time alike).
 
 The decision comes from the RFC 3463 enhanced status code, the SMTP reply code and the diagnostic
 text, in this order of trust:
