@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi.testclient import TestClient
 
 from studio_comms.core import secrets
+from studio_comms.core.secrets import SecretBox
 from studio_comms.db.database import Database
 from studio_comms.db.sql import Sql
+from studio_comms.mailevents import service
 from tests.assertions import assert_error
 from tests.conftest import PUBLIC_URL
 from tests.factories import World
@@ -55,6 +59,14 @@ def test_the_secret_is_sealed_at_rest(admin: TestClient, world: World, db: Datab
         stored = tx.scalar(_STORED, studio_id=world.studio_a)
     assert MAILGUN_KEY not in stored
     assert secrets.box().open(stored) == MAILGUN_KEY
+    # ``secrets rotate`` reseals it with a new first key (the old one still opens until then).
+    new = secrets.new_key()
+    rotated = SecretBox([new, *os.environ["STUDIO_COMMS_SECRET_KEY"].split(",")])
+    with db.transaction() as tx:
+        assert service.reseal(tx, world.studio_a, rotated) == 1
+        assert service.reseal(tx, world.studio_b, rotated) == 0  # none configured
+    with db.transaction(write=False) as tx:
+        assert SecretBox([new]).open(tx.scalar(_STORED, studio_id=world.studio_a)) == MAILGUN_KEY
 
 
 def test_bad_configurations_are_refused(admin: TestClient, world: World) -> None:
