@@ -125,7 +125,8 @@ def test_an_erased_member_is_refused_on_every_slot_and_can_change_nothing(
     # What GET shows: nothing on, nothing the member (or a partner for them) may switch.
     preferences = api.get(f"/v1/communications/{member}/communication-preferences").json()
     shown = [channel for entry in preferences for channel in entry["channels"]]
-    assert shown and all(not c["active"] and not c["customerOverridable"] for c in shown)
+    assert shown
+    assert all(not c["active"] and not c["customerOverridable"] for c in shown)
     switch_on = [
         {
             "messageCategory": "APPOINTMENT",
