@@ -127,7 +127,8 @@ class State:
 
     def decide(self, category: MessageCategory, channel: CommunicationChannel) -> Decision:
         slot = (category, channel)
-        return decide(self.offers.get(slot), self.choices.get(slot), self.block(channel))
+        # self.block(channel), inlined: the GET decides every offered slot.
+        return decide(self.offers.get(slot), self.choices.get(slot), self.erasure or self.blocks.get(channel))
 
     def fixed_by(self, slot: Slot) -> Rule | None:
         """Why the member cannot switch this channel, or None when they may.
