@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, Phase, example, given, note, settings
+from hypothesis import HealthCheck, Phase, event, example, given, note, settings
 from hypothesis import strategies as st
 
 from studio_comms.core.audit import Audit, ChangeSource
@@ -478,6 +478,10 @@ def test_every_entry_point_gives_the_one_decision(
     for slot in SEND_SLOTS:
         said["worker re-check", slot] = worker_recheck(db, links, clock, studio, slot)
     erased = model(state, SLOTS[0]).block_reason == "ERASED"
+    # What the examples covered (pytest --hypothesis-show-statistics).
+    event("erased" if erased else "not erased")
+    for rule in sorted({str(model(state, slot).rule) for slot in SEND_SLOTS}):
+        event(f"a send slot decided by {rule}")
     for slot, (active, overridable) in heard.preferences.items():
         wanted = model(state, slot)
         assert state.offers[slot] is not None, slot

@@ -148,7 +148,7 @@ def test_an_erasure_on_one_channel_blocks_every_slot_with_its_own_reason() -> No
         choices={(Cat.APPOINTMENT, Ch.TEXT_MESSAGE): Choice(True, 3)},
         blocks={Ch.EMAIL: Block("ERASED"), Ch.TEXT_MESSAGE: Block("SMS_STOP")},
     )
-    assert state.erased
+    assert state.erasure == Block("ERASED")
     for category in Cat:
         for channel in Ch:
             assert state.decide(category, channel) == (False, Rule.BLOCKED, None, "ERASED")

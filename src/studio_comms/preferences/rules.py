@@ -117,10 +117,6 @@ class State:
     def __post_init__(self) -> None:
         object.__setattr__(self, "erasure", erasure_of(self.blocks))
 
-    @property
-    def erased(self) -> bool:
-        return self.erasure is not None
-
     def block(self, channel: CommunicationChannel) -> Block | None:
         """What :func:`block_of` says for ``channel``."""
         return self.erasure or self.blocks.get(channel)
@@ -134,9 +130,8 @@ class State:
         """Why the member cannot switch this channel, or None when they may.
 
         The one answer for the API's PUT, the preference center and unsubscribe links:
-        ``NOT_OFFERED`` (the studio does not offer it), ``BLOCKED`` (suppressed, or the member erased,
-        until lifted),
-        ``STUDIO_ENFORCED`` (the studio decides, not the member).
+        ``NOT_OFFERED`` (the studio does not offer it), ``BLOCKED`` (suppressed, or the member
+        erased, until lifted), ``STUDIO_ENFORCED`` (the studio decides, not the member).
         """
         offer = self.offers.get(slot)
         if offer is None:
