@@ -207,6 +207,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "`{name}` is not a placeholder; the placeholders are {allowed}.",
         "de": "`{name}` ist kein Platzhalter; Platzhalter sind {allowed}.",
     },
+    "MARKETING_FLAG_NOT_ALLOWED": {
+        "en": "{category} messages are never marketing and carry no unsubscribe headers: only GENERAL "
+        "messages may say `marketing`; leave it out (or false).",
+        "de": "{category}-Nachrichten sind nie Werbung und tragen keine Abmelde-Header: nur "
+        "GENERAL-Nachrichten dürfen `marketing` angeben; lassen Sie es weg (oder false).",
+    },
+    "MARKETING_FLAG_ALWAYS": {
+        "en": "{category} messages are always marketing and carry the one-click unsubscribe headers: "
+        "only GENERAL messages may say `marketing`; leave it out (or true).",
+        "de": "{category}-Nachrichten sind immer Werbung und tragen die Ein-Klick-Abmelde-Header: nur "
+        "GENERAL-Nachrichten dürfen `marketing` angeben; lassen Sie es weg (oder true).",
+    },
     "RENDERED_TOO_LONG": {
         "en": "{field} is longer than {limit} characters with its placeholders filled in.",
         "de": "{field} ist mit eingesetzten Platzhaltern länger als {limit} Zeichen.",
