@@ -47,10 +47,12 @@ def _database_text(engine: Engine, database_url: str) -> bytes:
     with engine.connect() as connection:
         # Every table, not only those meant to hold secrets: a token copied anywhere (an outbox
         # payload, a ledger entry, a delivery) would be in clear there.
-        tables = connection.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
-        ).scalars()
-        assert set(TABLES) <= set(tables := list(tables)), tables
+        tables = list(
+            connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            ).scalars()
+        )
+        assert set(TABLES) <= set(tables), tables
         return b"\n".join(
             str(row).encode()
             for table in tables

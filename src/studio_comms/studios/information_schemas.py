@@ -27,7 +27,6 @@ from pydantic import (
 from studio_comms.core.schemas import DateText, DateTimeText, Int64, NotBlank, inline_enum
 
 
-
 def _bounded_int32(minimum: int, maximum: int) -> WithJsonSchema:
     """An int32's published schema with the bounds its ``Field`` checks (``WithJsonSchema``
     replaces the whole schema, so the bounds must be stated here too, or the document is looser
