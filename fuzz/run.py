@@ -230,6 +230,7 @@ def schemathesis(
         "--generation-with-security-parameters", "false",
         "--generation-database", "none",
         "--request-timeout", "30",
+        "--max-response-time", str(args.max_response_time),
         "--report", "ndjson", "--report-dir", str(report_dir),
         "--no-color",
     ]  # fmt: skip
@@ -430,6 +431,9 @@ def main() -> int:
     # now and then raises "AST constructor recursion depth mismatch" (CPython gh-106905), and the
     # operation it was generating for goes untested.
     parser.add_argument("--workers", type=int, default=1)
+    # Generous on purpose: the machine running make fuzz is shared (other test runs beside it),
+    # and a stall of seconds is held by tests of its own (a template's render beside /healthz).
+    parser.add_argument("--max-response-time", type=float, default=10.0, help="seconds per response")
     parser.add_argument("--documents", choices=("both", "ours", "official"), default="both")
     args = parser.parse_args()
     spec = official_spec()
