@@ -73,6 +73,10 @@ RULES_BEYOND_SCHEMA = {
     "MAIL_FEEDBACK_MALFORMED": "the body is a MIME report (RFC 3464/5965) that no JSON Schema describes",
     "REQUEST_ID_MISMATCH": "requestId must equal the Idempotency-Key header when both are sent: OpenAPI "
     "gives each parameter and the body a schema of its own and has no way to relate two of them",
+    "TEMPLATE_INVALID": "`{{`, `{%` and `{#` in a message's text may only open one of the documented "
+    "placeholders (the descriptions say so); a pattern for it would be re-run on 100,000 characters",
+    "RENDERED_TOO_LONG": "a message's fields checked against their limits with the member's values "
+    "filled in, and TEXT_MESSAGE content's 1,600 characters: limits of the member and the channel",
 }
 # Not listed: IDEMPOTENCY_KEY_REUSED (a key sent again with another body, a rule on state) answers
 # 409, which positive_data_acceptance counts as an acceptable answer to a valid request anyway.
