@@ -77,6 +77,8 @@ RULES_BEYOND_SCHEMA = {
     "placeholders (the descriptions say so); a pattern for it would be re-run on 100,000 characters",
     "RENDERED_TOO_LONG": "a message's fields checked against their limits with the member's values "
     "filled in, and TEXT_MESSAGE content's 1,600 characters: limits of the member and the channel",
+    "MARKETING_FLAG_NOT_ALLOWED": "`marketing` true for CONTRACT/APPOINTMENT or false for NEWSLETTER/"
+    "LOYALTY_PROGRAM: a rule across two fields (the descriptions say so)",
 }
 # Not listed: IDEMPOTENCY_KEY_REUSED (a key sent again with another body, a rule on state) answers
 # 409, which positive_data_acceptance counts as an acceptable answer to a valid request anyway.
