@@ -128,5 +128,6 @@ def test_a_handler_crash_on_the_last_attempt_fails_the_message(
     assert _status_events(db, accepted["messageId"]) == [("QUEUED", "FAILED")]
     with orm(db) as session:
         [dead] = session.scalars(select(OutboxItem).where(OutboxItem.kind == "message")).all()
-    assert dead.dead_at is not None and dead.attempts == 2
+    assert dead.dead_at is not None
+    assert dead.attempts == 2
     assert smtp.arrived == []
