@@ -79,8 +79,12 @@ def record_status(tx: Tx, studio_id: int, params: Params, *, now: datetime) -> D
         raise CallbackMalformed(reference="MessageStatus")
     error_code = (fields.get("ErrorCode") or "")[:16] or None
     status = delivery_status(provider_status)
-    SmsRepository(tx, studio_id).add_report(message_id, provider_status, status, error_code, now=now)
-    if status is not None:
+    # Twilio retries a callback and its signature has no timestamp: a status reported before
+    # (the same MessageSid and MessageStatus) changes nothing again, not even a row.
+    reported = SmsRepository(tx, studio_id).add_report(
+        message_id, provider_status, status, error_code, now=now
+    )
+    if reported and status is not None:
         forward_status(tx, studio_id, message_id, status, now=now)
     return status
 
@@ -115,9 +119,8 @@ def receive_reply(tx: Tx, studio_id: int, params: Params, *, now: datetime) -> R
     repository = SmsRepository(tx, studio_id)
     # Twilio's signature has no timestamp: a captured request verifies forever. Each MessageSid
     # is acted on once, so neither a retry nor a replayed START (after a later STOP) does anything.
-    if any(report.provider_status == RECEIVED for report in repository.reports(message_id)):
+    if not repository.add_report(message_id, RECEIVED, None, None, now=now):
         return Reply(None, [], keyword, duplicate=True)
-    repository.add_report(message_id, RECEIVED, None, None, now=now)
     try:
         sender = to_e164(written_sender, None)
     except NotAPhoneNumber:
