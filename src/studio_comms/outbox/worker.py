@@ -122,18 +122,26 @@ class Worker:
             with self.database.read() as tx:
                 if not queue.any_due(tx, now=now):
                     return []
-        lease = {"owner": self.owner, "now": now,
-                 "lease_until": now + timedelta(seconds=self.config.lease_seconds)}  # fmt: skip
+        owner, lease_until = self.owner, now + timedelta(seconds=self.config.lease_seconds)
         with self.database.transaction() as tx:
             if blocking is None or (not blocking and not self._blocking_kinds):
-                items = queue.claim(tx, limit=limit, **lease)
+                items = queue.claim(tx, owner=owner, now=now, lease_until=lease_until, limit=limit)
             elif blocking:
                 items = []
                 for kind in self._blocking_kinds:
                     if len(items) < limit:
-                        items += queue.claim_of_kind(tx, kind=kind, limit=limit - len(items), **lease)
+                        items += queue.claim_of_kind(
+                            tx,
+                            kind=kind,
+                            owner=owner,
+                            now=now,
+                            lease_until=lease_until,
+                            limit=limit - len(items),
+                        )
             else:
-                items = queue.claim_except(tx, kinds=self._blocking_kinds, limit=limit, **lease)
+                items = queue.claim_except(
+                    tx, kinds=self._blocking_kinds, owner=owner, now=now, lease_until=lease_until, limit=limit
+                )
         if items:
             self.stats.lag(max((now - item.available_at).total_seconds() for item in items))
         return items

@@ -106,14 +106,15 @@ class SmsRepository(StudioScoped):
     ) -> bool:
         """False: this status of the message was reported before (a retry, a replay); nothing is
         added."""
-        return self._run(
+        added = self._run(
             _REPORT,
             message_id=message_id,
             provider_status=provider_status,
             status=status,
             error_code=error_code,
             now=now,
-        ) > 0
+        )
+        return added > 0
 
     def reports(self, message_id: str) -> list[ReportRow]:
         return self._rows(_REPORTS, message_id=message_id)
