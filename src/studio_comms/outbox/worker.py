@@ -274,12 +274,13 @@ class Worker:
                 oldest = math.inf
                 await self._in_database_thread(partial(self.recording.record, batch))
                 for done in batch:
-                    # Only now is its slot free: a send is recorded before the next one starts in
+                    # Only now is its place free: a send is recorded before the next one starts in
                     # its place, so a worker killed at any moment has sent at most its lanes'
-                    # capacity without recording it (a blocking lane: its threads).
-                    lanes[self._lane_of(done.item.kind, lanes)].held -= 1
-                for lane in lanes:
-                    lane.claim_now = True  # capacity is free again, and recording may have queued items
+                    # capacity without recording it (the blocking lane: its threads).
+                    lane = lanes[self._lane_of(done.item.kind, lanes)]
+                    lane.held -= 1
+                    lane.claim_now = True  # capacity is free again
+                lanes[0].claim_now = True  # recording may have queued items (events)
             self.stats.maybe_log()
             if time.monotonic() - self._lag_checked_at >= WorkerStats.INTERVAL:
                 self._lag_checked_at = time.monotonic()
