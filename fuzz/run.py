@@ -74,6 +74,10 @@ RULES_BEYOND_SCHEMA = {
     "across a header and the body",
     "IDEMPOTENCY_KEY_REUSED": "the fuzzer sends one Idempotency-Key with different bodies: a rule on what "
     "the key was first used for (state)",
+    "TEMPLATE_INVALID": "`{{`, `{%` and `{#` in a message's text may only open one of the documented "
+    "placeholders (the descriptions say so); a pattern for it would be re-run on 100,000 characters",
+    "RENDERED_TOO_LONG": "a message's fields checked against their limits with the member's values "
+    "filled in, and TEXT_MESSAGE content's 1,600 characters: limits of the member and the channel",
 }
 # Refusals of schema-valid requests that are ours on purpose: (errorCode, what the errorMessage
 # says) and why.

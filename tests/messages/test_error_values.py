@@ -41,39 +41,32 @@ def test_a_described_validation_error_names_fields_and_rules_but_no_value() -> N
     assert PLANTED_TEXT not in described
 
 
-def test_a_message_that_fails_validation_in_the_worker_keeps_no_text_or_name(
+def test_a_rendering_over_its_limit_is_refused_at_acceptance_without_quoting_it(
     api: TestClient, worker: Worker, db: Database, connection: Connection, clock: FixedClock,
     world: World, caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
-    """Rendered for the member, the content is over its limit (100 000 characters). Where sending
-    validates rendered fields up front, it is refused at once, without quoting them; where it is
-    accepted, what the server took is recorded SENT (never validated again, never failed and sent
-    again), and nothing stored or logged quotes it."""
+    """Rendered for the member, the content is over its limit (100 000 characters). It used to be
+    accepted, then fail validation when recorded (after the server had taken it: sent again on
+    every attempt); now the member is refused when the send is accepted, for single and bulk sends,
+    and neither the refusal nor the logs quote the text or the name."""
     with db.transaction() as tx:
         make_customer(tx, world.studio_a, 77, now=clock.now, firstName=PLANTED_NAME * 4)
     caplog.set_level(logging.INFO)
     content = PLANTED_TEXT + "x" * (100_000 - len(PLANTED_TEXT) - 20) + "{{ firstName }}"
-    body = {
-        "customerIds": [77],
-        "messageCategory": "APPOINTMENT",
-        "communicationChannel": "EMAIL",
-        "subject": "Hello",
-        "content": content,
-    }
-    response = api.post("/v1/messages", json=body)
-    if response.status_code == 400:
-        assert PLANTED_NAME not in response.text
-        assert PLANTED_TEXT not in response.text
-        return
+    single = {"messageCategory": "APPOINTMENT", "communicationChannel": "EMAIL", "subject": "Hello"}
+    response = api.post("/v1/messages", json={**single, "customerIds": [77], "content": content})
     assert response.status_code == 202, response.text
+    assert (response.json()["accepted"], response.json()["refused"]) == (
+        0,
+        [{"customerId": 77, "rule": "RENDERED_TOO_LONG"}],
+    )
+    refused = api.post("/v1/communications/77/messages", json={**single, "content": content})
+    assert (refused.status_code, refused.json()["errorCode"]) == (400, "RENDERED_TOO_LONG")
     worker.drain()
-    errors = connection.execute(text("SELECT last_error FROM outbox WHERE last_error IS NOT NULL")).scalars()
-    reasons = connection.execute(
-        text("SELECT status_reason FROM messages WHERE studio_id = :s AND status_reason IS NOT NULL"),
-        {"s": world.studio_a},
-    ).scalars()
-    assert [*errors, *reasons] == []
-    sent = connection.execute(text("SELECT status FROM messages WHERE studio_id = :s"), {"s": world.studio_a})
-    assert sent.scalars().all() == ["SENT"]
-    assert PLANTED_NAME not in caplog.text
-    assert PLANTED_TEXT not in caplog.text
+    queued = connection.execute(
+        text("SELECT COUNT(*) FROM messages WHERE studio_id = :s"), {"s": world.studio_a}
+    ).scalar_one()
+    assert queued == 0
+    for answer in (response.text, refused.text, caplog.text):
+        assert PLANTED_NAME not in answer
+        assert PLANTED_TEXT not in answer

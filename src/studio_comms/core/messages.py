@@ -198,8 +198,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "de": "{category}-Nachrichten werden nie zurückgehalten: für sie gibt es keine Ruhezeiten.",
     },
     "TEMPLATE_INVALID": {
-        "en": "The template cannot be used: {detail}.",
-        "de": "Die Vorlage kann nicht verwendet werden: {detail}.",
+        "en": "At character {position}: `{{{{`, `{{%` and `{{#` may only start a placeholder, written "
+        "`{{{{ name }}}}` with a name of {allowed}.",
+        "de": "An Zeichen {position}: `{{{{`, `{{%` und `{{#` dürfen nur einen Platzhalter beginnen, "
+        "geschrieben `{{{{ Name }}}}` mit einem Namen aus {allowed}.",
+    },
+    "TEMPLATE_UNKNOWN_PLACEHOLDER": {
+        "en": "`{name}` is not a placeholder; the placeholders are {allowed}.",
+        "de": "`{name}` ist kein Platzhalter; Platzhalter sind {allowed}.",
+    },
+    "RENDERED_TOO_LONG": {
+        "en": "{field} is longer than {limit} characters with its placeholders filled in.",
+        "de": "{field} ist mit eingesetzten Platzhaltern länger als {limit} Zeichen.",
     },
     "COMMUNICATION_NOT_PERMITTED": {
         "en": "The customer's preferences do not permit {category} messages by {channel} (rule {rule}); "

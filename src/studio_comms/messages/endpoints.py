@@ -25,6 +25,15 @@ router = APIRouter(tags=["Messages"])
 Writer = Annotated[ApiContext, Depends(api_writer(Scope.COMMUNICATION_WRITE))]
 Reader = Annotated[ApiContext, Depends(api_reader(Scope.COMMUNICATION_READ))]
 
+_PLACEHOLDERS = """
+Placeholders, not a template language: in `subject`, `content` and `html`, `{{ firstName }}`,
+`{{ lastName }}` and `{{ studioName }}` (spaces inside the braces optional) are replaced by the
+customer's and the studio's values, inserted as they are (in `html` HTML-escaped); nothing is
+evaluated. `{{` may only open one of them, and `{%` and `{#` are refused: anything else there is
+400 `TEMPLATE_INVALID` with `reference` naming the field (a typo is caught, not sent). Other braces
+are plain text.
+"""
+
 _LIFECYCLE = """
 Status lifecycle: `QUEUED` → `SENT` → `DELIVERED` / `BOUNCED` / `FAILED`; `SUPPRESSED` when the
 check just before sending refuses it (a preference switched off, a suppression, an erasure after
@@ -51,6 +60,12 @@ sends it again with the same `Message-ID`.
     with 409 `COMMUNICATION_NOT_PERMITTED` and nothing is stored or queued. A customer without an
     e-mail address (phone number) is 409 `CUSTOMER_HAS_NO_ADDRESS`.
     """
+    + _PLACEHOLDERS
+    + """
+    The message and its communication hold the text as filled in for the customer. A field over its
+    limit once filled in (subject 255, content 100,000 or 1,600 for TEXT_MESSAGE, html 500,000
+    characters) is 400 `RENDERED_TOO_LONG`, nothing stored or queued.
+    """
     + _LIFECYCLE,
 )
 async def send_message(customerId: CustomerId, body: MessageCreate, ctx: Writer) -> Response:
@@ -74,12 +89,15 @@ async def send_message(customerId: CustomerId, body: MessageCreate, ctx: Writer)
     responses=error_responses(400, 401, 403, 409, 413, 415, 429, 500),
     description="""Required Scopes: `COMMUNICATION_WRITE`.
 
-    Up to 10,000 customers. `subject`, `content` and `html` are Jinja2 templates (sandboxed) with
-    `{{ firstName }}` and `{{ studioName }}`; in `html` the values are HTML-escaped. Each customer
-    is checked like a single message: the ones refused are listed with the rule that refused them
-    (or `CUSTOMER_NOT_FOUND`, `NO_ADDRESS`), the others are queued. A bulk message is recorded in
-    its customer's timeline when the worker takes it up.
+    Up to 10,000 customers. Each customer is checked like a single message and its placeholders
+    are filled in exactly as a single message's are: the ones refused are listed with the rule that
+    refused them (or `CUSTOMER_NOT_FOUND`, `NO_ADDRESS`, or `RENDERED_TOO_LONG` when a field is
+    over its limit with that customer's values: subject 255, content 100,000 or 1,600 for
+    TEXT_MESSAGE, html 500,000 characters), the others are queued. A field over its limit
+    whatever the customer is 400 `RENDERED_TOO_LONG`. A bulk message is recorded in its customer's
+    timeline when the worker takes it up.
     """
+    + _PLACEHOLDERS
     + _LIFECYCLE,
 )
 async def send_bulk(body: BulkMessageCreate, ctx: Writer) -> Response:

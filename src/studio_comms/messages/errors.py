@@ -31,4 +31,13 @@ class QuietHoursRepeated(Invalid):
 
 
 class TemplateInvalid(Invalid):
+    """Something in a text's braces that is not a placeholder (``messages.placeholders``)."""
+
     error_code = "TEMPLATE_INVALID"
+
+
+class RenderedTooLong(Invalid):
+    """A field over its limit once the member's values are filled in: refused when the send is
+    accepted, so nothing over a limit is ever queued."""
+
+    error_code = "RENDERED_TOO_LONG"

@@ -45,9 +45,26 @@ class SendChannel(StrEnum):
     TEXT_MESSAGE = "TEXT_MESSAGE"
 
 
-Subject = Annotated[str, StringConstraints(max_length=255), AfterValidator(not_blank), NotBlank]
-Content = Annotated[str, StringConstraints(max_length=100_000), AfterValidator(not_blank), NotBlank]
-Html = Annotated[str, StringConstraints(max_length=500_000)]
+# The most characters of each field, given and rendered for a member (``placeholders.limits``).
+SUBJECT_MAX_LENGTH = 255
+CONTENT_MAX_LENGTH = 100_000
+HTML_MAX_LENGTH = 500_000
+# A TEXT_MESSAGE's content, rendered: what an SMS provider takes as one message (Twilio: 1,600).
+TEXT_MESSAGE_MAX_LENGTH = 1_600
+
+Subject = Annotated[
+    str, StringConstraints(max_length=SUBJECT_MAX_LENGTH), AfterValidator(not_blank), NotBlank
+]
+Content = Annotated[
+    str, StringConstraints(max_length=CONTENT_MAX_LENGTH), AfterValidator(not_blank), NotBlank
+]
+Html = Annotated[str, StringConstraints(max_length=HTML_MAX_LENGTH)]
+
+PLACEHOLDERS_TEXT = (
+    "Placeholders `{{ firstName }}`, `{{ lastName }}`, `{{ studioName }}` are replaced by the "
+    "member's values (spaces inside the braces optional); any other `{{`, `{%` or `{#` is 400 "
+    "TEMPLATE_INVALID."
+)
 
 
 class MessageCreate(BaseModel):
@@ -55,9 +72,20 @@ class MessageCreate(BaseModel):
 
     messageCategory: MessageCategory
     communicationChannel: SendChannel
-    subject: Subject | None = Field(default=None, description="E-mail subject (required for EMAIL)")
-    content: Content = Field(description="The text (the plain-text part of an e-mail)")
-    html: Html | None = Field(default=None, description="E-mail only: an HTML part besides the text")
+    subject: Subject | None = Field(
+        default=None,
+        description="E-mail subject (required for EMAIL); at most 255 characters with its "
+        "placeholders filled in. " + PLACEHOLDERS_TEXT,
+    )
+    content: Content = Field(
+        description="The text (the plain-text part of an e-mail); at most 100,000 characters with "
+        "its placeholders filled in, 1,600 for TEXT_MESSAGE. " + PLACEHOLDERS_TEXT
+    )
+    html: Html | None = Field(
+        default=None,
+        description="E-mail only: an HTML part besides the text; at most 500,000 characters filled "
+        "in. As content, the values HTML-escaped.",
+    )
     threadId: Int64 | None = Field(default=None, description="Record it in this thread (default: a new one)")
     sendAt: Instant | None = Field(default=None, description="Not before this instant (default: now)")
 
@@ -106,11 +134,20 @@ class BulkMessageCreate(BaseModel):
     customerIds: list[Int64] = Field(min_length=1, max_length=MAX_BULK_RECIPIENTS)
     messageCategory: MessageCategory
     communicationChannel: SendChannel
-    subject: Subject | None = None
-    content: Content = Field(
-        description="A Jinja2 template (sandboxed): {{ firstName }} and {{ studioName }} per member"
+    subject: Subject | None = Field(
+        default=None,
+        description="E-mail subject (required for EMAIL); at most 255 characters with a member's "
+        "values filled in. " + PLACEHOLDERS_TEXT,
     )
-    html: Html | None = Field(default=None, description="As content, HTML-escaped placeholders")
+    content: Content = Field(
+        description="The text; at most 100,000 characters (TEXT_MESSAGE: 1,600) with a member's "
+        "values filled in, else that member is refused with RENDERED_TOO_LONG. " + PLACEHOLDERS_TEXT
+    )
+    html: Html | None = Field(
+        default=None,
+        description="E-mail only: an HTML part; at most 500,000 characters filled in. As content, "
+        "the values HTML-escaped.",
+    )
     sendAt: Instant | None = None
 
     @field_validator("customerIds")
@@ -125,7 +162,8 @@ class Refusal(BaseModel):
     customerId: Int64
     rule: str = Field(
         description="The decision's rule (BLOCKED, NOT_OFFERED, STUDIO_ENFORCED, CUSTOMER_CHOICE, "
-        "STUDIO_DEFAULT), or CUSTOMER_NOT_FOUND, NO_ADDRESS"
+        "STUDIO_DEFAULT), or CUSTOMER_NOT_FOUND, NO_ADDRESS, RENDERED_TOO_LONG (a field over its "
+        "limit with this customer's values filled in)"
     )
 
 

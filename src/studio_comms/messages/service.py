@@ -16,6 +16,7 @@ from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.service import find_customer, require_customer
 from studio_comms.db.tx import Tx
 from studio_comms.messages.errors import MessageNotFound, MessageNotPermitted, NoAddress
+from studio_comms.messages.placeholders import Member, parse_fields
 from studio_comms.messages.repository import MessageRow, MessagesRepository, NewMessage, StatusChange
 from studio_comms.messages.schemas import (
     MessageAccepted,
@@ -29,6 +30,7 @@ from studio_comms.outbox.service import EventType, enqueue, enqueue_messages
 from studio_comms.preferences import service as preferences
 from studio_comms.preferences.rules import Decision, Rule
 from studio_comms.studios.schemas import ConsentEnforcement
+from studio_comms.studios.service import require_studio
 
 # Where a message may still go; anything else is final (a provider's later word aside).
 PENDING = frozenset({MessageStatus.QUEUED.value, MessageStatus.DEFERRED.value})
@@ -64,12 +66,14 @@ def receipt_of(
 def accept_message(
     tx: Tx, studio_id: int, customer_id: int, data: MessageCreate, *, request_id: str | None, now: datetime
 ) -> MessageAccepted:
-    """Check the decision (refused: 409, nothing stored), record the OUTGOING communication and
-    queue the message for the worker, which checks again just before it sends."""
+    """Check the decision (refused: 409, nothing stored), fill in the placeholders as a bulk
+    send does (a field over its limit: 400 ``RENDERED_TOO_LONG``), record the OUTGOING
+    communication and queue the message for the worker, which checks again just before it sends."""
     require_customer(tx, studio_id, customer_id)
     channel = data.communicationChannel
     if channel is SendChannel.EMAIL and data.subject is None:
         raise Invalid(reference="subject", message_key="FIELD_REQUIRED", field="subject")
+    templates = parse_fields(channel, subject=data.subject, content=data.content, html=data.html)
     if data.threadId is not None:
         sent.require_thread(tx, studio_id, customer_id, data.threadId)
     decision = preferences.decide(
@@ -85,6 +89,8 @@ def accept_message(
     customer = find_customer(tx, studio_id, customer_id)
     if customer is None or not address_of(customer.email, customer.phone_number, channel):
         raise NoAddress(reference="communicationChannel", customerId=customer_id, channel=channel.value)
+    member = Member(customer.first_name, customer.last_name, require_studio(tx, studio_id).name)
+    texts = templates.render_or_refuse(member)
     receipt = receipt_of(decision, data.messageCategory, channel.value, now)
     thread_id, communication_id = sent.record_message(
         tx,
@@ -93,8 +99,8 @@ def accept_message(
         thread_id=data.threadId,
         category=data.messageCategory,
         channel=CommunicationChannel(channel),
-        subject=data.subject,
-        content=data.content,
+        subject=texts.get("subject"),
+        content=texts["content"],
         receipt=receipt,
         request_id=request_id,
         now=now,
@@ -105,9 +111,9 @@ def accept_message(
             customer_id=customer_id,
             channel=channel.value,
             category=data.messageCategory.value,
-            subject=data.subject,
-            content=data.content,
-            html=data.html if channel is SendChannel.EMAIL else None,
+            subject=texts.get("subject"),
+            content=texts["content"],
+            html=texts.get("html"),
             status=MessageStatus.QUEUED.value,
             send_at=data.sendAt or now,
             thread_id=thread_id,
