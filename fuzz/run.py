@@ -78,6 +78,8 @@ RULES_BEYOND_SCHEMA = {
     "placeholders (the descriptions say so); a pattern for it would be re-run on 100,000 characters",
     "RENDERED_TOO_LONG": "a message's fields checked against their limits with the member's values "
     "filled in, and TEXT_MESSAGE content's 1,600 characters: limits of the member and the channel",
+    "MARKETING_FLAG_NOT_ALLOWED": "`marketing` true for CONTRACT/APPOINTMENT or false for NEWSLETTER/"
+    "LOYALTY_PROGRAM: a rule across two fields (the descriptions say so)",
 }
 # Refusals of schema-valid requests that are ours on purpose: (errorCode, what the errorMessage
 # says) and why.

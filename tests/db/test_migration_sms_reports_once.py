@@ -1,4 +1,4 @@
-"""Migration 0010: repeats of a provider's report stored before are removed, the first kept, and
+"""Migration 0013: repeats of a provider's report stored before are removed, the first kept, and
 the same report cannot be stored twice afterwards."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ _REPORT = text(
 
 
 def test_repeated_reports_are_removed_and_cannot_come_back(empty_database: str) -> None:
-    command.upgrade(alembic_config(empty_database), "0009_inputs_sealed_secrets")
+    command.upgrade(alembic_config(empty_database), "0012_bounces_unattributed")
     engine = create_engine(normalize_url(empty_database))
     try:
         with engine.begin() as connection:
@@ -30,12 +30,12 @@ def test_repeated_reports_are_removed_and_cannot_come_back(empty_database: str) 
             ).scalar_one()
             for status in ("sent", "delivered", "delivered", "sent", "delivered"):
                 connection.execute(_REPORT, {"s": studio, "sid": SID, "status": status})
-        command.upgrade(alembic_config(empty_database), "0010_sending_sms_reports_once")
+        command.upgrade(alembic_config(empty_database), "0013_sending_sms_reports_once")
         with engine.connect() as connection:
             kept = connection.execute(text("SELECT id, provider_status FROM sms_status_reports ORDER BY id"))
             assert [tuple(row) for row in kept] == [(1, "sent"), (2, "delivered")]
         with pytest.raises(exc.IntegrityError), engine.begin() as connection:
             connection.execute(_REPORT, {"s": studio, "sid": SID, "status": "delivered"})
-        command.downgrade(alembic_config(empty_database), "0009_inputs_sealed_secrets")
+        command.downgrade(alembic_config(empty_database), "0012_bounces_unattributed")
     finally:
         engine.dispose()

@@ -7,6 +7,7 @@ transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from studio_comms.communications import sent
@@ -15,6 +16,7 @@ from studio_comms.core.errors import Invalid
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.service import find_customer, require_customer
 from studio_comms.db.tx import Tx
+from studio_comms.messages import marketing
 from studio_comms.messages.errors import MessageNotFound, MessageNotPermitted, NoAddress
 from studio_comms.messages.placeholders import Member, parse_fields
 from studio_comms.messages.repository import MessageRow, MessagesRepository, NewMessage, StatusChange
@@ -74,6 +76,7 @@ def accept_message(
     if channel is SendChannel.EMAIL and data.subject is None:
         raise Invalid(reference="subject", message_key="FIELD_REQUIRED", field="subject")
     templates = parse_fields(channel, subject=data.subject, content=data.content, html=data.html)
+    is_marketing = marketing.decide(tx, studio_id, data.messageCategory, data.marketing)
     if data.threadId is not None:
         sent.require_thread(tx, studio_id, customer_id, data.threadId)
     decision = preferences.decide(
@@ -118,6 +121,7 @@ def accept_message(
             send_at=data.sendAt or now,
             thread_id=thread_id,
             communication_id=communication_id,
+            marketing=is_marketing,
         ),
         now=now,
     )
@@ -174,6 +178,7 @@ def get_message(tx: Tx, studio_id: int, message_id: int) -> MessageRead:
         attempts=message.attempts,
         providerMessageId=message.provider_message_id,
         messageIdHeader=message.message_id_header,
+        marketing=message.marketing,
         createdAt=message.created_at,
         statusHistory=[
             StatusChangeRead(
@@ -272,3 +277,30 @@ def record_provider_status(
     if message.status in allowed:
         change_status(tx, studio_id, message, status, reason=reason, now=now)
     return message.id
+
+
+@dataclass(frozen=True, slots=True)
+class SentEmail:
+    """An e-mail studio-comms handed to the mail system, as a bounce or complaint may name it."""
+
+    message_id: int
+    customer_id: int
+    # The Message-ID it went out with (set when the transport took it).
+    message_id_header: str
+    # The member's address now: one changed since the send is no longer theirs to suppress.
+    address: str | None
+
+
+def sent_email(tx: Tx, studio_id: int, message_id: int) -> SentEmail | None:
+    """The studio's e-mail with this number if it was handed to the mail system, else None (no
+    such message, an SMS, one never sent)."""
+    message = MessagesRepository(tx, studio_id).get(message_id)
+    if message is None or message.channel != SendChannel.EMAIL.value or message.message_id_header is None:
+        return None
+    customer = find_customer(tx, studio_id, message.customer_id)
+    return SentEmail(
+        message_id=message.id,
+        customer_id=message.customer_id,
+        message_id_header=message.message_id_header,
+        address=customer.email if customer is not None else None,
+    )

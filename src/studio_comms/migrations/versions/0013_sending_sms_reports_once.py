@@ -1,7 +1,7 @@
 """A provider's report is kept once: one row per message and provider status
 
-Revision ID: 0010_sending_sms_reports_once
-Revises: 0009_inputs_sealed_secrets
+Revision ID: 0013_sending_sms_reports_once
+Revises: 0012_bounces_unattributed
 Create Date: 2026-12-07
 
 Twilio retries a callback it got no answer to, and its signature has no timestamp (a captured
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_sending_sms_reports_once"
-down_revision = "0009_inputs_sealed_secrets"
+revision = "0013_sending_sms_reports_once"
+down_revision = "0012_bounces_unattributed"
 branch_labels = None
 depends_on = None
 
