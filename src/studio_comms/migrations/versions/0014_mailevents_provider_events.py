@@ -1,7 +1,7 @@
 """Mail relays' event webhooks: a studio's provider credential and the events already received
 
 Revision ID: 0014_mailevents_provider_events
-Revises: 0012_bounces_unattributed
+Revises: 0013_sending_sms_reports_once
 Create Date: 2026-12-08
 
 Postmark, Mailgun and SendGrid report bounces, complaints and deliveries as signed webhooks
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_mailevents_provider_events"
-down_revision = "0012_bounces_unattributed"
+down_revision = "0013_sending_sms_reports_once"
 branch_labels = None
 depends_on = None
 
