@@ -184,6 +184,8 @@ def test_malformed_bodies_are_400_and_unconfigured_404(
     assert_error(provider.post(url, content=b"{not json", headers=auth), 400, "MAIL_EVENT_MALFORMED")
     assert_error(provider.post(url, content=b"[1, 2]", headers=auth), 400, "MAIL_EVENT_MALFORMED")
     assert_error(provider.post(url, json={"ID": 1}, headers=auth), 400, "MAIL_EVENT_MALFORMED")
+    no_id = {"RecordType": "Bounce", "Type": "HardBounce"}
+    assert_error(provider.post(url, json=no_id, headers=auth), 400, "MAIL_EVENT_MALFORMED", "ID")
     assert_error(provider.post(url, json={"RecordType": {"a": 1}}, headers=auth), 400, "MAIL_EVENT_MALFORMED")
     assert_error(
         provider.post(url, content=b"{}", headers={**auth, "Content-Type": "text/plain"}),

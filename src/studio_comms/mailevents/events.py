@@ -91,7 +91,10 @@ def postmark(body: object) -> list[Event]:
     message = _ours(_object(data.get("Metadata")).get(METADATA_KEY), data.get("MessageID"))
     recipient = _text(data.get("Email") or data.get("Recipient"), 320)
     if record in ("Bounce", "SpamComplaint"):
-        event_id = f"{record}:{_text(data.get('ID'), 64)}"
+        number = _text(data.get("ID"), 64)
+        if number is None:
+            raise MailEventMalformed(reference="ID")
+        event_id = f"{record}:{number}"
         if record == "SpamComplaint":
             return [Event(event_id, Kind.COMPLAINT, message, recipient, Reason.COMPLAINT)]
         details = _text(data.get("Details"))
