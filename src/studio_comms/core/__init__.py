@@ -14,6 +14,7 @@ __all__ = [
     "errortext",
     "messages",
     "methods",
+    "metrics",
     "middleware",
     "openapi",
     "phone",
