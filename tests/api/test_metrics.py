@@ -4,9 +4,13 @@ label that names a customer, key or address. Several processes: tests/cli/test_m
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client.metrics_core import Metric
@@ -222,3 +226,19 @@ def test_database_errors_are_counted_by_kind(engine: Engine, world: World) -> No
         connection.execute(text("INSERT INTO studios SELECT * FROM studios"))
     assert as_app_error(raised.value) is not None
     assert family.labels("conflict")._value.get() == before + 1
+
+
+def test_the_alert_rules_and_the_dashboard_read_only_families_the_service_exports() -> None:
+    ops = Path(__file__).resolve().parents[2] / "docs" / "ops"
+    rules = yaml.safe_load((ops / "alerts.yml").read_text())
+    expressions = [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
+    assert {"StudioCommsOutboxLagging", "StudioCommsHighErrorRate", "StudioCommsComplaintRateHigh"} <= {
+        rule["alert"] for group in rules["groups"] for rule in group["rules"]
+    }
+    dashboard = json.loads((ops / "dashboard.json").read_text())
+    expressions += [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    named = set(re.findall(r"studio_comms_\w+", " ".join(expressions)))
+    suffixes = ("", "_total", "_count", "_sum", "_bucket")
+    exported = {family + suffix for family in FAMILIES for suffix in suffixes}
+    assert named <= exported, named - exported
+    assert {family for family in FAMILIES if any(name.startswith(family) for name in named)} == set(FAMILIES)
