@@ -1,7 +1,8 @@
 """``GET /metrics``: Prometheus's text format, for a scraper holding the metrics or operator token.
 
 The counted families come from every process (``core.metrics``); the gauges of shared state (the
-outbox) are read from the database at scrape time, on a database thread.
+outbox) are read from the database at scrape time, in a read unit on a database thread (the route
+declares no ``Runs.LOOP``: the outbox's backlog may be a long index range).
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ async def scrape(request: Request) -> Response:
     if not _allowed(request.headers.get("authorization"), settings.metrics_token, settings.admin_token):
         raise MetricsUnauthenticated(headers={"WWW-Authenticate": "Bearer"})
 
-    def read_gauges() -> list[Any]:
+    def read_gauges(*, on_loop: bool) -> list[Any]:
         now = runtime.clock()
-        with runtime.database.read() as tx:
+        with runtime.database.unit(write=False, on_loop=on_loop) as tx:
             return [family for gauges in runtime.scraped_gauges for family in gauges(tx, now)]
 
-    families = await runtime.in_db_thread(read_gauges)
+    families = await runtime.unit_of_work(request.scope, read_gauges)
     body = generate_latest(metrics.collector()) + generate_latest(_Families(families))
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
