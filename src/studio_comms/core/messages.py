@@ -125,15 +125,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The body is not a form-encoded provider callback.",
         "de": "Der Inhalt ist kein formularkodierter Rückruf des Anbieters.",
     },
-    "MAIL_FEEDBACK_MALFORMED": {
-        "en": "The body is empty, or a report without the fields RFC 3464 or RFC 5965 requires.",
-        "de": "Der Inhalt ist leer oder ein Bericht ohne die Felder, die RFC 3464 oder RFC 5965 verlangt.",
+    "SMS_REPLY_NOT_FOUND": {
+        "en": "The studio has no SMS reply {replyId}.",
+        "de": "Das Studio hat keine SMS-Antwort {replyId}.",
     },
-    "MAIL_FEEDBACK_UNATTRIBUTED": {
-        "en": "No studio for this report: give studioId, or the returned message's Message-ID "
-        "names another studio.",
-        "de": "Kein Studio für diesen Bericht: studioId angeben, oder die Message-ID der "
-        "zurückgesandten Nachricht nennt ein anderes Studio.",
+    "SMS_REPLY_DECIDED": {
+        "en": "SMS reply {replyId} was {state} already; a decision cannot be changed.",
+        "de": "Über die SMS-Antwort {replyId} wurde bereits entschieden ({state}); "
+        "eine Entscheidung kann nicht geändert werden.",
+    },
+    "MAIL_FEEDBACK_MALFORMED": {
+        "en": "The body is empty, a report without the fields RFC 3464 or RFC 5965 requires, or a "
+        "message nested deeper than mail systems write.",
+        "de": "Der Inhalt ist leer, ein Bericht ohne die Felder, die RFC 3464 oder RFC 5965 verlangt, "
+        "oder eine Nachricht, die tiefer verschachtelt ist, als Mailsysteme schreiben.",
     },
     "CUSTOMER_NOT_FOUND": {
         "en": "Customer {customerId} not found.",
