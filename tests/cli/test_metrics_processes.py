@@ -1,5 +1,6 @@
 """``serve --workers 2``: one scrape counts the requests both processes served (prometheus_client's
-multiprocess files under the var directory), and a restart begins from files of live processes only."""
+multiprocess files under the var directory), and a restart begins from files of live processes only;
+a standalone ``worker`` on the same var directory is counted in ``serve``'s scrape too."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ import httpx
 import pytest
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import Engine
 
 from studio_comms.core import metrics
 from tests.conftest import ADMIN_TOKEN
 from tests.factories import World
+from tests.receiver import running_receiver
 from tests.servers import serve_process
+from tests.webhooks.processes import enqueue_committed, start_worker, subscribe_committed
 
 pytestmark = pytest.mark.serial
 
@@ -95,3 +99,30 @@ def test_one_scrape_counts_the_requests_of_both_processes(
         served = per_process(directory)
         assert len([n for n in served.values() if n > 0]) == 2, f"one process served everything: {served}"
         assert sum(served.values()) == after
+
+
+def test_a_standalone_worker_is_counted_in_the_scrape_of_serve(
+    tmp_path: Path, database_url: str, committed_world: World, engine: Engine
+) -> None:
+    with running_receiver() as receiver:
+        subscribe_committed(engine, committed_world.studio_a, receiver.url)
+        with serve_process(tmp_path, database_url, admin_token=ADMIN_TOKEN) as server:
+            worker = start_worker(database_url, tmp_path, "worker")
+            try:
+                enqueue_committed(engine, committed_world.studio_a, 3)
+                receiver.wait_for(3, timeout=60)
+                scrape = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+                deadline, succeeded = time.monotonic() + 30, 0.0
+                while succeeded < 3 and time.monotonic() < deadline:
+                    text = httpx.get(server.base + "/metrics", headers=scrape, timeout=30).text
+                    succeeded = sum(
+                        sample.value
+                        for family in text_string_to_metric_families(text)
+                        for sample in family.samples
+                        if sample.name == "studio_comms_webhook_attempts_total"
+                        and sample.labels["outcome"] == "success"
+                    )
+                    time.sleep(0.2)
+                assert succeeded == 3, worker.output()[-2000:]
+            finally:
+                assert worker.terminate() == 0
