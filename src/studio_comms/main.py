@@ -19,6 +19,7 @@ from studio_comms.admin import messages as admin_messages
 from studio_comms.admin import sms as admin_sms
 from studio_comms.admin import sms_replies as admin_sms_replies
 from studio_comms.admin import studios as admin_studios
+from studio_comms.api import metrics as metrics_endpoint
 from studio_comms.api.hot import HotPaths, plan_hot_routes
 from studio_comms.api.ops import bench_router, head_router
 from studio_comms.api.ops import router as ops_router
@@ -104,6 +105,7 @@ def create_app(
         readiness_details={
             "outbox": partial(outbox_stats.readiness, warning_seconds=settings.outbox_lag_warning_seconds)
         },
+        scraped_gauges=[outbox_stats.gauges],
     )
     app.state.link_signer = LazySigner(settings)
     app.openapi = official_style(app)  # type: ignore[method-assign]
@@ -113,6 +115,7 @@ def create_app(
     routers += [links_endpoints.router, admin_studios.router, admin_keys.router, admin_customers.router]
     routers += [admin_messages.router, admin_sms.router, admin_sms_replies.router, admin_mail_feedback.router]
     routers += [pages.router, unsubscribe.router, sms_endpoints.router, render.assets]
+    routers += [metrics_endpoint.router]
     if settings.enable_bench_routes:
         routers.insert(0, bench_router)
     mount_routes(app, routers)

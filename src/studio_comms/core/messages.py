@@ -84,6 +84,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Missing or invalid API key (header X-API-KEY).",
         "de": "Fehlender oder ungültiger API-Schlüssel (Header X-API-KEY).",
     },
+    "METRICS_AUTHENTICATION_FAILED": {
+        "en": "Missing or invalid metrics token (header Authorization: Bearer).",
+        "de": "Fehlendes oder ungültiges Metrik-Token (Header Authorization: Bearer).",
+    },
     "ADMIN_AUTHENTICATION_FAILED": {
         "en": "Missing or invalid operator token (header Authorization: Bearer).",
         "de": "Fehlendes oder ungültiges Betreiber-Token (Header Authorization: Bearer).",
