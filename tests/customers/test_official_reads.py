@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from studio_comms.db.database import Database
 from tests.assertions import assert_error
-from tests.factories import World, make_customer
 from tests.conftest import FixedClock
+from tests.factories import World, make_customer
 
 CUSTOMERS = "/v1/customers"
 SEARCH = "/v1/customers/search"
@@ -155,6 +155,9 @@ def test_slices_page_through_every_member_by_id_once(
     # The deprecated lastOffsetId is read as the offset.
     after = api.get(CUSTOMERS, params={"lastOffsetId": 200}).json()
     assert [customer["id"] for customer in after["result"]] == list(range(201, 221))
+    # A lastOffsetId of 0 or less names no customer: from the start.
+    start = api.get(CUSTOMERS, params={"lastOffsetId": -5, "sliceSize": 50}).json()
+    assert [customer["id"] for customer in start["result"]][:4] == [1, 2, 3, 100]
     # Prospects are listed apart; the default slice is 100 (the official default).
     prospects = api.get(CUSTOMERS, params={"customerStatus": "PROSPECT"}).json()
     assert [customer["id"] for customer in prospects["result"]] == [300]
@@ -178,7 +181,7 @@ def test_slices_are_the_studios_own(api: TestClient, world: World) -> None:
         ({"offset": "-1"}, "offset"),
         ({"offset": "abc"}, "offset"),
         ({"offset": "1" * 20}, "offset"),
-        ({"lastOffsetId": -1}, "lastOffsetId"),
+        ({"lastOffsetId": 2**63}, "lastOffsetId"),
         ({"lastOffsetId": "x"}, "lastOffsetId"),
         ({"customerStatus": "FORMER_MEMBER"}, "customerStatus"),
         ({"customerStatus": "member"}, "customerStatus"),
@@ -292,7 +295,6 @@ def test_search_by_date_of_birth_is_400_not_held(api: TestClient) -> None:
         {"dateOfBirth": 0},
         {"dateOfBirth": "yesterday"},
         {"cardNumberFormat": "OCTAL"},
-        {"firstName": "x" * 321},
     ],
 )
 def test_search_refuses_what_the_official_schema_refuses(api: TestClient, criteria: dict[str, Any]) -> None:

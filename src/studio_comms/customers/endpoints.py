@@ -16,8 +16,7 @@ from fastapi.responses import Response
 from studio_comms.api.context import ApiContext, api_reader
 from studio_comms.core.auth import Principal, Scope
 from studio_comms.core.openapi import COMPATIBLE_ERRORS, CustomerId, error_responses
-from studio_comms.core.schemas import INT64_MAX
-from studio_comms.core.slicing import OFFSET_PATTERN
+from studio_comms.core.schemas import INT64_MAX, INT64_MIN
 from studio_comms.customers import reads
 from studio_comms.customers.official_schemas import (
     CardNumberFormat,
@@ -50,18 +49,18 @@ async def get_customers(
     lastOffsetId: Annotated[
         int | None,
         Query(
-            ge=0,
+            ge=INT64_MIN,
             le=INT64_MAX,
             deprecated=True,
-            description="Last ID of customer from last chunk",
+            description="Last ID of customer from last chunk (0 or less: the start)",
             json_schema_extra=INT64,
         ),
     ] = None,
     offset: Annotated[
         str | None,
+        # Published as the official plain string; what is not an id is refused by the slice
+        # (400 naming offset).
         Query(
-            max_length=19,
-            pattern=OFFSET_PATTERN,
             description="Offset from last request (last ID of the customer)",
         ),
     ] = None,
@@ -79,7 +78,9 @@ async def get_customers(
     (default `MEMBER`). Pass back `offset` while `hasNext`; `lastOffsetId` (deprecated) is read
     when `offset` is not given.
     """
-    cursor = offset if offset is not None else None if lastOffsetId is None else str(lastOffsetId)
+    cursor = offset
+    if cursor is None and lastOffsetId is not None:
+        cursor = str(max(lastOffsetId, 0))  # no customer id is 0 or less: from the start
     return await ctx.run(
         lambda tx, principal: reads.customer_slice(tx, principal.studio_id, customerStatus, cursor, sliceSize)
     )
@@ -103,7 +104,7 @@ async def get_customer_by(
     ] = None,
     barcode: NotHeld = None,
     customerNumber: Annotated[
-        str | None, Query(max_length=64, description="Customer number to identify the customer")
+        str | None, Query(description="Customer number to identify the customer")
     ] = None,
 ) -> Response:
     """Required Scopes: `CUSTOMER_READ`

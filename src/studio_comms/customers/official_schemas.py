@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
 from studio_comms.core.schemas import DateText, Int64, inline_enum
 from studio_comms.customers.schemas import InlineCustomerStatus
@@ -66,19 +66,14 @@ class CustomerSlicedResult(BaseModel):
     offset: str = Field(description="Offset for next query (last ID of the customer)")
 
 
-SearchText = Annotated[str, StringConstraints(max_length=320)]
-
-
 class CustomerSearchRequest(BaseModel):
     """Customer search request (official). All given criteria must match."""
 
-    firstName: SearchText | None = Field(
+    firstName: str | None = Field(
         default=None, description="The first name starts with it (case-insensitive)"
     )
-    lastName: SearchText | None = Field(
-        default=None, description="The last name starts with it (case-insensitive)"
-    )
-    email: SearchText | None = Field(default=None, description="The e-mail address (case-insensitive)")
+    lastName: str | None = Field(default=None, description="The last name starts with it (case-insensitive)")
+    email: str | None = Field(default=None, description="The e-mail address (case-insensitive)")
     dateOfBirth: DateText | None = Field(
         default=None, description="Not held by studio-comms: a search by it answers 400"
     )
