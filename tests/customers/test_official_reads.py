@@ -215,6 +215,10 @@ def test_by_another_studios_customer_number_is_404(api: TestClient, admin: TestC
 def test_by_without_a_criterion_is_400(api: TestClient) -> None:
     body = assert_error(api.get(BY), 400, "SEARCH_CRITERIA_MISSING")
     assert "customerNumber" in body["errorMessage"]
+    # Empty parameters ask for nothing (not for a card number that is "").
+    empty = {"cardNumber": "", "debtorId": "", "barcode": "", "customerNumber": ""}
+    assert_error(api.get(BY, params=empty), 400, "SEARCH_CRITERIA_MISSING")
+    assert_error(api.get(BY, params={**empty, "customerNumber": "nope"}), 404, "CUSTOMER_NOT_FOUND")
 
 
 @pytest.mark.parametrize(

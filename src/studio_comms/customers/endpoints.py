@@ -114,11 +114,13 @@ async def get_customer_by(
     `SEARCH_CRITERION_NOT_HELD`, no parameter 400 `SEARCH_CRITERIA_MISSING`, an unknown number 404
     `CUSTOMER_NOT_FOUND`.
     """
+    # An empty parameter (`?cardNumber=`) asks for nothing, as generated clients send unset ones.
     given = {"cardNumber": cardNumber, "debtorId": debtorId, "qrCodeUuid": qrCodeUuid, "barcode": barcode}
-    not_held = [name for name, value in given.items() if value is not None]
+    not_held = [name for name, value in given.items() if value not in (None, "")]
+    number = customerNumber or None
 
     def work(tx: Tx, principal: Principal) -> Customer:
-        return reads.customer_by(tx, principal.studio_id, customerNumber, not_held)
+        return reads.customer_by(tx, principal.studio_id, number, not_held)
 
     return await ctx.run(work)
 
