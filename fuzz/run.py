@@ -83,6 +83,8 @@ RULES_BEYOND_SCHEMA = {
     "CUSTOMER_NUMBER_TAKEN": "a customer number belongs to one customer of the studio (state)",
     "RENDERED_TOO_LONG": "a message's fields checked against their limits with the member's values "
     "filled in, and TEXT_MESSAGE content's 1,600 characters: limits of the member and the channel",
+    "MARKETING_FLAG_NOT_ALLOWED": "`marketing` true for CONTRACT/APPOINTMENT or false for NEWSLETTER/"
+    "LOYALTY_PROGRAM: a rule across two fields (the descriptions say so)",
 }
 # Refusals of schema-valid requests that are ours on purpose: (errorCode, what the errorMessage
 # says) and why.

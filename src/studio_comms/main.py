@@ -17,6 +17,7 @@ from studio_comms.admin import keys as admin_keys
 from studio_comms.admin import mail_feedback as admin_mail_feedback
 from studio_comms.admin import messages as admin_messages
 from studio_comms.admin import sms as admin_sms
+from studio_comms.admin import sms_replies as admin_sms_replies
 from studio_comms.admin import studios as admin_studios
 from studio_comms.api.hot import HotPaths, plan_hot_routes
 from studio_comms.api.ops import bench_router, head_router
@@ -112,7 +113,7 @@ def create_app(
     routers += [messages_endpoints.router, studios_endpoints.router, webhooks_endpoints.router]
     routers += [customers_endpoints.router]
     routers += [links_endpoints.router, admin_studios.router, admin_keys.router, admin_customers.router]
-    routers += [admin_messages.router, admin_sms.router, admin_mail_feedback.router]
+    routers += [admin_messages.router, admin_sms.router, admin_sms_replies.router, admin_mail_feedback.router]
     routers += [pages.router, unsubscribe.router, sms_endpoints.router, render.assets]
     if settings.enable_bench_routes:
         routers.insert(0, bench_router)

@@ -46,7 +46,7 @@ _BODIES: dict[tuple[str, str], Any] = {
 
 def admin_operations(app: FastAPI, studio_id: int = 1) -> list[tuple[str, str, Any]]:
     """Every (method, concrete path, body) of the operator API, read from the app's OpenAPI paths."""
-    values = {"studioId": str(studio_id), "customerId": "1", "keyId": "1", "channel": "EMAIL"}
+    values = {"studioId": str(studio_id), "customerId": "1", "keyId": "1", "channel": "EMAIL", "replyId": "1"}
     operations = []
     for template, item in app.openapi()["paths"].items():
         if not template.startswith("/admin"):
@@ -95,6 +95,9 @@ def test_the_operator_api_has_the_expected_routes(app: FastAPI) -> None:
         ("GET", "/admin/v1/studios/1/customers/1/suppressions"),
         ("PUT", "/admin/v1/studios/1/customers/1/suppressions/EMAIL"),
         ("DELETE", "/admin/v1/studios/1/customers/1/suppressions/EMAIL"),
+        ("GET", "/admin/v1/studios/1/sms/replies"),
+        ("POST", "/admin/v1/studios/1/sms/replies/1/apply"),
+        ("POST", "/admin/v1/studios/1/sms/replies/1/dismiss"),
     } <= operations
 
 

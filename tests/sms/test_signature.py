@@ -1,10 +1,9 @@
-"""Twilio's signature scheme and the reply keywords (pure functions)."""
+"""Twilio's signature scheme (pure functions)."""
 
 from __future__ import annotations
 
 import pytest
 
-from studio_comms.sms.keywords import Keyword, keyword_of
 from studio_comms.sms.signature import is_valid, sign
 
 # The example of Twilio's security documentation and helper libraries' tests.
@@ -43,29 +42,3 @@ def test_anything_else_does_not_verify(
     token: str, url: str, params: list[tuple[str, str]], signature: str | None
 ) -> None:
     assert not is_valid(token, url, params, signature)
-
-
-@pytest.mark.parametrize(
-    ("body", "keyword"),
-    [
-        ("STOP", Keyword.OPT_OUT),
-        ("stop", Keyword.OPT_OUT),
-        ("  Stop!\n", Keyword.OPT_OUT),
-        ("STOPALL", Keyword.OPT_OUT),
-        ("UNSUBSCRIBE", Keyword.OPT_OUT),
-        ("CANCEL", Keyword.OPT_OUT),
-        ("END", Keyword.OPT_OUT),
-        ("QUIT", Keyword.OPT_OUT),
-        ("STOPP", Keyword.OPT_OUT),
-        ("abmelden.", Keyword.OPT_OUT),
-        ("START", Keyword.OPT_IN),
-        ("unstop", Keyword.OPT_IN),
-        ("Stop the music", None),
-        ("STOP STOP", None),
-        ("", None),
-        ("HELP", None),
-        ("Danke!", None),
-    ],
-)
-def test_keywords(body: str, keyword: Keyword | None) -> None:
-    assert keyword_of(body) == keyword

@@ -4,4 +4,13 @@ with its default offer."""
 # What other packages may import from this one; ASSEMBLY: what only the app's assembly (main, the
 # CLI, background, schema) may import besides (tests/architecture/test_interfaces.py).
 __all__: list[str] = []
-ASSEMBLY: list[str] = ["customers", "keys", "mail_feedback", "messages", "onboarding", "sms", "studios"]
+ASSEMBLY: list[str] = [
+    "customers",
+    "keys",
+    "mail_feedback",
+    "messages",
+    "onboarding",
+    "sms",
+    "sms_replies",
+    "studios",
+]

@@ -1,4 +1,5 @@
-"""Operator API for a studio's delivery settings: From address and quiet hours (``/admin/v1``)."""
+"""Operator API for a studio's delivery settings: From address, quiet hours, and whether GENERAL
+mail is marketing (``/admin/v1``)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ Operator = Annotated[AdminContext, Depends(admin_context)]
     responses=error_responses(400, 401, 404),
 )
 async def get_message_settings(studioId: StudioId, ctx: Operator) -> Response:
-    """The From address and quiet hours in effect for the studio's messages."""
+    """The From address, quiet hours and `generalIsMarketing` in effect for the studio's messages."""
     default_from = ctx.runtime.settings.email_from
     return await in_studio(
         ctx, studioId, lambda tx: studio_settings.get_settings(tx, studioId, default_from=default_from)
@@ -36,9 +37,12 @@ async def get_message_settings(studioId: StudioId, ctx: Operator) -> Response:
     responses=error_responses(400, 401, 404, 413, 415),
 )
 async def put_message_settings(studioId: StudioId, body: MessageSettingsWrite, ctx: Operator) -> Response:
-    """Replace the studio's From address and quiet hours. Quiet hours are local times in the
-    studio's zone, per category; a message due inside them is DEFERRED and sent when they end.
-    CONTRACT and APPOINTMENT cannot have quiet hours (400 `QUIET_HOURS_NOT_ALLOWED`)."""
+    """Replace the studio's From address, quiet hours and `generalIsMarketing`. Quiet hours are
+    local times in the studio's zone, per category; a message due inside them is DEFERRED and sent
+    when they end. CONTRACT and APPOINTMENT cannot have quiet hours (400 `QUIET_HOURS_NOT_ALLOWED`).
+    `generalIsMarketing` (default true): whether a GENERAL send that does not say `marketing` is
+    marketing mail, whose e-mail carries the one-click unsubscribe headers (RFC 8058); messages
+    already accepted keep the flag they were accepted with."""
     default_from = ctx.runtime.settings.email_from
     return await in_studio(
         ctx,

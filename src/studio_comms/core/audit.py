@@ -28,6 +28,8 @@ class Audit:
     user_agent: str | None = None
     # The version of the texts a member saw when changing preferences on our pages (consent proof).
     text_version: str | None = None
+    # What the change rests on, in words: an SMS reply's revocation words ("OPT OUT").
+    details: str | None = None
 
 
 def audit_of(

@@ -121,6 +121,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The body is not a form-encoded provider callback.",
         "de": "Der Inhalt ist kein formularkodierter Rückruf des Anbieters.",
     },
+    "SMS_REPLY_NOT_FOUND": {
+        "en": "The studio has no SMS reply {replyId}.",
+        "de": "Das Studio hat keine SMS-Antwort {replyId}.",
+    },
+    "SMS_REPLY_DECIDED": {
+        "en": "SMS reply {replyId} was {state} already; a decision cannot be changed.",
+        "de": "Über die SMS-Antwort {replyId} wurde bereits entschieden ({state}); "
+        "eine Entscheidung kann nicht geändert werden.",
+    },
     "MAIL_FEEDBACK_MALFORMED": {
         "en": "The body is empty, or a report without the fields RFC 3464 or RFC 5965 requires.",
         "de": "Der Inhalt ist leer oder ein Bericht ohne die Felder, die RFC 3464 oder RFC 5965 verlangt.",
@@ -222,6 +231,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "TEMPLATE_UNKNOWN_PLACEHOLDER": {
         "en": "`{name}` is not a placeholder; the placeholders are {allowed}.",
         "de": "`{name}` ist kein Platzhalter; Platzhalter sind {allowed}.",
+    },
+    "MARKETING_FLAG_NOT_ALLOWED": {
+        "en": "{category} messages are never marketing and carry no unsubscribe headers: only GENERAL "
+        "messages may say `marketing`; leave it out (or false).",
+        "de": "{category}-Nachrichten sind nie Werbung und tragen keine Abmelde-Header: nur "
+        "GENERAL-Nachrichten dürfen `marketing` angeben; lassen Sie es weg (oder false).",
+    },
+    "MARKETING_FLAG_ALWAYS": {
+        "en": "{category} messages are always marketing and carry the one-click unsubscribe headers: "
+        "only GENERAL messages may say `marketing`; leave it out (or true).",
+        "de": "{category}-Nachrichten sind immer Werbung und tragen die Ein-Klick-Abmelde-Header: nur "
+        "GENERAL-Nachrichten dürfen `marketing` angeben; lassen Sie es weg (oder true).",
     },
     "RENDERED_TOO_LONG": {
         "en": "{field} is longer than {limit} characters with its placeholders filled in.",

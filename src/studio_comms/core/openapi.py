@@ -48,6 +48,7 @@ WebhookId = Annotated[int, _path_id(), _LITERAL, _RANGE]
 DeliveryId = Annotated[int, _path_id(), _LITERAL, _RANGE]
 MessageId = Annotated[int, _path_id("The ID of the message"), _LITERAL, _RANGE]
 BatchId = Annotated[int, _path_id("The ID of the bulk request"), _LITERAL, _RANGE]
+SmsReplyId = Annotated[int, _path_id("The ID of the member's SMS reply"), _LITERAL, _RANGE]
 # The number a new customer is created under (operator PUT): a positive int64.
 NewCustomerId = Annotated[
     int,

@@ -14,6 +14,7 @@ from studio_comms.core.errors import Invalid
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.service import all_customers
 from studio_comms.db.tx import Tx
+from studio_comms.messages import marketing
 from studio_comms.messages.errors import BatchNotFound
 from studio_comms.messages.placeholders import Member, TooLong, parse_fields
 from studio_comms.messages.repository import BatchMessages, MemberText, MessagesRepository, StatusChange
@@ -41,6 +42,7 @@ def accept_bulk(tx: Tx, studio_id: int, body: BulkMessageCreate, *, now: datetim
     if channel is SendChannel.EMAIL and body.subject is None:
         raise Invalid(reference="subject", message_key="FIELD_REQUIRED", field="subject")
     templates = parse_fields(channel, subject=body.subject, content=body.content, html=body.html)
+    is_marketing = marketing.decide(tx, studio_id, body.messageCategory, body.marketing)
     studio = require_studio(tx, studio_id)
     customers = all_customers(tx, studio_id)
     decide = preferences.decide_for_all(tx, studio_id, body.messageCategory, CommunicationChannel(channel))
@@ -93,6 +95,7 @@ def accept_bulk(tx: Tx, studio_id: int, body: BulkMessageCreate, *, now: datetim
             category=body.messageCategory.value,
             status=MessageStatus.QUEUED.value,
             send_at=body.sendAt or now,
+            marketing=is_marketing,
         )
         ids = repository.add_batch_messages(
             shared,

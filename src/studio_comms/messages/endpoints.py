@@ -34,6 +34,17 @@ evaluated. `{{` may only open one of them, and `{%` and `{#` are refused: anythi
 are plain text.
 """
 
+_MARKETING = """
+Marketing mail: `marketing` (GENERAL only; absent: the studio's `generalIsMarketing`, default true;
+NEWSLETTER and LOYALTY_PROGRAM always, CONTRACT and APPOINTMENT never) is decided when the send is
+accepted and stored on the message (`GET /v1/messages/{messageId}` shows it). Each marketing e-mail
+carries `List-Unsubscribe: <{public url}/unsubscribe/…>`, a one-click link for the member and the
+message's category on EMAIL, and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058, as
+Gmail's and Yahoo's bulk-sender rules require), both DKIM-signed; other mail carries neither. A
+`marketing` against the category (`true` for CONTRACT or APPOINTMENT, `false` for NEWSLETTER or
+LOYALTY_PROGRAM) is 400 `MARKETING_FLAG_NOT_ALLOWED`, nothing stored or queued.
+"""
+
 _LIFECYCLE = """
 Status lifecycle: `QUEUED` → `SENT` → `DELIVERED` / `BOUNCED` / `FAILED`; `SUPPRESSED` when the
 check just before sending refuses it (a preference switched off, a suppression, an erasure after
@@ -66,6 +77,7 @@ sends it again with the same `Message-ID`.
     limit once filled in (subject 255, content 100,000 or 1,600 for TEXT_MESSAGE, html 500,000
     characters) is 400 `RENDERED_TOO_LONG`, nothing stored or queued.
     """
+    + _MARKETING
     + _LIFECYCLE,
 )
 async def send_message(customerId: CustomerId, body: MessageCreate, ctx: Writer) -> Response:
@@ -98,6 +110,7 @@ async def send_message(customerId: CustomerId, body: MessageCreate, ctx: Writer)
     timeline when the worker takes it up.
     """
     + _PLACEHOLDERS
+    + _MARKETING
     + _LIFECYCLE,
 )
 async def send_bulk(body: BulkMessageCreate, ctx: Writer) -> Response:

@@ -41,3 +41,10 @@ class RenderedTooLong(Invalid):
     accepted, so nothing over a limit is ever queued."""
 
     error_code = "RENDERED_TOO_LONG"
+
+
+class MarketingNotChoosable(Invalid):
+    """``marketing`` given against its category: CONTRACT and APPOINTMENT are never marketing,
+    NEWSLETTER and LOYALTY_PROGRAM always (only GENERAL says)."""
+
+    error_code = "MARKETING_FLAG_NOT_ALLOWED"

@@ -6,7 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, ForeignKeyConstraint, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from studio_comms.db.base import Base
@@ -58,6 +70,8 @@ class Message(Base):
     subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
     content: Mapped[str] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Decided at acceptance: marketing e-mail carries the one-click unsubscribe headers (RFC 8058).
+    marketing: Mapped[bool] = mapped_column(Boolean, server_default=false())
     status: Mapped[str] = mapped_column(String(16))
     # Why it is FAILED or SUPPRESSED (the refusing rule, the transport's error).
     status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -103,4 +117,6 @@ class MessageSettings(Base):
     email_from: Mapped[str | None] = mapped_column(String(320), nullable=True)
     # {category: [start "HH:MM", end "HH:MM"]} as the operator set them; NULL: the defaults.
     quiet_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Whether a GENERAL send that does not say ``marketing`` is marketing.
+    general_is_marketing: Mapped[bool] = mapped_column(Boolean, server_default=true())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -30,11 +30,13 @@ class MessageRow:
     provider_message_id: str | None
     message_id_header: str | None
     created_at: datetime
+    marketing: bool
 
 
 _COLUMNS = """
     id, customer_id, batch_id, thread_id, communication_id, channel, category, subject, content, html,
-    status, status_reason, send_at, attempts, provider_message_id, message_id_header, created_at
+    status, status_reason, send_at, attempts, provider_message_id, message_id_header, created_at,
+    marketing
 """
 _GET = Sql(f"SELECT {_COLUMNS} FROM messages WHERE studio_id = :studio_id AND id = :id", row=MessageRow)
 _GET_FOR_UPDATE = Sql(
@@ -51,10 +53,10 @@ _INSERT = Sql(
     """
     INSERT INTO messages
       (studio_id, customer_id, batch_id, thread_id, communication_id, channel, category, subject, content,
-       html, status, send_at, attempts, created_at, updated_at)
+       html, status, send_at, attempts, created_at, updated_at, marketing)
     VALUES
       (:studio_id, :customer_id, :batch_id, :thread_id, :communication_id, :channel, :category, :subject,
-       :content, :html, :status, :send_at, 0, :now, :now)
+       :content, :html, :status, :send_at, 0, :now, :now, :marketing)
     RETURNING id
     """
 )
@@ -62,14 +64,14 @@ _INSERT = Sql(
 # read afterwards (a multi-row INSERT's RETURNING order is not promised).
 _BATCH_ROW = """
     (:studio_id, :customer_id_{i}, :batch_id, NULL, NULL, :channel, :category, :subject_{i},
-     :content_{i}, :html_{i}, :status, :send_at, 0, :now, :now)
+     :content_{i}, :html_{i}, :status, :send_at, 0, :now, :now, :marketing)
 """
 _INSERT_BATCH = {
     size: Sql(
         f"""
         INSERT INTO messages
           (studio_id, customer_id, batch_id, thread_id, communication_id, channel, category, subject,
-           content, html, status, send_at, attempts, created_at, updated_at)
+           content, html, status, send_at, attempts, created_at, updated_at, marketing)
         VALUES {repeated(_BATCH_ROW, size)}
         """
     )
@@ -188,17 +190,23 @@ _BATCH_COUNTS = Sql(
 class SettingsRow:
     email_from: str | None
     quiet_hours: dict[str, list[str]] | None
+    general_is_marketing: bool = True
 
 
 _SETTINGS = Sql(
-    "SELECT email_from, quiet_hours FROM message_settings WHERE studio_id = :studio_id", row=SettingsRow
+    """
+    SELECT email_from, quiet_hours, general_is_marketing FROM message_settings
+    WHERE studio_id = :studio_id
+    """,
+    row=SettingsRow,
 )
 _SET_SETTINGS = Sql(
     """
-    INSERT INTO message_settings (studio_id, email_from, quiet_hours, updated_at)
-    VALUES (:studio_id, :email_from, :quiet_hours, :now)
+    INSERT INTO message_settings (studio_id, email_from, quiet_hours, general_is_marketing, updated_at)
+    VALUES (:studio_id, :email_from, :quiet_hours, :general_is_marketing, :now)
     ON CONFLICT (studio_id) DO UPDATE SET email_from = excluded.email_from,
-      quiet_hours = excluded.quiet_hours, updated_at = excluded.updated_at
+      quiet_hours = excluded.quiet_hours, general_is_marketing = excluded.general_is_marketing,
+      updated_at = excluded.updated_at
     """
 )
 
@@ -216,6 +224,7 @@ class NewMessage:
     batch_id: int | None = None
     thread_id: int | None = None
     communication_id: int | None = None
+    marketing: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +236,7 @@ class BatchMessages:
     category: str
     status: str
     send_at: datetime
+    marketing: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +270,7 @@ class MessagesRepository(StudioScoped):
             "category": shared.category,
             "status": shared.status,
             "send_at": shared.send_at,
+            "marketing": shared.marketing,
             "now": now,
         }
         for size, piece in chunks(texts):
@@ -323,7 +334,13 @@ class MessagesRepository(StudioScoped):
         return self._row(_SETTINGS)
 
     def set_settings(self, settings: SettingsRow, *, now: datetime) -> None:
-        self._run(_SET_SETTINGS, email_from=settings.email_from, quiet_hours=settings.quiet_hours, now=now)
+        self._run(
+            _SET_SETTINGS,
+            email_from=settings.email_from,
+            quiet_hours=settings.quiet_hours,
+            general_is_marketing=settings.general_is_marketing,
+            now=now,
+        )
 
 
 def _fields(message: NewMessage) -> dict[str, Any]:
@@ -339,6 +356,7 @@ def _fields(message: NewMessage) -> dict[str, Any]:
         "html": message.html,
         "status": message.status,
         "send_at": message.send_at,
+        "marketing": message.marketing,
     }
 
 

@@ -14,6 +14,7 @@ from pydantic import (
     EmailStr,
     Field,
     JsonValue,
+    StrictBool,
     StringConstraints,
     field_validator,
 )
@@ -60,6 +61,16 @@ Content = Annotated[
 ]
 Html = Annotated[str, StringConstraints(max_length=HTML_MAX_LENGTH)]
 
+MARKETING_TEXT = (
+    "Whether this is marketing mail: marketing e-mail carries `List-Unsubscribe` (a one-click link "
+    "that switches this category off for the member) and `List-Unsubscribe-Post: "
+    "List-Unsubscribe=One-Click` (RFC 8058; Gmail's and Yahoo's bulk-sender rules require both on "
+    "marketing mail). Only GENERAL may choose; absent: the studio's `generalIsMarketing` (operator "
+    "message settings, default true). NEWSLETTER and LOYALTY_PROGRAM are always marketing, CONTRACT "
+    "and APPOINTMENT never: `false` resp. `true` for them is 400 MARKETING_FLAG_NOT_ALLOWED."
+)
+Marketing = StrictBool | None
+
 PLACEHOLDERS_TEXT = (
     "Placeholders `{{ firstName }}`, `{{ lastName }}`, `{{ studioName }}` are replaced by the "
     "member's values (spaces inside the braces optional); any other `{{`, `{%` or `{#` is 400 "
@@ -88,6 +99,7 @@ class MessageCreate(BaseModel):
     )
     threadId: Int64 | None = Field(default=None, description="Record it in this thread (default: a new one)")
     sendAt: Instant | None = Field(default=None, description="Not before this instant (default: now)")
+    marketing: Marketing = Field(default=None, description=MARKETING_TEXT)
 
 
 class MessageAccepted(BaseModel):
@@ -124,6 +136,11 @@ class MessageRead(BaseModel):
     attempts: int
     providerMessageId: str | None = None
     messageIdHeader: str | None = Field(default=None, description="The e-mail's Message-ID")
+    marketing: bool = Field(
+        description="Marketing mail, decided at acceptance (the send's `marketing`, else its "
+        "category's, for GENERAL the studio's `generalIsMarketing`): its e-mail carries the "
+        "one-click unsubscribe headers"
+    )
     createdAt: datetime
     statusHistory: list[StatusChangeRead]
 
@@ -149,6 +166,7 @@ class BulkMessageCreate(BaseModel):
         "the values HTML-escaped.",
     )
     sendAt: Instant | None = None
+    marketing: Marketing = Field(default=None, description=MARKETING_TEXT)
 
     @field_validator("customerIds")
     @classmethod
@@ -221,6 +239,12 @@ class MessageSettingsWrite(BaseModel):
         "most once); absent or null: the defaults (NEWSLETTER and LOYALTY_PROGRAM 21:00-08:00). "
         "CONTRACT and APPOINTMENT messages are never deferred.",
     )
+    generalIsMarketing: StrictBool = Field(
+        default=True,
+        description="Whether a GENERAL send that does not say `marketing` is marketing mail (its "
+        "e-mail then carries the one-click unsubscribe headers); absent: true. Decided when a send "
+        "is accepted: messages already queued keep theirs.",
+    )
 
 
 class MessageSettingsRead(BaseModel):
@@ -228,3 +252,4 @@ class MessageSettingsRead(BaseModel):
     emailFromConfigured: bool
     quietHours: list[QuietHours]
     quietHoursDefault: bool
+    generalIsMarketing: bool = Field(description="Whether GENERAL sends that do not say are marketing")

@@ -33,8 +33,6 @@ from studio_comms.preferences.errors import ChannelNotOffered, ChannelNotOverrid
 from studio_comms.preferences.rules import Decision, Rule
 from studio_comms.studios.service import require_studio
 
-# Marketing mail carries the one-click unsubscribe headers (RFC 8058).
-UNSUBSCRIBABLE = frozenset({MessageCategory.NEWSLETTER, MessageCategory.LOYALTY_PROGRAM})
 ERASED = Decision(False, Rule.BLOCKED, block_reason="ERASED")
 
 
@@ -129,18 +127,25 @@ def prepare(
         language=customer.language or studio.language,
     )
     if channel is CommunicationChannel.EMAIL:
-        outgoing = _with_email_headers(tx, outgoing, links, now=now)
+        outgoing = _with_email_headers(tx, outgoing, links, marketing=message.marketing, now=now)
     return Send(outgoing, decision)
 
 
-def _with_email_headers(tx: Tx, outgoing: OutgoingMessage, links: Links, *, now: datetime) -> OutgoingMessage:
+def _with_email_headers(
+    tx: Tx, outgoing: OutgoingMessage, links: Links, *, marketing: bool, now: datetime
+) -> OutgoingMessage:
+    # Marketing mail (the flag stored at acceptance, ``messages.marketing``) carries the one-click
+    # unsubscribe headers (RFC 8058).
     headers: list[tuple[str, str]] = []
     try:
         preference = issue_preference_link(
             tx, links.signer.get(), outgoing.studio_id, outgoing.customer_id, PreferenceLinkCreate(),
             base_url=links.base_url, now=now,
         )  # fmt: skip
-        if outgoing.category in UNSUBSCRIBABLE:
+    except (CustomerErased, CustomerNotFound):
+        preference = None
+    if marketing and preference is not None:
+        try:
             unsubscribe = issue_unsubscribe_link(
                 tx, links.signer.get(), outgoing.studio_id, outgoing.customer_id,
                 UnsubscribeLinkCreate(
@@ -152,9 +157,10 @@ def _with_email_headers(tx: Tx, outgoing: OutgoingMessage, links: Links, *, now:
             headers.append(
                 ("List-Unsubscribe-Post", unsubscribe.listUnsubscribeHeaders.list_unsubscribe_post)
             )
-    except (ChannelNotOffered, ChannelNotOverridable, CustomerErased, CustomerNotFound):
-        # Enforced by the studio (no member may switch it off): no unsubscribe header to offer.
-        preference = None
+        except (ChannelNotOffered, ChannelNotOverridable):
+            # Enforced by the studio (no member may switch it off): no unsubscribe to offer; the
+            # preference-center footer stays.
+            pass
     return replace(
         outgoing,
         message_id_header=message_id_for(outgoing.studio_id, outgoing.message_id, outgoing.sender_address),

@@ -15,6 +15,7 @@ from studio_comms.core.errors import Invalid
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.service import find_customer, require_customer
 from studio_comms.db.tx import Tx
+from studio_comms.messages import marketing
 from studio_comms.messages.errors import MessageNotFound, MessageNotPermitted, NoAddress
 from studio_comms.messages.placeholders import Member, parse_fields
 from studio_comms.messages.repository import MessageRow, MessagesRepository, NewMessage, StatusChange
@@ -74,6 +75,7 @@ def accept_message(
     if channel is SendChannel.EMAIL and data.subject is None:
         raise Invalid(reference="subject", message_key="FIELD_REQUIRED", field="subject")
     templates = parse_fields(channel, subject=data.subject, content=data.content, html=data.html)
+    is_marketing = marketing.decide(tx, studio_id, data.messageCategory, data.marketing)
     if data.threadId is not None:
         sent.require_thread(tx, studio_id, customer_id, data.threadId)
     decision = preferences.decide(
@@ -118,6 +120,7 @@ def accept_message(
             send_at=data.sendAt or now,
             thread_id=thread_id,
             communication_id=communication_id,
+            marketing=is_marketing,
         ),
         now=now,
     )
@@ -174,6 +177,7 @@ def get_message(tx: Tx, studio_id: int, message_id: int) -> MessageRead:
         attempts=message.attempts,
         providerMessageId=message.provider_message_id,
         messageIdHeader=message.message_id_header,
+        marketing=message.marketing,
         createdAt=message.created_at,
         statusHistory=[
             StatusChangeRead(

@@ -1,4 +1,5 @@
-"""A studio's delivery settings (operator API): its From address and its quiet hours."""
+"""A studio's delivery settings (operator API): its From address, its quiet hours, and whether
+its GENERAL mail is marketing (``marketing``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import datetime
 
 from studio_comms.core.vocabulary import MessageCategory
 from studio_comms.db.tx import Tx
-from studio_comms.messages import quiet
+from studio_comms.messages import marketing, quiet
 from studio_comms.messages.errors import QuietHoursNotAllowed, QuietHoursRepeated
 from studio_comms.messages.repository import MessagesRepository, SettingsRow
 from studio_comms.messages.schemas import MessageSettingsRead, MessageSettingsWrite, QuietHours
@@ -26,13 +27,15 @@ def get_settings(tx: Tx, studio_id: int, *, default_from: str) -> MessageSetting
             )
         ],
         quietHoursDefault=configured is None,
+        generalIsMarketing=row.general_is_marketing if row else marketing.GENERAL_IS_MARKETING_DEFAULT,
     )
 
 
 def put_settings(
     tx: Tx, studio_id: int, data: MessageSettingsWrite, *, default_from: str, now: datetime
 ) -> MessageSettingsRead:
-    """Replace both: an absent ``emailFrom`` is the server's, absent ``quietHours`` the defaults."""
+    """Replace all: an absent ``emailFrom`` is the server's, absent ``quietHours`` the defaults,
+    absent ``generalIsMarketing`` true."""
     configured: dict[str, list[str]] | None = None
     if data.quietHours is not None:
         configured = {}
@@ -48,6 +51,7 @@ def put_settings(
                 )
             configured[entry.messageCategory.value] = [entry.start, entry.end]
     MessagesRepository(tx, studio_id).set_settings(
-        SettingsRow(str(data.emailFrom) if data.emailFrom else None, configured), now=now
+        SettingsRow(str(data.emailFrom) if data.emailFrom else None, configured, data.generalIsMarketing),
+        now=now,
     )
     return get_settings(tx, studio_id, default_from=default_from)

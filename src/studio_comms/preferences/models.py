@@ -56,6 +56,8 @@ class ConsentLedgerEntry(Base):
     user_agent: Mapped[str | None] = mapped_column(String(512), nullable=True)
     # Preference center and unsubscribe links: the version of the texts the member confirmed.
     text_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # What the change rests on, in words: the words of an SMS reply that revoked (migration 0010).
+    details: Mapped[str | None] = mapped_column(String(500), nullable=True)
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

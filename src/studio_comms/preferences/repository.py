@@ -132,9 +132,9 @@ _LEDGER_ENTRY = Sql(
     """
     INSERT INTO consent_ledger
       (studio_id, customer_id, message_category, communication_channel, previous_active, active,
-       source, actor, request_id, ip_address, user_agent, text_version, occurred_at)
+       source, actor, request_id, ip_address, user_agent, text_version, details, occurred_at)
     VALUES (:studio_id, :customer_id, :category, :channel, :previous_active, :active,
-       :source, :actor, :request_id, :ip_address, :user_agent, :text_version, :now)
+       :source, :actor, :request_id, :ip_address, :user_agent, :text_version, :details, :now)
     RETURNING id
     """
 )
@@ -165,12 +165,13 @@ class LedgerEntry:
     ip_address: str | None
     user_agent: str | None
     text_version: str | None
+    details: str | None
 
 
 _HISTORY = Sql(
     """
     SELECT id, message_category AS category, communication_channel AS channel, previous_active, active,
-           source, actor, request_id, occurred_at, ip_address, user_agent, text_version
+           source, actor, request_id, occurred_at, ip_address, user_agent, text_version, details
     FROM consent_ledger
     WHERE studio_id = :studio_id AND customer_id = :customer_id AND id < :before
     ORDER BY id DESC LIMIT :limit
@@ -287,6 +288,7 @@ class PreferencesRepository(StudioScoped):
             ip_address=audit.ip_address,
             user_agent=audit.user_agent,
             text_version=audit.text_version,
+            details=(audit.details or "")[:500] or None,
             now=now,
         )
         return entry_id

@@ -50,7 +50,7 @@ class ConsentLedgerEntryRead(BaseModel):
     active: bool
     source: str = Field(
         description="API_KEY, PREFERENCE_CENTER, UNSUBSCRIBE_LINK, OPERATOR, or what came back from a "
-        "send: INBOUND_KEYWORD (an SMS STOP/START reply), BOUNCE, COMPLAINT"
+        "send: INBOUND_KEYWORD (a member's SMS reply: revocation words, START), BOUNCE, COMPLAINT"
     )
     actor: str
     requestId: str | None = None
@@ -59,6 +59,11 @@ class ConsentLedgerEntryRead(BaseModel):
     userAgent: str | None = None
     textVersion: str | None = Field(
         default=None, description="Changes by the member: the version of the texts the member saw"
+    )
+    details: str | None = Field(
+        default=None,
+        description="What the change rests on, in words: for INBOUND_KEYWORD, the words of the "
+        'member\'s SMS reply that made it (e.g. `SMS reply "OPT OUT"`)',
     )
 
 

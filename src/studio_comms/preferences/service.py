@@ -238,4 +238,5 @@ def _entry_to_wire(entry: LedgerEntry) -> ConsentLedgerEntryRead:
         ipAddress=entry.ip_address,
         userAgent=entry.user_agent,
         textVersion=entry.text_version,
+        details=entry.details,
     )

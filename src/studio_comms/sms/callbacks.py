@@ -16,16 +16,19 @@ from studio_comms.communications.service import create_thread
 from studio_comms.core.audit import Audit, ChangeSource
 from studio_comms.core.phone import NotAPhoneNumber, to_e164
 from studio_comms.core.vocabulary import CommunicationChannel
-from studio_comms.customers.service import customers_with_phone
+from studio_comms.customers.service import customers_with_phone, find_customer
 from studio_comms.db.tx import Tx
 from studio_comms.messages.schemas import MessageStatus
 from studio_comms.messages.service import record_provider_status
-from studio_comms.preferences.blocks import block_for_feedback, lift_for_feedback
+from studio_comms.preferences.blocks import lift_for_feedback
 from studio_comms.preferences.schemas import SuppressionReason
+from studio_comms.sms import replies, words
+from studio_comms.sms.answers import Contact, help_text
 from studio_comms.sms.errors import CallbackMalformed
-from studio_comms.sms.keywords import Keyword, keyword_of
 from studio_comms.sms.repository import SmsRepository
 from studio_comms.sms.service import Params
+from studio_comms.sms.words import Intent, Reading
+from studio_comms.studios.service import get_information, require_studio
 
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}\Z")
 _STATUS = re.compile(r"^[a-z_]{1,32}\Z")
@@ -89,8 +92,10 @@ def record_status(tx: Tx, studio_id: int, params: Params, *, now: datetime) -> D
 class Reply:
     sender: str | None
     customer_ids: list[int]
-    keyword: Keyword | None
+    reading: Reading | None
     duplicate: bool = False
+    # What we text back (TwiML ``<Message>``): the HELP answer, or nothing.
+    answer: str | None = None
 
 
 # Twilio's SmsStatus of an incoming message: how its MessageSid is kept among the reports.
@@ -99,7 +104,10 @@ RECEIVED = "received"
 
 def receive_reply(tx: Tx, studio_id: int, params: Params, *, now: datetime) -> Reply:
     """A member's SMS to the studio's number: recorded as an INCOMING communication of every
-    customer with that number (a family may share one), and a STOP / START applied to each.
+    customer with that number (a family may share one), and what it asks for (``sms.words``)
+    applied to each: a revocation blocks TEXT_MESSAGE (``sms.replies.revoke``, the ledger entry
+    naming the words), START lifts such a block, HELP is answered with the studio's contact, and
+    a reply that only names a keyword word is listed PENDING for an operator.
 
     A sender that is no member's number (or no number at all: a short code, a name) is answered
     and otherwise ignored: nobody's consent can be read from it.
@@ -111,30 +119,46 @@ def receive_reply(tx: Tx, studio_id: int, params: Params, *, now: datetime) -> R
     written_sender, body = fields.get("From"), fields.get("Body")
     if not written_sender or body is None:
         raise CallbackMalformed(reference="From" if not written_sender else "Body")
-    keyword = keyword_of(body)
+    reading = words.read(body)
     repository = SmsRepository(tx, studio_id)
     # Twilio's signature has no timestamp: a captured request verifies forever. Each MessageSid
-    # is acted on once, so neither a retry nor a replayed START (after a later STOP) does anything.
+    # is acted on (and answered) once, so neither a retry nor a replayed START (after a later
+    # STOP) does anything, and a replayed HELP costs no text.
     if any(report.provider_status == RECEIVED for report in repository.reports(message_id)):
-        return Reply(None, [], keyword, duplicate=True)
+        return Reply(None, [], reading, duplicate=True)
     repository.add_report(message_id, RECEIVED, None, None, now=now)
     try:
         sender = to_e164(written_sender, None)
     except NotAPhoneNumber:
-        return Reply(None, [], keyword)
+        return Reply(None, [], reading)
     customer_ids = customers_with_phone(tx, studio_id, sender)
-    audit = Audit(source=ChangeSource.INBOUND_KEYWORD, actor=f"sms:{sender}", request_id=message_id)
+    intent = reading.intent if reading else None
+    # The ledger entries name the words the change rests on.
+    details = f'SMS reply "{reading.words}"' if reading else None
+    audit = Audit(
+        source=ChangeSource.INBOUND_KEYWORD, actor=f"sms:{sender}", request_id=message_id, details=details
+    )
     for customer_id in customer_ids:
         _record_reply(tx, studio_id, customer_id, sender, body, message_id, now=now)
-        if keyword is Keyword.OPT_OUT:
-            block_for_feedback(
-                tx, studio_id, customer_id, CHANNEL, SuppressionReason.SMS_STOP, audit=audit, now=now
-            )
-        elif keyword is Keyword.OPT_IN:
+        if intent is Intent.REVOKE and details is not None:
+            replies.revoke(tx, studio_id, customer_id, details, audit=audit, now=now)
+        elif intent is Intent.OPT_IN:
             lift_for_feedback(
                 tx, studio_id, customer_id, CHANNEL, SuppressionReason.SMS_STOP, audit=audit, now=now
             )
-    return Reply(sender, customer_ids, keyword)
+    if intent is Intent.UNCLEAR and reading is not None and customer_ids:
+        replies.hold(tx, studio_id, message_id, sender, customer_ids, body, reading.words, now=now)
+    answer = _help_answer(tx, studio_id, customer_ids) if intent is Intent.HELP else None
+    return Reply(sender, customer_ids, reading, answer=answer)
+
+
+def _help_answer(tx: Tx, studio_id: int, customer_ids: list[int]) -> str:
+    studio, info = require_studio(tx, studio_id), get_information(tx, studio_id)
+    languages = {customer.language for cid in customer_ids if (customer := find_customer(tx, studio_id, cid))}
+    # The members' language when they share one (a family on one number may not), else the studio's.
+    language = languages.pop() if len(languages) == 1 else None
+    contact = Contact(studio.name, telephone=info.telephone, email=info.email, website=info.website)
+    return help_text(contact, language or studio.language)
 
 
 CHANNEL = CommunicationChannel.TEXT_MESSAGE

@@ -20,7 +20,7 @@ from starlette.responses import Response
 from studio_comms.core.openapi import StudioId
 from studio_comms.core.runtime import Runtime
 from studio_comms.db.tx import Tx
-from studio_comms.sms import callbacks
+from studio_comms.sms import answers, callbacks
 from studio_comms.sms.errors import CallbackMalformed
 from studio_comms.sms.service import Params, verified
 
@@ -28,7 +28,6 @@ router = APIRouter(prefix="/sms/twilio", include_in_schema=False)
 # Twilio's callbacks are a few hundred bytes; an incoming message at most 1,600 characters.
 MAX_CALLBACK_BYTES = 64 * 1024
 MAX_FIELDS = 200
-_EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 T = TypeVar("T")
 
 
@@ -86,8 +85,10 @@ async def status_callback(studioId: StudioId, request: Request) -> Response:
 @router.post("/{studioId}/inbound")
 async def inbound_message(studioId: StudioId, request: Request) -> Response:
     now = request.app.state.runtime.clock()
-    await _verified(
+    reply = await _verified(
         request, studioId, lambda tx, params: callbacks.receive_reply(tx, studioId, params, now=now)
     )
-    # No reply of ours: Twilio's Advanced Opt-Out answers STOP and START itself.
-    return Response(_EMPTY_TWIML, media_type="text/xml")
+    # HELP is answered with the studio's contact. STOP, START and the rest get no answer of ours:
+    # Twilio's opt-out handling confirms STOP and START itself where it runs (a text after a STOP
+    # would be refused by Twilio anyway, error 21610).
+    return Response(answers.twiml(reply.answer), media_type="text/xml")

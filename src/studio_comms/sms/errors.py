@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from studio_comms.core.errors import Forbidden, Invalid, NotFound
+from studio_comms.core.errors import Conflict, Forbidden, Invalid, NotFound
 
 
 class SmsProviderNotConfigured(NotFound):
@@ -24,3 +24,13 @@ class CallbackMalformed(Invalid):
 class SmsSenderInvalid(Invalid):
     # Its own code: whether a number exists is a numbering plan's rule, not the request's shape.
     error_code = "SMS_SENDER_INVALID"
+
+
+class SmsReplyNotFound(NotFound):
+    error_code = "SMS_REPLY_NOT_FOUND"
+
+
+class SmsReplyDecided(Conflict):
+    """Applied and then dismissed, or the other way round: the first decision stands."""
+
+    error_code = "SMS_REPLY_DECIDED"

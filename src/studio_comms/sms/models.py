@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from studio_comms.db.base import Base
@@ -48,3 +48,32 @@ class SmsStatusReport(Base):
     status: Mapped[str | None] = mapped_column(String(16), nullable=True)
     error_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SmsReply(Base):
+    """A member's reply that names a keyword word without clearly asking for anything ("I'll stop
+    by tomorrow"): nothing was applied; an operator applies it as a revocation or dismisses it.
+
+    Holds the member's text and number (personal data: erasure and retention must include it).
+    """
+
+    __tablename__ = "sms_replies"
+    __table_args__ = (
+        Index("ix_sms_replies_state", "studio_id", "state", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    studio_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("studios.id", ondelete="CASCADE"))
+    provider_message_id: Mapped[str] = mapped_column(String(64))
+    # E.164, and the studio's customers with that number when it came (a family may share one).
+    sender: Mapped[str] = mapped_column(String(32))
+    customer_ids: Mapped[list[int]] = mapped_column(JSON)
+    body: Mapped[str] = mapped_column(Text)
+    # The keyword words it names ("stop", "cancel"), as ``sms.words`` found them.
+    words: Mapped[str] = mapped_column(String(200))
+    # PENDING, APPLIED or DISMISSED.
+    state: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)

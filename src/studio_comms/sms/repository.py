@@ -114,3 +114,74 @@ class SmsRepository(StudioScoped):
 
     def reports(self, message_id: str) -> list[ReportRow]:
         return self._rows(_REPORTS, message_id=message_id)
+
+
+# --- replies listed for an operator (``sms.replies``) --------------------------------------------
+
+
+@dataclass(slots=True)
+class ReplyRow:
+    id: int
+    sender: str
+    customer_ids: list[int]
+    body: str
+    words: str
+    state: str
+    received_at: datetime
+    decided_at: datetime | None
+    decided_by: str | None
+
+
+_REPLY_COLUMNS = "id, sender, customer_ids, body, words, state, received_at, decided_at, decided_by"
+_ADD_REPLY = Sql(
+    """
+    INSERT INTO sms_replies
+      (studio_id, provider_message_id, sender, customer_ids, body, words, state, received_at)
+    VALUES (:studio_id, :message_id, :sender, :customer_ids, :body, :words, 'PENDING', :now)
+    """
+)
+_REPLIES = Sql(
+    f"""
+    SELECT {_REPLY_COLUMNS} FROM sms_replies
+    WHERE studio_id = :studio_id AND state = :state AND id < :before
+    ORDER BY id DESC LIMIT :limit
+    """,
+    row=ReplyRow,
+)
+_REPLY = Sql(
+    f"SELECT {_REPLY_COLUMNS} FROM sms_replies WHERE studio_id = :studio_id AND id = :reply_id",
+    row=ReplyRow,
+)
+# Only a PENDING reply is decided, once: of two operators deciding at once, one changes the row
+# (PostgreSQL holds its row lock until the commit; the other then finds it decided).
+_DECIDE = Sql(
+    """
+    UPDATE sms_replies SET state = :state, decided_at = :now, decided_by = :decided_by
+    WHERE studio_id = :studio_id AND id = :reply_id AND state = 'PENDING'
+    """
+)
+
+
+class SmsRepliesRepository(StudioScoped):
+    def add(
+        self, message_id: str, sender: str, customer_ids: list[int], body: str, words: str, *, now: datetime
+    ) -> None:
+        self._run(
+            _ADD_REPLY,
+            message_id=message_id,
+            sender=sender,
+            customer_ids=customer_ids,
+            body=body,
+            words=words,
+            now=now,
+        )
+
+    def page(self, state: str, *, before: int, limit: int) -> list[ReplyRow]:
+        return self._rows(_REPLIES, state=state, before=before, limit=limit)
+
+    def get(self, reply_id: int) -> ReplyRow | None:
+        return self._row(_REPLY, reply_id=reply_id)
+
+    def decide(self, reply_id: int, state: str, decided_by: str, *, now: datetime) -> bool:
+        """Whether this call decided the reply (it was PENDING)."""
+        return self._run(_DECIDE, reply_id=reply_id, state=state, decided_by=decided_by, now=now) > 0

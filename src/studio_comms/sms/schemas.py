@@ -1,11 +1,14 @@
-"""Operator wire models for a studio's SMS provider account."""
+"""Operator wire models: a studio's SMS provider account, members' replies for an operator."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from studio_comms.core.schemas import Int64
 
 
 class SmsProvider(StrEnum):
@@ -38,3 +41,28 @@ class SmsProviderRead(BaseModel):
     inboundUrl: str = Field(
         description="Configure as the sender number's 'A message comes in' webhook (HTTP POST)."
     )
+
+
+class SmsReplyState(StrEnum):
+    PENDING = "PENDING"
+    APPLIED = "APPLIED"
+    DISMISSED = "DISMISSED"
+
+
+class SmsReplyRead(BaseModel):
+    """A member's SMS reply that names a revocation or opt-in word without clearly asking for
+    anything ("I'll stop by tomorrow"). Nothing was applied when it came; an operator decides."""
+
+    model_config = ConfigDict(title="SmsReply")
+
+    replyId: Int64
+    sender: str = Field(description="The member's number (E.164)")
+    customerIds: list[Int64] = Field(
+        description="The studio's customers with that number when the reply came; applying revokes for each"
+    )
+    body: str = Field(description="The reply as the member wrote it")
+    words: str = Field(description="The keyword words it names, e.g. `stop`")
+    state: SmsReplyState
+    receivedAt: datetime
+    decidedAt: datetime | None = None
+    decidedBy: str | None = None
