@@ -39,10 +39,21 @@ class Inbox:
     arrived: list[Arrived] = field(default_factory=list)
     # Set to e.g. "451 4.3.0 try later" to refuse every DATA with that reply.
     refuse_with: str | None = None
+    # Per recipient address: refuse RCPT TO with this reply ("550 5.1.1 …").
+    refuse_rcpt: dict[str, str] = field(default_factory=dict)
     sessions: int = 0
     # Seconds to take over each message before answering (a kill then lands mid-send).
     delay_seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(
+        self, server: Any, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        refusal = self.refuse_rcpt.get(address)
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
         if self.delay_seconds:

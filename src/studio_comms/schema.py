@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from studio_comms.apikeys import models as _apikeys  # noqa: F401
+from studio_comms.bounces import models as _bounces  # noqa: F401
 from studio_comms.communications import models as _communications  # noqa: F401
 from studio_comms.customers import models as _customers  # noqa: F401
 from studio_comms.db.base import Base

@@ -120,6 +120,10 @@ class Settings(BaseSettings):
     smtp_ca_bundle: Path | None = None
     # From address of studios that set none of their own (operator API, message-settings).
     email_from: str = "studio-comms@localhost"
+    # Signed VERP: each e-mail's envelope sender (Return-Path) becomes
+    # local+{studioId}.{messageId}.{tag}@domain of this address, tag an HMAC with the link secret;
+    # bounces then act only when sent back to such an address (README, "Bounces").
+    bounce_address: str | None = Field(default=None, pattern=r"^[^@+\s]+@[^@\s]+$")
     # DKIM: signing when a private key (PEM, RSA) is configured; d= defaults to the From domain.
     dkim_private_key_path: Path | None = None
     dkim_selector: str = "studio-comms"

@@ -4,12 +4,7 @@ from studio_comms.core.errors import Invalid
 
 
 class MailFeedbackMalformed(Invalid):
-    """Empty, or a report (multipart/report) without the fields its RFC requires."""
+    """Empty, a report (multipart/report) without the fields its RFC requires, or a message the
+    parser is not given (nested deeper than any mail system writes)."""
 
     error_code = "MAIL_FEEDBACK_MALFORMED"
-
-
-class MailFeedbackUnattributed(Invalid):
-    """No studio: neither ``studioId`` nor a Message-ID of ours, or the two disagree."""
-
-    error_code = "MAIL_FEEDBACK_UNATTRIBUTED"

@@ -12,6 +12,7 @@ __all__ = [
     "datetimes",
     "errors",
     "errortext",
+    "mailstatus",
     "messages",
     "methods",
     "middleware",

@@ -131,14 +131,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "eine Entscheidung kann nicht geändert werden.",
     },
     "MAIL_FEEDBACK_MALFORMED": {
-        "en": "The body is empty, or a report without the fields RFC 3464 or RFC 5965 requires.",
-        "de": "Der Inhalt ist leer oder ein Bericht ohne die Felder, die RFC 3464 oder RFC 5965 verlangt.",
-    },
-    "MAIL_FEEDBACK_UNATTRIBUTED": {
-        "en": "No studio for this report: give studioId, or the returned message's Message-ID "
-        "names another studio.",
-        "de": "Kein Studio für diesen Bericht: studioId angeben, oder die Message-ID der "
-        "zurückgesandten Nachricht nennt ein anderes Studio.",
+        "en": "The body is empty, a report without the fields RFC 3464 or RFC 5965 requires, or a "
+        "message nested deeper than mail systems write.",
+        "de": "Der Inhalt ist leer, ein Bericht ohne die Felder, die RFC 3464 oder RFC 5965 verlangt, "
+        "oder eine Nachricht, die tiefer verschachtelt ist, als Mailsysteme schreiben.",
     },
     "CUSTOMER_NOT_FOUND": {
         "en": "Customer {customerId} not found.",

@@ -72,6 +72,7 @@ class LinkSigner:
             raise ValueError("the link secret must be at least 32 bytes")
         self._keys = {purpose: _derive(secret, f"link-{purpose.value}") for purpose in LinkPurpose}
         self._form_key = _derive(secret, "form")
+        self._return_path_key = _derive(secret, "return-path")
 
     def sign(self, claims: LinkClaims) -> str:
         fields: list[object] = [
@@ -106,6 +107,17 @@ class LinkSigner:
 
     def _mac(self, purpose: LinkPurpose, payload: str) -> str:
         return _b64encode(hmac.new(self._keys[purpose], payload.encode(), hashlib.sha256).digest())
+
+    # Return-path tags: proof that a bounce was sent back to the envelope sender of this message
+    # (VERP, ``bounces+{studioId}.{messageId}.{tag}@…``): a forger cannot make one for a number.
+
+    def return_path_tag(self, studio_id: int, message_id: int) -> str:
+        mac = hmac.new(self._return_path_key, f"{studio_id}.{message_id}".encode(), hashlib.sha256).digest()
+        # 80 bits in lower-case base32: local parts are often lower-cased on the way back.
+        return base64.b32encode(mac[:10]).decode().lower()
+
+    def return_path_tag_valid(self, studio_id: int, message_id: int, tag: str) -> bool:
+        return hmac.compare_digest(tag.lower().encode(), self.return_path_tag(studio_id, message_id).encode())
 
     # Form tokens: proof that a form was rendered by us, for this link and this step.
 

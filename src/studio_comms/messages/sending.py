@@ -13,9 +13,11 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from studio_comms.communications import sent
+from studio_comms.core.audit import Audit, ChangeSource
+from studio_comms.core.mailstatus import judge
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.errors import CustomerNotFound
-from studio_comms.customers.service import find_customer
+from studio_comms.customers.service import customers_with_email, find_customer
 from studio_comms.db.tx import Tx
 from studio_comms.links.errors import CustomerErased
 from studio_comms.links.schemas import PreferenceLinkCreate, UnsubscribeLinkCreate
@@ -28,12 +30,11 @@ from studio_comms.messages.schemas import MessageStatus
 from studio_comms.messages.service import PENDING, address_of, change_status, receipt_of
 from studio_comms.messages.transports import OutgoingMessage, SendResult
 from studio_comms.preferences import service as preferences
-from studio_comms.preferences.blocks import is_erased
+from studio_comms.preferences.blocks import block_for_feedback
 from studio_comms.preferences.errors import ChannelNotOffered, ChannelNotOverridable
-from studio_comms.preferences.rules import Decision, Rule
+from studio_comms.preferences.rules import Decision
+from studio_comms.preferences.schemas import SuppressionReason
 from studio_comms.studios.service import require_studio
-
-ERASED = Decision(False, Rule.BLOCKED, block_reason="ERASED")
 
 
 class SignerSource(Protocol):
@@ -45,6 +46,8 @@ class Links:
     # Resolved on first use (the link secret may be generated on disk then).
     signer: SignerSource
     base_url: str
+    # Settings.bounce_address: when set, each e-mail's envelope sender is signed VERP.
+    bounce_address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +99,6 @@ def prepare(
     if customer is None:
         return Skip()
     category, channel = MessageCategory(message.category), CommunicationChannel(message.channel)
-    if is_erased(tx, studio_id, message.customer_id):
-        return Refuse(ERASED)
     decision = preferences.decide(tx, studio_id, message.customer_id, category, channel)
     if not decision.permitted:
         return Refuse(decision)
@@ -163,10 +164,20 @@ def _with_email_headers(
             pass
     return replace(
         outgoing,
+        envelope_from=_return_path(links, outgoing.studio_id, outgoing.message_id),
         message_id_header=message_id_for(outgoing.studio_id, outgoing.message_id, outgoing.sender_address),
         headers=tuple(headers),
         preference_link=preference.url if preference is not None else None,
     )
+
+
+def _return_path(links: Links, studio_id: int, message_id: int) -> str | None:
+    """``local+{studioId}.{messageId}.{tag}@domain`` of the bounce address (signed VERP), or None."""
+    if links.bounce_address is None:
+        return None
+    local, _, domain = links.bounce_address.rpartition("@")
+    tag = links.signer.get().return_path_tag(studio_id, message_id)
+    return f"{local}+{studio_id}.{message_id}.{tag}@{domain}"
 
 
 def _pending(tx: Tx, studio_id: int, message_id: int) -> MessageRow | None:
@@ -250,10 +261,37 @@ def record_result(
         MessagesRepository(tx, studio_id).save(message, now=now)
         return False
     _ensure_recorded(tx, studio_id, message, decision, now=now)
+    if result.smtp_reply is not None:
+        # The receiving server refused for good: a dead address bounces (and is suppressed, as a
+        # returned DSN would have it); the sender's setup, the content, a full mailbox only fail.
+        verdict = judge(None, result.smtp_reply, action="failed")
+        reason = f"{result.error} ({verdict.reason.value})"
+        if verdict.hard:
+            change_status(
+                tx, studio_id, message, MessageStatus.BOUNCED, reason=reason, decision=decision, now=now
+            )
+            code = verdict.status or result.smtp_reply[:3]
+            _suppress_dead_address(tx, studio_id, message.customer_id, code, now=now)
+            return True
+        change_status(tx, studio_id, message, MessageStatus.FAILED, reason=reason, decision=decision, now=now)
+        return True
     change_status(
         tx, studio_id, message, MessageStatus.FAILED, reason=result.error, decision=decision, now=now
     )
     return True
+
+
+def _suppress_dead_address(tx: Tx, studio_id: int, customer_id: int, code: str, *, now: datetime) -> None:
+    """EMAIL blocked with ``BOUNCED`` for every customer of the studio with the refused address
+    (the ledger's actor names the code, not the server's words: they quote the address)."""
+    customer = find_customer(tx, studio_id, customer_id)
+    if customer is None or not customer.email:
+        return
+    audit = Audit(source=ChangeSource.BOUNCE, actor=f"smtp:{code}", request_id=None)
+    for other in customers_with_email(tx, studio_id, customer.email):
+        block_for_feedback(
+            tx, studio_id, other, CommunicationChannel.EMAIL, SuppressionReason.BOUNCED, audit=audit, now=now
+        )
 
 
 def record_crash(tx: Tx, studio_id: int, message_id: int, error: str, *, final: bool, now: datetime) -> None:

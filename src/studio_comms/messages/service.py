@@ -7,6 +7,7 @@ transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from studio_comms.communications import sent
@@ -276,3 +277,30 @@ def record_provider_status(
     if message.status in allowed:
         change_status(tx, studio_id, message, status, reason=reason, now=now)
     return message.id
+
+
+@dataclass(frozen=True, slots=True)
+class SentEmail:
+    """An e-mail studio-comms handed to the mail system, as a bounce or complaint may name it."""
+
+    message_id: int
+    customer_id: int
+    # The Message-ID it went out with (set when the transport took it).
+    message_id_header: str
+    # The member's address now: one changed since the send is no longer theirs to suppress.
+    address: str | None
+
+
+def sent_email(tx: Tx, studio_id: int, message_id: int) -> SentEmail | None:
+    """The studio's e-mail with this number if it was handed to the mail system, else None (no
+    such message, an SMS, one never sent)."""
+    message = MessagesRepository(tx, studio_id).get(message_id)
+    if message is None or message.channel != SendChannel.EMAIL.value or message.message_id_header is None:
+        return None
+    customer = find_customer(tx, studio_id, message.customer_id)
+    return SentEmail(
+        message_id=message.id,
+        customer_id=message.customer_id,
+        message_id_header=message.message_id_header,
+        address=customer.email if customer is not None else None,
+    )

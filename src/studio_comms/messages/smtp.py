@@ -95,12 +95,15 @@ class SmtpTransport:
             if connection is None:
                 continue
             try:
-                connection.sendmail(message.sender_address, [message.to], raw)
+                connection.sendmail(message.envelope_from or message.sender_address, [message.to], raw)
             except smtplib.SMTPRecipientsRefused as error:
                 self._give_back(connection)
                 code, text = next(iter(error.recipients.values()))
                 return SendResult(
-                    False, error=f"recipient refused: {code} {_text(text)}", retryable=400 <= code < 500
+                    False,
+                    error=f"recipient refused: {code} {_text(text)}",
+                    retryable=400 <= code < 500,
+                    smtp_reply=f"{code} {_text(text)}",
                 )
             except smtplib.SMTPResponseException as error:
                 self._discard(connection)
@@ -108,6 +111,7 @@ class SmtpTransport:
                     False,
                     error=f"{error.smtp_code} {_text(error.smtp_error)}",
                     retryable=400 <= error.smtp_code < 500,
+                    smtp_reply=f"{error.smtp_code} {_text(error.smtp_error)}",
                 )
             except (OSError, smtplib.SMTPException) as error:
                 self._discard(connection)

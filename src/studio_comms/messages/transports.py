@@ -36,6 +36,8 @@ class OutgoingMessage:
     # E-mail: List-Unsubscribe, List-Unsubscribe-Post … put on the message as they are.
     headers: tuple[tuple[str, str], ...] = ()
     preference_link: str | None = None
+    # E-mail: the envelope sender (MAIL FROM, the Return-Path bounces go to); None: the From address.
+    envelope_from: str | None = None
     language: str = "en"
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -48,6 +50,9 @@ class SendResult:
     error: str | None = None
     # Worth another attempt (a 4xx SMTP answer, a dropped connection); else the message FAILED.
     retryable: bool = False
+    # The receiving server's own answer ("550 5.1.1 …"), when it refused: judged by
+    # core.mailstatus (a dead address BOUNCES and is suppressed; anything else only FAILS).
+    smtp_reply: str | None = None
 
 
 class Transport(Protocol):

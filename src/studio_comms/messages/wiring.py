@@ -48,7 +48,11 @@ def message_handler(
     return SendMessage(
         database,
         transports if transports is not None else build_transports(settings),
-        links=Links(signer=LazySigner(settings), base_url=settings.public_base_url),
+        links=Links(
+            signer=LazySigner(settings),
+            base_url=settings.public_base_url,
+            bounce_address=settings.bounce_address,
+        ),
         default_from=settings.email_from,
     )
 
