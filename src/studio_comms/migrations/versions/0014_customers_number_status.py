@@ -1,7 +1,7 @@
 """Customers: the studio's customer number and the member status (official ``Customer``)
 
-Revision ID: 0013_customers_number_status
-Revises: 0012_bounces_unattributed
+Revision ID: 0014_customers_number_status
+Revises: 0013_sending_sms_reports_once
 Create Date: 2026-12-08
 
 Customers stored before have no customer number and are members (``MEMBER``, the official list's
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_customers_number_status"
-down_revision = "0012_bounces_unattributed"
+revision = "0014_customers_number_status"
+down_revision = "0013_sending_sms_reports_once"
 branch_labels = None
 depends_on = None
 
