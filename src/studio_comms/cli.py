@@ -188,7 +188,8 @@ def customers_import(
 ) -> None:
     """Create or update customers from a CSV file, all or nothing.
 
-    Columns: customerId, firstName, lastName, and optionally email, phoneNumber, language.
+    Columns: customerId, firstName, lastName, and optionally email, phoneNumber, language,
+    customerNumber (unique in the studio), status (MEMBER, PROSPECT, FORMER_MEMBER; default MEMBER).
     """
     rows = _read_customer_rows(file)
     now = utcnow()

@@ -31,6 +31,7 @@ from studio_comms.core.middleware import RequestGuardMiddleware
 from studio_comms.core.openapi_document import official_style
 from studio_comms.core.ratelimit import RateLimiter
 from studio_comms.core.runtime import Runtime
+from studio_comms.customers import endpoints as customers_endpoints
 from studio_comms.db.database import Database
 from studio_comms.db.engine import make_engine
 from studio_comms.links import endpoints as links_endpoints
@@ -112,6 +113,7 @@ def create_app(
     handlers.install(app)
     routers = [head_router, preferences_endpoints.router, communications_endpoints.router, ops_router]
     routers += [messages_endpoints.router, studios_endpoints.router, webhooks_endpoints.router]
+    routers += [customers_endpoints.router]
     routers += [links_endpoints.router, admin_studios.router, admin_keys.router, admin_customers.router]
     routers += [admin_messages.router, admin_sms.router, admin_sms_replies.router, admin_mail_feedback.router]
     routers += [pages.router, unsubscribe.router, sms_endpoints.router, render.assets]
