@@ -84,6 +84,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Missing or invalid API key (header X-API-KEY).",
         "de": "Fehlender oder ungültiger API-Schlüssel (Header X-API-KEY).",
     },
+    "METRICS_AUTHENTICATION_FAILED": {
+        "en": "Missing or invalid metrics token (header Authorization: Bearer).",
+        "de": "Fehlendes oder ungültiges Metrik-Token (Header Authorization: Bearer).",
+    },
     "ADMIN_AUTHENTICATION_FAILED": {
         "en": "Missing or invalid operator token (header Authorization: Bearer).",
         "de": "Fehlendes oder ungültiges Betreiber-Token (Header Authorization: Bearer).",
@@ -162,6 +166,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "CUSTOMER_NOT_FOUND": {
         "en": "Customer {customerId} not found.",
         "de": "Kunde {customerId} wurde nicht gefunden.",
+    },
+    "CUSTOMER_NUMBER_NOT_FOUND": {
+        "en": "No customer has the customer number {customerNumber}.",
+        "de": "Kein Kunde hat die Kundennummer {customerNumber}.",
+    },
+    "CUSTOMER_NUMBER_TAKEN": {
+        "en": "Customer number {customerNumber} already belongs to customer {customerId}.",
+        "de": "Die Kundennummer {customerNumber} gehört bereits Kunde {customerId}.",
+    },
+    "SEARCH_CRITERIA_MISSING": {
+        "en": "Give at least one of: {criteria}.",
+        "de": "Mindestens eines angeben: {criteria}.",
+    },
+    "SEARCH_CRITERION_NOT_HELD": {
+        "en": "studio-comms holds no {criterion} of customers; look them up by {criteria}.",
+        "de": "studio-comms speichert kein {criterion} von Kunden; suchen Sie nach {criteria}.",
     },
     "STUDIO_NOT_FOUND": {
         "en": "Studio {studioId} not found.",

@@ -1,7 +1,7 @@
 """Mail relays' event webhooks: a studio's provider credential and the events already received
 
-Revision ID: 0014_mailevents_provider_events
-Revises: 0013_sending_sms_reports_once
+Revision ID: 0015_mailevents_provider_events
+Revises: 0014_customers_number_status
 Create Date: 2026-12-08
 
 Postmark, Mailgun and SendGrid report bounces, complaints and deliveries as signed webhooks
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_mailevents_provider_events"
-down_revision = "0013_sending_sms_reports_once"
+revision = "0015_mailevents_provider_events"
+down_revision = "0014_customers_number_status"
 branch_labels = None
 depends_on = None
 
