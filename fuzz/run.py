@@ -70,6 +70,7 @@ RULES_BEYOND_SCHEMA = {
     "WEBHOOK_URL_NOT_ALLOWED": "the receiver's host must resolve, to a public address (DNS, networks)",
     "PHONE_NUMBER_INVALID": "whether a number exists in its country's numbering plan (libphonenumber)",
     "SMS_SENDER_INVALID": "whether a number exists in its country's numbering plan (libphonenumber)",
+    "MAIL_PROVIDER_KEY_INVALID": "whether base64 text is a DER public key on the P-256 curve",
     "MAIL_FEEDBACK_MALFORMED": "the body is a MIME report (RFC 3464/5965) that no JSON Schema describes",
     "REQUEST_ID_MISMATCH": "requestId must equal the Idempotency-Key header when both are sent: OpenAPI "
     "gives each parameter and the body a schema of its own and has no way to relate two of them",

@@ -15,6 +15,7 @@ from studio_comms import __version__
 from studio_comms.admin import customers as admin_customers
 from studio_comms.admin import keys as admin_keys
 from studio_comms.admin import mail_feedback as admin_mail_feedback
+from studio_comms.admin import mail_provider as admin_mail_provider
 from studio_comms.admin import messages as admin_messages
 from studio_comms.admin import sms as admin_sms
 from studio_comms.admin import sms_replies as admin_sms_replies
@@ -36,6 +37,7 @@ from studio_comms.db.database import Database
 from studio_comms.db.engine import make_engine
 from studio_comms.links import endpoints as links_endpoints
 from studio_comms.links.secret import LazySigner
+from studio_comms.mailevents import endpoints as mailevents_endpoints
 from studio_comms.messages import endpoints as messages_endpoints
 from studio_comms.outbox import stats as outbox_stats
 from studio_comms.preferences import endpoints as preferences_endpoints
@@ -117,7 +119,7 @@ def create_app(
     routers += [links_endpoints.router, admin_studios.router, admin_keys.router, admin_customers.router]
     routers += [admin_messages.router, admin_sms.router, admin_sms_replies.router, admin_mail_feedback.router]
     routers += [pages.router, unsubscribe.router, sms_endpoints.router, render.assets]
-    routers += [metrics_endpoint.router]
+    routers += [admin_mail_provider.router, mailevents_endpoints.router, metrics_endpoint.router]
     if settings.enable_bench_routes:
         routers.insert(0, bench_router)
     mount_routes(app, routers)

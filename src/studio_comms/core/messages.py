@@ -134,6 +134,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "de": "Über die SMS-Antwort {replyId} wurde bereits entschieden ({state}); "
         "eine Entscheidung kann nicht geändert werden.",
     },
+    "MAIL_PROVIDER_NOT_CONFIGURED": {
+        "en": "The studio has no mail relay of this provider configured.",
+        "de": "Für das Studio ist kein Mail-Relay dieses Anbieters eingerichtet.",
+    },
+    "MAIL_PROVIDER_KEY_INVALID": {
+        "en": "The verification key is not a base64 DER public key on the P-256 curve.",
+        "de": "Der Prüfschlüssel ist kein base64-kodierter DER-Public-Key auf der Kurve P-256.",
+    },
+    "MAIL_EVENT_UNAUTHENTICATED": {
+        "en": "The request lacks the user name and password configured for the studio's mail relay.",
+        "de": "Der Anfrage fehlen Benutzername und Passwort, die für das Mail-Relay des Studios "
+        "eingerichtet sind.",
+    },
+    "MAIL_EVENT_SIGNATURE_INVALID": {
+        "en": "The request's signature is missing, does not verify with the studio's mail relay key, "
+        "is older than five minutes, or was used before.",
+        "de": "Die Signatur der Anfrage fehlt, passt nicht zum Schlüssel des Mail-Relays des Studios, "
+        "ist älter als fünf Minuten oder wurde schon verwendet.",
+    },
+    "MAIL_EVENT_MALFORMED": {
+        "en": "The body is not the mail provider's JSON events.",
+        "de": "Der Inhalt sind nicht die JSON-Ereignisse des Mail-Anbieters.",
+    },
     "MAIL_FEEDBACK_MALFORMED": {
         "en": "The body is empty, a report without the fields RFC 3464 or RFC 5965 requires, or a "
         "message nested deeper than mail systems write.",
