@@ -51,3 +51,12 @@ def test_a_line_break_in_a_subject_or_name_cannot_add_a_header() -> None:
     assert mail["Bcc"] is None
     assert mail["X-Evil"] is None
     assert mail["Subject"] == "Hi Bcc: victim@example.org"
+
+
+def test_the_message_id_is_kept_by_relays_that_would_replace_it() -> None:
+    # Postmark keeps our Message-ID only with this header; its event webhooks name the message
+    # by it (tests/mailevents/test_postmark.py).
+    raw = compose(_message(), date=datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+    mail = message_from_bytes(raw, policy=policy.default)
+    assert mail["X-PM-KeepID"] == "true"
+    assert mail["Message-ID"] == message_id_for(7, 42, "hallo@mueller.example")

@@ -95,6 +95,9 @@ def compose(message: OutgoingMessage, *, date: datetime, dkim_key: DkimKey | Non
     mail["Message-ID"] = message.message_id_header or message_id_for(
         message.studio_id, message.message_id, message.sender_address
     )
+    # Postmark replaces the Message-ID unless asked to keep it; its events (mailevents) then
+    # could not name our message. Other relays and MTAs ignore the header.
+    mail["X-PM-KeepID"] = "true"
     for name, value in message.headers:
         mail[name] = _one_line(value)
     raw = mail.as_bytes(policy=_WIRE)
