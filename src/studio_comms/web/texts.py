@@ -35,6 +35,16 @@ BLOCK_REASONS: dict[str, dict[str, str]] = {
     "SMS_STOP": {"en": "blocked: you replied STOP", "de": "gesperrt: Sie haben STOP geantwortet"},
     "OPERATOR": {"en": "blocked by the studio", "de": "vom Studio gesperrt"},
     "ERASED": {"en": "blocked", "de": "gesperrt"},
+    "BOUNCED": {"en": "blocked: the address is unreachable", "de": "gesperrt: Adresse nicht erreichbar"},
+    "COMPLAINED": {
+        "en": "blocked: you reported our mail as spam",
+        "de": "gesperrt: Sie haben unsere E-Mail als Spam gemeldet",
+    },
+    "SOFT_BOUNCED": {
+        "en": "paused: our e-mails to you kept coming back; tick to receive them again",
+        "de": "pausiert: unsere E-Mails an Sie kamen wiederholt zurück; "
+        "Häkchen setzen, um sie wieder zu erhalten",
+    },
 }
 
 TEXTS: dict[str, dict[str, str]] = {
