@@ -120,7 +120,8 @@ def test_the_setting_is_the_studios_own(
     api: TestClient, admin: TestClient, world: World, worker: Worker, smtp: SmtpServer
 ) -> None:
     other = admin.put(
-        f"/admin/v1/studios/{world.studio_b}/bounce-settings", json={"softBounceLimit": 1, "softBounceDays": 1}
+        f"/admin/v1/studios/{world.studio_b}/bounce-settings",
+        json={"softBounceLimit": 1, "softBounceDays": 1},
     )
     assert other.status_code == 200, other.text
     refused(api, worker, smtp)
@@ -171,7 +172,9 @@ def test_the_members_opt_in_lifts_it(
     newsletter = _email_of(api.get(PREFS).json(), "NEWSLETTER")
     assert newsletter == {"communicationChannel": "EMAIL", "active": False, "customerOverridable": True}
     events = len(preference_events(db, world.studio_a))
-    body = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}]
+    body = [
+        {"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}
+    ]
     answer = api.put(PREFS, json=body)
     assert answer.status_code == 200, answer.text
     assert _email_of(answer.json(), "NEWSLETTER")["active"] is True
@@ -210,7 +213,9 @@ def test_a_hard_bounce_is_not_lifted_by_an_opt_in(
     worker.drain()
     assert message(api, message_id)["status"] == "BOUNCED"
     assert _email_of(api.get(PREFS).json(), "NEWSLETTER")["customerOverridable"] is False
-    body = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}]
+    body = [
+        {"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}
+    ]
     answer = api.put(PREFS, json=body)
     assert answer.status_code == 409, answer.text
     assert answer.json()["errorCode"] == "CHANNEL_SUPPRESSED"
