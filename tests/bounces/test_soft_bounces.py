@@ -66,7 +66,7 @@ def test_the_same_report_twice_counts_once(
     api: TestClient, admin: TestClient, world: World, worker: Worker
 ) -> None:
     admin.put(f"/admin/v1/studios/{world.studio_a}/bounce-settings", json={"softBounceLimit": 2})
-    message_id, header = sent(api, worker)
+    _, header = sent(api, worker)
     for _ in range(3):
         response = admin.post(FEEDBACK, content=about_our_message(FULL, header), headers=RFC822)
         assert response.status_code == 200, response.text
@@ -156,3 +156,22 @@ def test_a_hard_bounce_stays_locked_on_the_preference_center(
     page = api.get(preference_link(api, language="en")).text
     assert {"GENERAL:EMAIL", "NEWSLETTER:EMAIL", "APPOINTMENT:EMAIL"} <= disabled(page)
     assert "blocked: the address is unreachable" in page
+
+
+def test_a_hard_bounce_replaces_a_soft_bounce_pause(
+    api: TestClient, admin: TestClient, world: World, worker: Worker
+) -> None:
+    _, earlier = sent(api, worker)
+    admin.put(f"/admin/v1/studios/{world.studio_a}/bounce-settings", json={"softBounceLimit": 1})
+    returned(api, admin, worker, FULL)
+    assert reasons(admin, world) == ["SOFT_BOUNCED"]
+    # The earlier e-mail comes back: the address is dead. The member's opt-in must not lift that.
+    hard = about_our_message("bounceparser/qmail.unknown.msg", earlier)
+    assert admin.post(FEEDBACK, content=hard, headers=RFC822).status_code == 200
+    assert reasons(admin, world) == ["BOUNCED"]
+    body = [
+        {"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}
+    ]
+    answer = api.put("/v1/communications/1/communication-preferences", json=body)
+    assert (answer.status_code, answer.json()["errorCode"]) == (409, "CHANNEL_SUPPRESSED")
+    assert reasons(admin, world) == ["BOUNCED"]

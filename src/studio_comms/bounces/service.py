@@ -12,9 +12,10 @@ bounce address can then switch nobody's e-mail off by knowing an address.
 - A hard bounce — permanent *and* address-level (user or host unknown, mailbox disabled; judged by
   ``core.mailstatus`` from status codes and words, for DSNs and text bounces alike) — blocks EMAIL with
   ``BOUNCED`` for every customer of the studio with that address: the address is dead, whoever it
-  belongs to. A full mailbox, an expired or delayed message, a rate limit, a spam verdict, the
-  sender's own SPF/DKIM/DMARC/PTR failing change nothing for the member (``SOFT_BOUNCE`` with the
-  reason).
+  belongs to. A rate limit, a spam verdict, a delay warning, the sender's own SPF/DKIM/DMARC/PTR
+  failing change nothing for the member (``SOFT_BOUNCE`` with the reason); a failed delivery for a
+  full mailbox, an expiry or a transient failure is counted (``messages.soft_bounces``: the studio's
+  limit reached blocks EMAIL with ``SOFT_BOUNCED``).
 - A complaint (ARF ``abuse``) switches the member's marketing mail off (NEWSLETTER and
   LOYALTY_PROGRAM, as the member's choice) and blocks EMAIL with ``COMPLAINED``. An operator who
   lifts the block after talking to the member (contract mail must reach them) leaves marketing
