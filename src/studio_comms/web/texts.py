@@ -9,7 +9,7 @@ from __future__ import annotations
 from studio_comms.core.messages import SUPPORTED_LANGUAGES, preferred_language
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 
-TEXT_VERSION = "prefcenter-2026-11-27.1"
+TEXT_VERSION = "prefcenter-2026-12-08.1"
 
 CATEGORIES: dict[MessageCategory, dict[str, str]] = {
     MessageCategory.CONTRACT: {"en": "Contract", "de": "Vertrag"},
