@@ -32,6 +32,7 @@ from tests.databases import (
     sqlite_copy,
 )
 from tests.factories import World, make_world
+from tests.servers import UNREACHED_RATE_LIMIT
 
 __all__ = ["ADMIN_TOKEN", "LINK_SECRET", "PUBLIC_URL", "FixedClock", "backend", "postgres_admin_url"]
 
@@ -134,6 +135,7 @@ def settings(database_url: str) -> Settings:
         admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
         link_secret=LINK_SECRET,  # type: ignore[arg-type]
         public_url=PUBLIC_URL,
+        rate_limit=UNREACHED_RATE_LIMIT,  # the tests of the limit set their own
     )
 
 

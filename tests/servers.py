@@ -26,6 +26,10 @@ from studio_comms.server import server_config
 from studio_comms.settings import Settings
 
 STUDIO_COMMS = Path(sys.executable).parent / "studio-comms"
+# The rate limit of every app and server under test unless the test sets its own (``rate_limit``):
+# no test may depend on how many requests a minute the machine manages, and a quick machine sends
+# more than the production default. The tests of the limit set theirs.
+UNREACHED_RATE_LIMIT = "1000000/minute"
 # A deadline that only bounds a failure: a loaded machine (make test beside other work) may take long.
 STARTUP_SECONDS = 90.0
 
@@ -91,7 +95,9 @@ def serve_process(
     **settings: str,
 ) -> Iterator[ServeProcess]:
     """``studio-comms serve`` (``--no-worker`` unless ``worker``) on ``database_url``; ``settings``
-    are STUDIO_COMMS_* values."""
+    are STUDIO_COMMS_* values. The rate limit is one no machine reaches unless ``rate_limit`` is
+    given (a load test must not depend on how many requests a minute the machine manages)."""
+    settings.setdefault("rate_limit", UNREACHED_RATE_LIMIT)
     port = free_port()
     env = {
         **os.environ,

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import jsonschema_rs
+
 
 def test_every_route_documents_its_errors_as_error_response_and_none_says_422(
     openapi_document: dict[str, Any],
@@ -56,3 +58,23 @@ def test_every_integer_id_is_int64(openapi_document: dict[str, Any]) -> None:
                 ids.append((f"{name}.{field}", value.get("format")))
     assert len(ids) > 20
     assert [name for name, fmt in ids if fmt != "int64"] == []
+
+
+def _accepts(document: dict[str, Any], schema: str, body: dict[str, Any]) -> bool:
+    """Whether the published schema ``schema`` accepts ``body`` (JSON Schema 2020-12, OpenAPI 3.1)."""
+    root = {"$ref": f"#/components/schemas/{schema}", "components": document["components"]}
+    return bool(jsonschema_rs.Draft202012Validator(root).is_valid(body))
+
+
+def test_the_send_bodies_publish_that_an_e_mail_needs_a_subject_and_distinct_recipients(
+    openapi_document: dict[str, Any],
+) -> None:
+    """The services refuse an e-mail without a subject and a customer named twice: the document
+    says so, or a client (or a fuzzer) reading it sends what is refused."""
+    single = {"messageCategory": "GENERAL", "content": "Hello"}
+    for schema, body in (("MessageCreate", single), ("BulkMessageCreate", {**single, "customerIds": [1, 2]})):
+        assert not _accepts(openapi_document, schema, {**body, "communicationChannel": "EMAIL"}), schema
+        assert _accepts(openapi_document, schema, {**body, "communicationChannel": "EMAIL", "subject": "Hi"})
+        assert _accepts(openapi_document, schema, {**body, "communicationChannel": "TEXT_MESSAGE"}), schema
+    twice = {**single, "communicationChannel": "TEXT_MESSAGE", "customerIds": [1, 1]}
+    assert not _accepts(openapi_document, "BulkMessageCreate", twice)

@@ -1,6 +1,7 @@
 """One ``Idempotency-Key`` on a non-idempotent request (a POST of a thread), repeated at once
-against two ``serve`` processes on one PostgreSQL: the thread is created once; every answer is
-that thread (first or replayed) or ``IDEMPOTENCY_KEY_IN_USE`` while the first one runs."""
+against two ``serve`` processes on one database (PostgreSQL, where an advisory lock holds the key,
+and one SQLite file, where the write lock does): the thread is created once; every answer is that
+thread (first or replayed) or ``IDEMPOTENCY_KEY_IN_USE`` while the first one runs."""
 
 from __future__ import annotations
 
@@ -25,7 +26,6 @@ THREAD = {
 REPEATS = 16
 
 
-@pytest.mark.postgres_only
 # Two serve processes starting: run alone (make test's serial part), and allowed the time a loaded
 # machine takes to start them (pytest-timeout's 120 s ended it beside other tests).
 @pytest.mark.serial

@@ -98,6 +98,39 @@ def test_a_signed_message_verifies_and_a_changed_one_does_not(
     assert dkim.verify(arrived.raw.replace(b"News", b"Spam"), dnsfunc=dns) is False
 
 
+def test_an_eml_file_carries_a_dkim_signature_that_verifies(
+    api: TestClient,
+    db: Database,
+    clock: FixedClock,
+    settings: Settings,
+    dkim_key: tuple[Path, bytes],
+    tmp_path: Path,
+) -> None:
+    """Without an SMTP server the .eml file is the message as it would go out: signed alike."""
+    path, record = dkim_key
+    to_files = settings.model_copy(
+        update={
+            "smtp_url": None,
+            "var_dir": tmp_path,
+            "dkim_private_key_path": path,
+            "dkim_selector": SELECTOR,
+        }
+    )
+    set_preference(api, 1, "NEWSLETTER", "EMAIL", active=True)
+    send(api, messageCategory="NEWSLETTER", html="<p>News</p>")
+    _drain(to_files, db, clock)
+    [eml] = (tmp_path / "mail").glob("*.eml")
+    raw = eml.read_bytes()
+
+    def dns(name: bytes, timeout: int = 5) -> bytes:
+        assert name == f"{SELECTOR}._domainkey.studio.example.".encode()
+        return record
+
+    assert raw.startswith(b"DKIM-Signature:")
+    assert dkim.verify(raw, dnsfunc=dns) is True
+    assert dkim.verify(raw.replace(b"News", b"Spam"), dnsfunc=dns) is False
+
+
 def test_starttls_with_auth(
     api: TestClient,
     db: Database,

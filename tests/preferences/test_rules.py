@@ -15,6 +15,7 @@ from studio_comms.preferences.errors import (
     DuplicateChannel,
 )
 from studio_comms.preferences.rules import (
+    ERASURE,
     Block,
     Change,
     Choice,
@@ -23,9 +24,11 @@ from studio_comms.preferences.rules import (
     RequestedChannel,
     Rule,
     State,
+    block_of,
     decide,
     plan_changes,
 )
+from studio_comms.preferences.schemas import SuppressionReason
 
 OPEN = Offer(active=False, customer_overridable=True)
 ENFORCED = Offer(active=True, customer_overridable=False)
@@ -135,3 +138,25 @@ def test_effective_state_orders_by_enum_and_hides_overridability_of_blocked_chan
         (Ch.EMAIL, False, True),
         (Ch.TEXT_MESSAGE, False, False),
     ]
+
+
+def test_an_erasure_on_one_channel_blocks_every_slot_with_its_own_reason() -> None:
+    assert SuppressionReason.ERASED.value == ERASURE
+    offers = {(Cat.APPOINTMENT, Ch.TEXT_MESSAGE): OPEN, (Cat.CONTRACT, Ch.LETTER): ENFORCED}
+    state = State(
+        offers=offers,
+        choices={(Cat.APPOINTMENT, Ch.TEXT_MESSAGE): Choice(True, 3)},
+        blocks={Ch.EMAIL: Block("ERASED"), Ch.TEXT_MESSAGE: Block("SMS_STOP")},
+    )
+    assert state.erasure == Block("ERASED")
+    for category in Cat:
+        for channel in Ch:
+            assert state.decide(category, channel) == (False, Rule.BLOCKED, None, "ERASED")
+    # Nobody may switch anything for an erased member; a slot not offered stays NOT_OFFERED.
+    assert state.fixed_by((Cat.APPOINTMENT, Ch.TEXT_MESSAGE)) is Rule.BLOCKED
+    assert state.fixed_by((Cat.CONTRACT, Ch.LETTER)) is Rule.BLOCKED
+    assert state.fixed_by((Cat.NEWSLETTER, Ch.FAX)) is Rule.NOT_OFFERED
+    # The same answer from the blocks alone (how bulk sending decides for every customer at once).
+    assert block_of(state.blocks, Ch.PHONE) == Block("ERASED")
+    assert block_of({Ch.TEXT_MESSAGE: Block("SMS_STOP")}, Ch.TEXT_MESSAGE) == Block("SMS_STOP")
+    assert block_of({Ch.TEXT_MESSAGE: Block("SMS_STOP")}, Ch.EMAIL) is None

@@ -45,10 +45,18 @@ def _database_text(engine: Engine, database_url: str) -> bytes:
         files = [path, path.with_name(path.name + "-wal")]
         return b"".join(file.read_bytes() for file in files if file.exists())
     with engine.connect() as connection:
+        # Every table, not only those meant to hold secrets: a token copied anywhere (an outbox
+        # payload, a ledger entry, a delivery) would be in clear there.
+        tables = list(
+            connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            ).scalars()
+        )
+        assert set(TABLES) <= set(tables), tables
         return b"\n".join(
             str(row).encode()
-            for table in TABLES
-            for row in connection.execute(text(f"SELECT * FROM {table}"))  # noqa: S608
+            for table in tables
+            for row in connection.execute(text(f'SELECT * FROM "{table}"'))  # noqa: S608
         )
 
 

@@ -8,12 +8,17 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from studio_comms.background import build_worker
 from studio_comms.db.database import Database
+from studio_comms.messages.models import MessageStatusChange
+from studio_comms.outbox.models import OutboxItem
 from studio_comms.outbox.worker import Worker
 from studio_comms.settings import Settings
+from studio_comms.sms.models import SmsStatusReport
 from tests.conftest import PUBLIC_URL, FixedClock
+from tests.dbtools import orm
 from tests.factories import World
 from tests.sms.conftest import open_account
 from tests.sms.fake_twilio import FakeTwilio, fake_twilio
@@ -104,3 +109,43 @@ def test_without_a_twilio_account_the_message_fails_saying_why(
     read = api.get(f"/v1/messages/{message_id}").json()
     assert read["status"] == "FAILED"
     assert "no SMS provider configured" in str(read["statusHistory"][-1])
+
+
+def _rows(db: Database) -> dict[str, int]:
+    with orm(db) as session:
+        return {
+            table.__tablename__: int(session.scalar(select(func.count()).select_from(table)) or 0)
+            for table in (SmsStatusReport, OutboxItem, MessageStatusChange)
+        }
+
+
+def test_a_replayed_status_callback_adds_no_rows(
+    api: TestClient, admin: TestClient, db: Database, world: World, twilio: FakeTwilio, worker: Worker
+) -> None:
+    """Twilio retries a callback it got no answer to, and its signature has no timestamp: the same
+    MessageSid and MessageStatus, signed alike, may arrive again at any time."""
+    open_account(admin, twilio, world.studio_a)
+    _member_with_a_phone(admin, world)
+    message_id = api.post("/v1/communications/1/messages", json=REMINDER).json()["messageId"]
+    worker.drain()
+    [sent] = twilio.messages
+    for status in ("sent", "delivered"):
+        assert twilio.report_status(sent, status).status_code < 300
+    before = _rows(db)
+    for status in ("sent", "delivered", "delivered"):
+        assert twilio.report_status(sent, status).status_code < 300  # answered alike: Twilio stops
+    assert _rows(db) == before
+    assert _status(api, message_id) == ["QUEUED", "SENT", "DELIVERED"]
+    with orm(db) as session:
+        contents = session.scalars(
+            select(OutboxItem.content).where(OutboxItem.event_type == "MESSAGE_STATUS_CHANGED")
+        ).all()
+    assert [c["status"] for c in contents if c is not None and c["messageId"] == message_id] == [
+        "SENT",
+        "DELIVERED",
+    ]
+    with orm(db) as session:
+        reports = session.scalars(
+            select(SmsStatusReport.provider_status).where(SmsStatusReport.provider_message_id == sent.sid)
+        ).all()
+    assert sorted(reports) == ["delivered", "sent"]

@@ -179,3 +179,42 @@ def test_confirm_activation_is_post_only(api: TestClient) -> None:
     refused = api.get(CONFIRM)
     assert_error(refused, 405, "METHOD_NOT_ALLOWED")
     assert refused.headers["allow"] == "HEAD, POST, OPTIONS"  # HEAD checks the key on any /v1 path
+
+
+@pytest.mark.parametrize(
+    ("schema", "field", "minimum", "maximum"),
+    [
+        ("LocalTime", "hour", 0, 23),
+        ("LocalTime", "minute", 0, 59),
+        ("LocalTime", "second", 0, 59),
+        ("LocalTime", "nano", 0, 999_999_999),
+        ("StudioLocation", "latitude", -90, 90),
+        ("StudioLocation", "longitude", -180, 180),
+    ],
+)
+def test_the_published_schema_states_the_bounds_the_information_checks(
+    admin: TestClient,
+    world: World,
+    openapi_document: dict[str, Any],
+    schema: str,
+    field: str,
+    minimum: int,
+    maximum: int,
+) -> None:
+    """A fuzzer reading the document sends only what is accepted (the type's own schema must not
+    drop the bounds its check applies): a value just outside is refused, the bounds accepted."""
+    published = openapi_document["components"]["schemas"][schema]["properties"][field]
+    assert (published["minimum"], published["maximum"]) == (minimum, maximum)
+    where = "openingHours" if schema == "LocalTime" else "location"
+
+    def body(value: int) -> dict[str, Any]:
+        if where == "location":
+            return {**FULL, "location": {field: value}}
+        return {**FULL, "openingHours": [{"timeFrom": {field: value}}]}
+
+    for outside in (minimum - 1, maximum + 1):
+        refused = admin.put(ADMIN_INFO.format(world.studio_a), json=body(outside))
+        reference = f"openingHours[0].timeFrom.{field}" if where == "openingHours" else f"location.{field}"
+        assert_error(refused, 400, "VALIDATION_FAILED", reference)
+    for bound in (minimum, maximum):
+        assert admin.put(ADMIN_INFO.format(world.studio_a), json=body(bound)).status_code == 200

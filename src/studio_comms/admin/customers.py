@@ -78,7 +78,9 @@ async def put_suppression(
     ctx: Operator,
     body: SuppressionWrite | None = None,
 ) -> Response:
-    """Block the channel for the customer; answers the customer's blocks."""
+    """Block the channel for the customer; answers the customer's blocks. `ERASED` (the customer's
+    data was erased) blocks every channel and category, whichever channel it is recorded on, and
+    revokes the customer's member links for good."""
     reason = (body or SuppressionWrite()).reason
     return await in_studio(
         ctx,

@@ -77,7 +77,9 @@ class CommunicationThreadRequest(BaseModel):
         "(default: the thread's category, else GENERAL).",
     )
     requestId: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = Field(
-        default=None, description="Extension: alias of the Idempotency-Key header."
+        default=None,
+        description="Extension: alias of the Idempotency-Key header; when both are sent they must be "
+        "equal (else 400 REQUEST_ID_MISMATCH).",
     )
 
 

@@ -79,7 +79,10 @@ def record_message(
         if thread is None:
             raise ThreadNotFound(threadId=thread_id)
         status = CommunicationThreadStatus(thread.status)
-    data = CommunicationThreadRequest(
+    # Not validated again: this is what was accepted (and, from the worker, what the server took
+    # already); a limit that changed since must not turn a sent message into a failed one that is
+    # sent again.
+    data = CommunicationThreadRequest.model_construct(
         communicationThreadStatus=status,
         subject=title,
         content=content,

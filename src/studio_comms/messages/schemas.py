@@ -79,8 +79,16 @@ PLACEHOLDERS_TEXT = (
 )
 
 
+# An e-mail needs a subject (the services refuse one without, FIELD_REQUIRED): published as a
+# conditional requirement, so the document is no looser than the check.
+_SUBJECT_FOR_EMAIL: dict[str, JsonValue] = {
+    "if": {"properties": {"communicationChannel": {"const": "EMAIL"}}, "required": ["communicationChannel"]},
+    "then": {"required": ["subject"]},
+}
+
+
 class MessageCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_SUBJECT_FOR_EMAIL)
 
     messageCategory: MessageCategory
     communicationChannel: SendChannel
@@ -147,9 +155,12 @@ class MessageRead(BaseModel):
 
 
 class BulkMessageCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_SUBJECT_FOR_EMAIL)
 
-    customerIds: list[Int64] = Field(min_length=1, max_length=MAX_BULK_RECIPIENTS)
+    # Distinct (checked below): published as uniqueItems.
+    customerIds: list[Int64] = Field(
+        min_length=1, max_length=MAX_BULK_RECIPIENTS, json_schema_extra={"uniqueItems": True}
+    )
     messageCategory: MessageCategory
     communicationChannel: SendChannel
     subject: Subject | None = Field(

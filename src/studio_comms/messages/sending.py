@@ -30,13 +30,11 @@ from studio_comms.messages.schemas import MessageStatus
 from studio_comms.messages.service import PENDING, address_of, change_status, receipt_of
 from studio_comms.messages.transports import OutgoingMessage, SendResult
 from studio_comms.preferences import service as preferences
-from studio_comms.preferences.blocks import block_for_feedback, is_erased
+from studio_comms.preferences.blocks import block_for_feedback
 from studio_comms.preferences.errors import ChannelNotOffered, ChannelNotOverridable
-from studio_comms.preferences.rules import Decision, Rule
+from studio_comms.preferences.rules import Decision
 from studio_comms.preferences.schemas import SuppressionReason
 from studio_comms.studios.service import require_studio
-
-ERASED = Decision(False, Rule.BLOCKED, block_reason="ERASED")
 
 
 class SignerSource(Protocol):
@@ -101,8 +99,6 @@ def prepare(
     if customer is None:
         return Skip()
     category, channel = MessageCategory(message.category), CommunicationChannel(message.channel)
-    if is_erased(tx, studio_id, message.customer_id):
-        return Refuse(ERASED)
     decision = preferences.decide(tx, studio_id, message.customer_id, category, channel)
     if not decision.permitted:
         return Refuse(decision)

@@ -76,6 +76,37 @@ _CLAIM = Sql(
     row=ClaimedItem,
     cross_studio=_QUEUE,
 )
+# The same, for the two lanes of a worker: the items of one kind whose handler blocks a thread
+# (claimed only up to the threads free), and every other kind (at most MAX_BLOCKING_KINDS left out;
+# an unused slot holds a name no kind has).
+_CLAIM_OF_KIND = Sql(
+    f"""
+    UPDATE outbox SET lease_owner = :owner, lease_expires_at = :lease_until, attempts = attempts + 1
+    WHERE id IN (
+      SELECT id FROM outbox WHERE {_DUE} AND kind = :kind
+      ORDER BY available_at, id LIMIT :limit FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id, kind, studio_id, event_uuid, event_type, entity_id, content, occurred_at,
+              available_at, attempts
+    """,
+    row=ClaimedItem,
+    cross_studio=_QUEUE,
+)
+MAX_BLOCKING_KINDS = 4
+_NO_KIND = ""
+_CLAIM_EXCEPT = Sql(
+    f"""
+    UPDATE outbox SET lease_owner = :owner, lease_expires_at = :lease_until, attempts = attempts + 1
+    WHERE id IN (
+      SELECT id FROM outbox WHERE {_DUE} AND kind NOT IN ({repeated(":except_{i}", MAX_BLOCKING_KINDS)})
+      ORDER BY available_at, id LIMIT :limit FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id, kind, studio_id, event_uuid, event_type, entity_id, content, occurred_at,
+              available_at, attempts
+    """,
+    row=ClaimedItem,
+    cross_studio=_QUEUE,
+)
 _ANY_DUE = Sql(f"SELECT id FROM outbox WHERE {_DUE} LIMIT 1", cross_studio=_QUEUE)
 _HOLD = Sql(
     """
@@ -204,6 +235,26 @@ def claim(tx: Tx, *, owner: str, now: datetime, lease_until: datetime, limit: in
     """Lease up to ``limit`` due items, oldest first, counting the attempt. An expired lease (a
     worker that died) is claimable again."""
     items = tx.rows(_CLAIM, owner=owner, now=now, lease_until=lease_until, limit=limit)
+    return sorted(items, key=lambda item: (item.available_at, item.id))
+
+
+def claim_of_kind(
+    tx: Tx, *, kind: str, owner: str, now: datetime, lease_until: datetime, limit: int
+) -> list[ClaimedItem]:
+    """:func:`claim` for the items of one kind only."""
+    items = tx.rows(_CLAIM_OF_KIND, kind=kind, owner=owner, now=now, lease_until=lease_until, limit=limit)
+    return sorted(items, key=lambda item: (item.available_at, item.id))
+
+
+def claim_except(
+    tx: Tx, *, kinds: Sequence[str], owner: str, now: datetime, lease_until: datetime, limit: int
+) -> list[ClaimedItem]:
+    """:func:`claim` for the items of any kind but ``kinds`` (at most ``MAX_BLOCKING_KINDS``)."""
+    if len(kinds) > MAX_BLOCKING_KINDS:
+        raise ValueError(f"at most {MAX_BLOCKING_KINDS} kinds can be left out of a claim")
+    padded = [*kinds, *[_NO_KIND] * (MAX_BLOCKING_KINDS - len(kinds))]
+    left_out = {f"except_{i}": kind for i, kind in enumerate(padded)}
+    items = tx.rows(_CLAIM_EXCEPT, owner=owner, now=now, lease_until=lease_until, limit=limit, **left_out)
     return sorted(items, key=lambda item: (item.available_at, item.id))
 
 

@@ -98,6 +98,10 @@ class Worker:
         self._quiet_until = 0.0
         self._lag_checked_at = -math.inf
         self._is_async = {kind: inspect.iscoroutinefunction(h.perform) for kind, h in handlers.items()}
+        # Kinds whose ``perform`` blocks a thread: claimed apart, only up to the threads free.
+        self._blocking_kinds = tuple(kind for kind, is_async in self._is_async.items() if not is_async)
+        if len(self._blocking_kinds) > queue.MAX_BLOCKING_KINDS:
+            raise ValueError(f"at most {queue.MAX_BLOCKING_KINDS} kinds of item may have a blocking handler")
         # One loop for the worker's life: the async handlers' kept-alive connections belong to it.
         self._loop: asyncio.AbstractEventLoop | None = None
         # Threads for plain handlers while ``run`` runs; ``drain`` calls them in its own thread.
@@ -108,23 +112,36 @@ class Worker:
 
     # -- claiming, performing, recording -------------------------------------------------------
 
-    def claim(self, limit: int, *, probe: bool = True) -> list[ClaimedItem]:
+    def claim(self, limit: int, *, probe: bool = True, blocking: bool | None = None) -> list[ClaimedItem]:
         """Lease up to ``limit`` due items. ``probe``: look first with a read whether any is due
         (an idle SQLite worker then does not take the write lock at every poll); pointless right
-        after a claim that came back full."""
+        after a claim that came back full. ``blocking``: only items whose handler blocks a thread
+        (True), only the others (False), or any (None)."""
         now = self.clock()
         if probe:
             with self.database.read() as tx:
                 if not queue.any_due(tx, now=now):
                     return []
+        owner, lease_until = self.owner, now + timedelta(seconds=self.config.lease_seconds)
         with self.database.transaction() as tx:
-            items = queue.claim(
-                tx,
-                owner=self.owner,
-                now=now,
-                lease_until=now + timedelta(seconds=self.config.lease_seconds),
-                limit=limit,
-            )
+            if blocking is None or (not blocking and not self._blocking_kinds):
+                items = queue.claim(tx, owner=owner, now=now, lease_until=lease_until, limit=limit)
+            elif blocking:
+                items = []
+                for kind in self._blocking_kinds:
+                    if len(items) < limit:
+                        items += queue.claim_of_kind(
+                            tx,
+                            kind=kind,
+                            owner=owner,
+                            now=now,
+                            lease_until=lease_until,
+                            limit=limit - len(items),
+                        )
+            else:
+                items = queue.claim_except(
+                    tx, kinds=self._blocking_kinds, owner=owner, now=now, lease_until=lease_until, limit=limit
+                )
         if items:
             self.stats.lag(max((now - item.available_at).total_seconds() for item in items))
         return items
@@ -216,33 +233,38 @@ class Worker:
             if nap and not nap[0].done():
                 nap[0].set_result(None)
 
-        claim_now, was_full, claimed_at, oldest = True, False, -math.inf, math.inf
-        # Claims wait for room for a whole batch (one statement leases many), unless idle.
-        room = min(self.config.batch_size, self.config.max_in_flight)
+        lanes = self._lanes()
+        oldest = math.inf
         while not stop.is_set():
-            free = self.config.max_in_flight - len(in_flight)
-            if (free >= room or (free > 0 and not in_flight)) and (
-                claim_now or time.monotonic() - claimed_at >= self.config.poll_seconds
-            ):
-                limit = min(free, self.config.batch_size)
-                items = await self._in_database_thread(partial(self._claim_safely, limit, probe=not was_full))
-                claimed_at = time.monotonic()
+            for lane in lanes:
+                if not lane.may_claim(self.config.poll_seconds):
+                    continue
+                limit = min(lane.free, self.config.batch_size)
+                items = await self._in_database_thread(
+                    partial(self._claim_safely, limit, probe=not lane.was_full, blocking=lane.blocking)
+                )
+                lane.claimed_at = time.monotonic()
+                lane.held += len(items)
                 for item in items:
                     task = loop.create_task(self._perform(item))
                     in_flight.add(task)
                     task.add_done_callback(landed)
                 # A full batch: there may be more due at once.
-                claim_now = was_full = len(items) == limit
+                lane.claim_now = lane.was_full = len(items) == limit
             if in_flight:
-                room_now = self.config.max_in_flight - len(in_flight) >= room
-                wait = 0.0 if claim_now and room_now else self.config.poll_seconds
+                wait = (
+                    0.0
+                    if any(lane.claim_now and lane.has_room for lane in lanes)
+                    else self.config.poll_seconds
+                )
                 if finished:
                     oldest = min(oldest, time.monotonic())
                     wait = min(wait, max(0.0, oldest + RECORD_EVERY_SECONDS - time.monotonic()))
                 await _nap(loop, nap, wait)
-            elif not finished and not claim_now:
+            elif not finished and not any(lane.claim_now for lane in lanes):
                 self._idle(stop)
-                claim_now = True
+                for lane in lanes:
+                    lane.claim_now = True
             if finished and (
                 not in_flight
                 or len(finished) >= self.config.batch_size
@@ -251,7 +273,14 @@ class Worker:
                 batch, finished[:] = list(finished), []
                 oldest = math.inf
                 await self._in_database_thread(partial(self.recording.record, batch))
-                claim_now = True  # capacity is free again, and recording may have queued items
+                for done in batch:
+                    # Only now is its place free: a send is recorded before the next one starts in
+                    # its place, so a worker killed at any moment has sent at most its lanes'
+                    # capacity without recording it (the blocking lane: its threads).
+                    lane = lanes[self._lane_of(done.item.kind, lanes)]
+                    lane.held -= 1
+                    lane.claim_now = True  # capacity is free again
+                lanes[0].claim_now = True  # recording may have queued items (events)
             self.stats.maybe_log()
             if time.monotonic() - self._lag_checked_at >= WorkerStats.INTERVAL:
                 self._lag_checked_at = time.monotonic()
@@ -262,6 +291,22 @@ class Worker:
             await asyncio.sleep(0)  # the done callbacks run
         if finished:
             await self._in_database_thread(partial(self.recording.record, list(finished)))
+
+    def _lanes(self) -> list[_Lane]:
+        """Every other kind first (async handlers: up to ``max_in_flight``, claimed a batch at a
+        time); then, if any, the kinds whose handler blocks a thread: claimed only while a thread
+        is free, so a claimed item starts at once and never waits out its lease in a queue."""
+        others = _Lane(
+            blocking=False,
+            capacity=self.config.max_in_flight,
+            room=min(self.config.batch_size, self.config.max_in_flight),
+        )
+        if not self._blocking_kinds:
+            return [others]
+        return [others, _Lane(blocking=True, capacity=self.config.concurrency, room=1)]
+
+    def _lane_of(self, kind: str, lanes: list[_Lane]) -> int:
+        return 1 if len(lanes) > 1 and self._is_async.get(kind) is False else 0
 
     async def _in_database_thread(self, work: Callable[[], _T]) -> _T:
         if self._database_thread is None:
@@ -287,9 +332,9 @@ class Worker:
                 waiting.due, oldest, self.config.lag_warning_seconds,
             )  # fmt: skip
 
-    def _claim_safely(self, limit: int, *, probe: bool) -> list[ClaimedItem]:
+    def _claim_safely(self, limit: int, *, probe: bool, blocking: bool | None) -> list[ClaimedItem]:
         try:
-            return self.claim(limit, probe=probe)
+            return self.claim(limit, probe=probe, blocking=blocking)
         except Exception as error:
             if fault_of(error) is None:
                 log.exception("outbox worker %s: claiming failed; retrying", self.owner)
@@ -305,6 +350,34 @@ class Worker:
             self.waker.wait(self.config.poll_seconds)
         else:
             stop.wait(self.config.poll_seconds)
+
+
+@dataclass(slots=True)
+class _Lane:
+    """Items claimed together and counted until recorded: the kinds whose handler blocks a thread,
+    or the others."""
+
+    blocking: bool
+    # Claimed and not yet recorded, at most.
+    capacity: int
+    # Claim once this many are free (one statement leases many), or when none is held.
+    room: int
+    held: int = 0
+    claim_now: bool = True
+    was_full: bool = False
+    claimed_at: float = -math.inf
+
+    @property
+    def free(self) -> int:
+        return self.capacity - self.held
+
+    @property
+    def has_room(self) -> bool:
+        return self.free >= self.room
+
+    def may_claim(self, poll_seconds: float) -> bool:
+        ready = self.has_room or (self.free > 0 and self.held == 0)
+        return ready and (self.claim_now or time.monotonic() - self.claimed_at >= poll_seconds)
 
 
 async def _nap(loop: asyncio.AbstractEventLoop, nap: list[asyncio.Future[None]], seconds: float) -> None:

@@ -16,7 +16,7 @@ from studio_comms.customers.service import require_customer, revoke_links
 from studio_comms.db.tx import Tx
 from studio_comms.preferences.errors import SuppressionNotFound
 from studio_comms.preferences.repository import PreferencesRepository
-from studio_comms.preferences.rules import MEMBER_LIFTABLE, Block, Change, State
+from studio_comms.preferences.rules import MEMBER_LIFTABLE, Block, Change, State, erasure_of
 from studio_comms.preferences.schemas import SuppressionRead, SuppressionReason
 from studio_comms.preferences.service import member_state, preferences_updated
 
@@ -62,9 +62,10 @@ def list_suppressions(tx: Tx, studio_id: int, customer_id: int) -> list[Suppress
 
 
 def is_erased(tx: Tx, studio_id: int, customer_id: int) -> bool:
-    """Whether the customer's data was erased (the member pages and links refuse them)."""
+    """Whether the customer's data was erased (the member pages and links refuse them), as the
+    one decision sees it (``rules.erasure_of``)."""
     blocks = PreferencesRepository(tx, studio_id).blocks(customer_id)
-    return any(block.reason == SuppressionReason.ERASED.value for block in blocks)
+    return erasure_of({block.channel: Block(block.reason) for block in blocks}) is not None
 
 
 # --- blocks from what comes back from a send (SMS STOP/START, bounces, complaints) ---------------

@@ -128,7 +128,8 @@ async def get_communication_permission(
 
     The decision for one category and channel, the rule that made it (`BLOCKED`, `NOT_OFFERED`,
     `STUDIO_ENFORCED`, `CUSTOMER_CHOICE`, `STUDIO_DEFAULT`) and the consent ledger entry behind a
-    customer's choice.
+    customer's choice. An erased customer is `BLOCKED` (`blockReason: ERASED`) on every channel.
+    Sending, the receipts of threads and the member pages take this same decision.
     """
     return await ctx.run_read(
         lambda tx, principal: service.get_permission(

@@ -10,7 +10,7 @@ from studio_comms.core.audit import Audit
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.db.scoped import StudioScoped
 from studio_comms.db.sql import Sql
-from studio_comms.preferences.rules import Block, Change, Choice, Offer, Slot, State
+from studio_comms.preferences.rules import ERASURE, Block, Change, Choice, Offer, Slot, State
 
 
 @dataclass(slots=True)
@@ -102,14 +102,16 @@ _SLOT_CHOICES = Sql(
 @dataclass(slots=True)
 class _BlockedRow:
     customer_id: int
+    channel: CommunicationChannel
     reason: str
 
 
-# The channel's blocks, and erasures (an erased customer is blocked whatever the channel).
+# The blocks that can deny the channel: its own, and erasures (recorded on any channel). Which one
+# applies is the decision's (rules.block_of).
 _SLOT_BLOCKS = Sql(
     """
-    SELECT customer_id, reason FROM suppressions
-    WHERE studio_id = :studio_id AND (communication_channel = :channel OR reason = 'ERASED')
+    SELECT customer_id, communication_channel AS channel, reason FROM suppressions
+    WHERE studio_id = :studio_id AND (communication_channel = :channel OR reason = :erasure)
     """,
     row=_BlockedRow,
 )
@@ -199,18 +201,17 @@ class SlotState:
 
     offer: Offer | None
     choices: dict[int, Choice]
-    blocks: dict[int, Block]
+    # By customer: the blocks among theirs that can deny the slot's channel (see ``_SLOT_BLOCKS``).
+    blocks: dict[int, dict[CommunicationChannel, Block]]
 
 
 class PreferencesRepository(StudioScoped):
     def slot(self, category: MessageCategory, channel: CommunicationChannel) -> SlotState:
         names = {"category": category.value, "channel": channel.value}
         offer = self._row(_SLOT_OFFER, **names)
-        blocks: dict[int, Block] = {}
-        for blocked in self._rows(_SLOT_BLOCKS, **names):
-            # ERASED wins over the channel's own block reason.
-            if blocked.customer_id not in blocks or blocked.reason == "ERASED":
-                blocks[blocked.customer_id] = Block(blocked.reason)
+        blocks: dict[int, dict[CommunicationChannel, Block]] = {}
+        for blocked in self._rows(_SLOT_BLOCKS, erasure=ERASURE, **names):
+            blocks.setdefault(blocked.customer_id, {})[blocked.channel] = Block(blocked.reason)
         return SlotState(
             offer=Offer(offer.active, offer.customer_overridable) if offer else None,
             choices={

@@ -1,14 +1,19 @@
 """Pure preference decisions (no I/O): the one place that says whether a channel may be used.
 
-Order: a hard block denies; a channel the studio does not offer is denied; a channel
-that is not customer-overridable takes the studio default; otherwise the customer's own choice, or
-the studio default where the customer made none.
+Order: a hard block denies (an erasure, a block with reason ``ERASED`` on whichever channel it was
+recorded, blocks every channel and category); a channel the studio does not offer is denied; a
+channel that is not customer-overridable takes the studio default; otherwise the customer's own
+choice, or the studio default where the customer made none.
+
+Every place that decides asks this module and nothing else: the permission endpoint, the receipts
+of threads, single and bulk sending, the worker's re-check, the member pages and links
+(tests/preferences/test_one_decision.py holds them equal for generated member states).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -59,6 +64,24 @@ class Block(NamedTuple):
 MEMBER_LIFTABLE = frozenset({"SOFT_BOUNCED"})
 
 
+# The block reason of an erasure: the member is blocked on every channel, whichever one the
+# suppression was recorded on (``SuppressionReason.ERASED``).
+ERASURE = "ERASED"
+
+
+def erasure_of(blocks: Mapping[CommunicationChannel, Block]) -> Block | None:
+    """The member's erasure, if one of their blocks is one."""
+    for block in blocks.values():
+        if block.reason == ERASURE:
+            return block
+    return None
+
+
+def block_of(blocks: Mapping[CommunicationChannel, Block], channel: CommunicationChannel) -> Block | None:
+    """The block that denies ``channel``: an erasure wins over the channel's own block."""
+    return erasure_of(blocks) or blocks.get(channel)
+
+
 class Decision(NamedTuple):
     permitted: bool
     rule: Rule
@@ -67,6 +90,7 @@ class Decision(NamedTuple):
 
 
 def decide(offer: Offer | None, choice: Choice | None, block: Block | None) -> Decision:
+    """The decision for one slot; ``block`` is what :func:`block_of` says for its channel."""
     if block is not None:
         return Decision(False, Rule.BLOCKED, block_reason=block.reason)
     if offer is None:
@@ -90,24 +114,38 @@ class State:
 
     offers: Mapping[Slot, Offer]
     choices: Mapping[Slot, Choice]
+    # The member's blocks as recorded, by channel (an erasure among them blocks every channel).
     blocks: Mapping[CommunicationChannel, Block]
+    # Found once (a GET decides dozens of slots): the erasure among ``blocks``, if any.
+    erasure: Block | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "erasure", erasure_of(self.blocks))
+
+    def block(self, channel: CommunicationChannel) -> Block | None:
+        """What :func:`block_of` says for ``channel``."""
+        return self.erasure or self.blocks.get(channel)
 
     def decide(self, category: MessageCategory, channel: CommunicationChannel) -> Decision:
         slot = (category, channel)
-        return decide(self.offers.get(slot), self.choices.get(slot), self.blocks.get(channel))
+        # self.block(channel), inlined: the GET decides every offered slot.
+        return decide(self.offers.get(slot), self.choices.get(slot), self.erasure or self.blocks.get(channel))
 
     def fixed_by(self, slot: Slot) -> Rule | None:
         """Why the member cannot switch this channel, or None when they may.
 
         The one answer for the API's PUT, the preference center and unsubscribe links:
-        ``NOT_OFFERED`` (the studio does not offer it), ``BLOCKED`` (suppressed until lifted),
-        ``STUDIO_ENFORCED`` (the studio decides, not the member).
+        ``NOT_OFFERED`` (the studio does not offer it), ``BLOCKED`` (suppressed, or the member
+        erased, until lifted), ``STUDIO_ENFORCED`` (the studio decides, not the member).
         """
         offer = self.offers.get(slot)
         if offer is None:
             return Rule.NOT_OFFERED
         block = self.blocks.get(slot[1])
         if block is not None and block.reason not in MEMBER_LIFTABLE:
+
+
+        if self.block(slot[1]) is not None:
             return Rule.BLOCKED
         if not offer.customer_overridable:
             return Rule.STUDIO_ENFORCED
@@ -168,7 +206,7 @@ def lifted_by(state: State, changes: Sequence[Change]) -> set[CommunicationChann
         change.channel
         for change in changes
         if change.active
-        and (block := state.blocks.get(change.channel)) is not None
+        and (block := state.block(change.channel)) is not None
         and block.reason in MEMBER_LIFTABLE
     }
 

@@ -77,7 +77,11 @@ class CommunicationPermission(BaseModel):
     ledgerEntryId: Int64 | None = Field(
         default=None, description="The consent ledger entry behind a CUSTOMER_CHOICE decision."
     )
-    blockReason: str | None = Field(default=None, description="Why the channel is blocked.")
+    blockReason: str | None = Field(
+        default=None,
+        description="Why the channel is blocked (the suppression's reason; `ERASED`: the customer was "
+        "erased, which blocks every channel).",
+    )
     decidedAt: datetime
 
 

@@ -22,12 +22,14 @@ from studio_comms.db.tx import Tx
 from studio_comms.outbox.service import EventType, enqueue
 from studio_comms.preferences.repository import LedgerEntry, PreferencesRepository
 from studio_comms.preferences.rules import (
+    Block,
     Change,
     Choice,
     Decision,
     RequestedCategory,
     RequestedChannel,
     State,
+    block_of,
     lifted_by,
     plan_changes,
 )
@@ -159,8 +161,9 @@ def decide_for_all(
     The returned function does not check that a customer exists (the caller knows its customers).
     """
     slot = PreferencesRepository(tx, studio_id).slot(category, channel)
+    unblocked: dict[CommunicationChannel, Block] = {}
     return lambda customer_id: decide_slot(
-        slot.offer, slot.choices.get(customer_id), slot.blocks.get(customer_id)
+        slot.offer, slot.choices.get(customer_id), block_of(slot.blocks.get(customer_id, unblocked), channel)
     )
 
 

@@ -82,8 +82,12 @@ def record_status(tx: Tx, studio_id: int, params: Params, *, now: datetime) -> D
         raise CallbackMalformed(reference="MessageStatus")
     error_code = (fields.get("ErrorCode") or "")[:16] or None
     status = delivery_status(provider_status)
-    SmsRepository(tx, studio_id).add_report(message_id, provider_status, status, error_code, now=now)
-    if status is not None:
+    # Twilio retries a callback and its signature has no timestamp: a status reported before
+    # (the same MessageSid and MessageStatus) changes nothing again, not even a row.
+    reported = SmsRepository(tx, studio_id).add_report(
+        message_id, provider_status, status, error_code, now=now
+    )
+    if reported and status is not None:
         forward_status(tx, studio_id, message_id, status, now=now)
     return status
 
@@ -123,10 +127,10 @@ def receive_reply(tx: Tx, studio_id: int, params: Params, *, now: datetime) -> R
     repository = SmsRepository(tx, studio_id)
     # Twilio's signature has no timestamp: a captured request verifies forever. Each MessageSid
     # is acted on (and answered) once, so neither a retry nor a replayed START (after a later
-    # STOP) does anything, and a replayed HELP costs no text.
-    if any(report.provider_status == RECEIVED for report in repository.reports(message_id)):
+    # STOP) does anything, and a replayed HELP costs no text. The report's unique index decides,
+    # also between two requests at once.
+    if not repository.add_report(message_id, RECEIVED, None, None, now=now):
         return Reply(None, [], reading, duplicate=True)
-    repository.add_report(message_id, RECEIVED, None, None, now=now)
     try:
         sender = to_e164(written_sender, None)
     except NotAPhoneNumber:

@@ -37,6 +37,10 @@ class SmsStatusReport(Base):
     __tablename__ = "sms_status_reports"
     __table_args__ = (
         Index("ix_sms_status_reports_message", "studio_id", "provider_message_id", "id"),
+        # Each status of a message once: a replayed or retried callback adds nothing.
+        Index(
+            "ux_sms_status_reports_once", "studio_id", "provider_message_id", "provider_status", unique=True
+        ),
         {"sqlite_autoincrement": True},
     )
 

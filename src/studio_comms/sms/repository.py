@@ -42,6 +42,7 @@ _REPORT = Sql(
     INSERT INTO sms_status_reports
       (studio_id, provider_message_id, provider_status, status, error_code, received_at)
     VALUES (:studio_id, :message_id, :provider_status, :status, :error_code, :now)
+    ON CONFLICT (studio_id, provider_message_id, provider_status) DO NOTHING
     """
 )
 
@@ -102,8 +103,10 @@ class SmsRepository(StudioScoped):
         error_code: str | None,
         *,
         now: datetime,
-    ) -> None:
-        self._run(
+    ) -> bool:
+        """False: this status of the message was reported before (a retry, a replay); nothing is
+        added."""
+        added = self._run(
             _REPORT,
             message_id=message_id,
             provider_status=provider_status,
@@ -111,6 +114,7 @@ class SmsRepository(StudioScoped):
             error_code=error_code,
             now=now,
         )
+        return added > 0
 
     def reports(self, message_id: str) -> list[ReportRow]:
         return self._rows(_REPORTS, message_id=message_id)

@@ -26,8 +26,26 @@ from pydantic import (
 
 from studio_comms.core.schemas import DateText, DateTimeText, Int64, NotBlank, inline_enum
 
-Int32 = Annotated[StrictInt, WithJsonSchema({"type": "integer", "format": "int32"})]
-Double = Annotated[StrictFloat, WithJsonSchema({"type": "number", "format": "double"})]
+
+def _bounded_int32(minimum: int, maximum: int) -> WithJsonSchema:
+    """An int32's published schema with the bounds its ``Field`` checks (``WithJsonSchema``
+    replaces the whole schema, so the bounds must be stated here too, or the document is looser
+    than the check)."""
+    return WithJsonSchema({"type": "integer", "format": "int32", "minimum": minimum, "maximum": maximum})
+
+
+Hour = Annotated[StrictInt, Field(ge=0, le=23), _bounded_int32(0, 23)]
+Minute = Annotated[StrictInt, Field(ge=0, le=59), _bounded_int32(0, 59)]
+Second = Annotated[StrictInt, Field(ge=0, le=59), _bounded_int32(0, 59)]
+Nano = Annotated[StrictInt, Field(ge=0, le=999_999_999), _bounded_int32(0, 999_999_999)]
+
+
+def _bounded_double(minimum: int, maximum: int) -> WithJsonSchema:
+    return WithJsonSchema({"type": "number", "format": "double", "minimum": minimum, "maximum": maximum})
+
+
+Longitude = Annotated[StrictFloat, Field(ge=-180, le=180), _bounded_double(-180, 180)]
+Latitude = Annotated[StrictFloat, Field(ge=-90, le=90), _bounded_double(-90, 90)]
 CountryCode = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Z]{2}$"),
@@ -61,10 +79,10 @@ class LocalTime(BaseModel):
     # Unknown fields are refused, as the published schema says (additionalProperties: false).
     model_config = ConfigDict(extra="forbid")
 
-    hour: Int32 | None = Field(default=None, ge=0, le=23)
-    minute: Int32 | None = Field(default=None, ge=0, le=59)
-    second: Int32 | None = Field(default=None, ge=0, le=59)
-    nano: Int32 | None = Field(default=None, ge=0, le=999_999_999)
+    hour: Hour | None = None
+    minute: Minute | None = None
+    second: Second | None = None
+    nano: Nano | None = None
 
 
 class StudioOpeningHours(BaseModel):
@@ -99,8 +117,8 @@ class StudioLocation(BaseModel):
     # Unknown fields are refused, as the published schema says (additionalProperties: false).
     model_config = ConfigDict(extra="forbid")
 
-    longitude: Double | None = Field(default=None, ge=-180, le=180)
-    latitude: Double | None = Field(default=None, ge=-90, le=90)
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
 
 
 class Tag(BaseModel):
