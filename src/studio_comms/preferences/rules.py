@@ -141,11 +141,8 @@ class State:
         offer = self.offers.get(slot)
         if offer is None:
             return Rule.NOT_OFFERED
-        block = self.blocks.get(slot[1])
+        block = self.block(slot[1])
         if block is not None and block.reason not in MEMBER_LIFTABLE:
-
-
-        if self.block(slot[1]) is not None:
             return Rule.BLOCKED
         if not offer.customer_overridable:
             return Rule.STUDIO_ENFORCED
