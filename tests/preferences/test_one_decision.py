@@ -498,6 +498,8 @@ def test_every_entry_point_gives_the_one_decision(
     event("erased" if erased else "not erased")
     for rule in sorted({str(model(state, slot).rule) for slot in SEND_SLOTS}):
         event(f"a send slot decided by {rule}")
+    if any(member_may_switch(state, slot) and model(state, slot).rule == "BLOCKED" for slot in SLOTS):
+        event("a blocked slot the member may switch (soft-bounce pause)")
     for slot, (active, overridable) in heard.preferences.items():
         wanted = model(state, slot)
         assert state.offers[slot] is not None, slot
