@@ -3,18 +3,26 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# openapi-python-client in a venv of its own (tests/customers/codegen-requirements.txt says why).
+CODEGEN_VENV := .venv-codegen
+CODEGEN_STAMP := $(CODEGEN_VENV)/.installed-stamp
 TEST_POSTGRES_URL ?= $(or $(STUDIO_COMMS_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432/test)
 PYTEST_ARGS ?=
 
 .PHONY: install run test test-sqlite test-postgres fuzz lint bench bench-quick profile wrk clean chromium redis
 
-install: $(STAMP)
+install: $(STAMP) $(CODEGEN_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+$(CODEGEN_STAMP): tests/customers/codegen-requirements.txt
+	test -x $(CODEGEN_VENV)/bin/python || $(PYTHON) -m venv $(CODEGEN_VENV)
+	$(CODEGEN_VENV)/bin/python -m pip install --quiet -r tests/customers/codegen-requirements.txt
+	touch $(CODEGEN_STAMP)
 
 run: install
 	$(BIN)/studio-comms demo
@@ -86,4 +94,4 @@ wrk:
 	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) $(CODEGEN_VENV) var build *.egg-info

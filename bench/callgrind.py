@@ -96,6 +96,12 @@ async def requests(cg: ctypes.CDLL, workdir: Path, count: int, warmup: int) -> N
 
     url = f"sqlite:///{workdir / 'requests.db'}"
     upgrade(url)
+    try:  # as `serve` counts metrics: in files shared by its processes (absent before metrics)
+        from studio_comms.core import metrics
+
+        metrics.use_directory(workdir / "metrics")
+    except ImportError:
+        pass
     settings = Settings(
         database_url=url, admin_token=ADMIN, rate_limit="100000000/minute",
         var_dir=workdir / "var",  # type: ignore[arg-type]

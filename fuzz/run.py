@@ -70,11 +70,17 @@ RULES_BEYOND_SCHEMA = {
     "WEBHOOK_URL_NOT_ALLOWED": "the receiver's host must resolve, to a public address (DNS, networks)",
     "PHONE_NUMBER_INVALID": "whether a number exists in its country's numbering plan (libphonenumber)",
     "SMS_SENDER_INVALID": "whether a number exists in its country's numbering plan (libphonenumber)",
+    "MAIL_PROVIDER_KEY_INVALID": "whether base64 text is a DER public key on the P-256 curve",
     "MAIL_FEEDBACK_MALFORMED": "the body is a MIME report (RFC 3464/5965) that no JSON Schema describes",
     "REQUEST_ID_MISMATCH": "requestId must equal the Idempotency-Key header when both are sent: OpenAPI "
     "gives each parameter and the body a schema of its own and has no way to relate two of them",
     "TEMPLATE_INVALID": "`{{`, `{%` and `{#` in a message's text may only open one of the documented "
     "placeholders (the descriptions say so); a pattern for it would be re-run on 100,000 characters",
+    "SEARCH_CRITERIA_MISSING": "getCustomerBy and searchCustomers publish every criterion optional and "
+    "look customers up by one of them: a request naming none asks for nothing (no schema says so)",
+    "SEARCH_CRITERION_NOT_HELD": "card numbers, debtor ids, barcodes, QR codes and dates of birth are "
+    "official criteria studio-comms holds no data for: it says so rather than answer an empty match",
+    "CUSTOMER_NUMBER_TAKEN": "a customer number belongs to one customer of the studio (state)",
     "RENDERED_TOO_LONG": "a message's fields checked against their limits with the member's values "
     "filled in, and TEXT_MESSAGE content's 1,600 characters: limits of the member and the channel",
     "MARKETING_FLAG_NOT_ALLOWED": "`marketing` true for CONTRACT/APPOINTMENT or false for NEWSLETTER/"
@@ -85,6 +91,8 @@ RULES_BEYOND_SCHEMA = {
 # Refusals of schema-valid requests that are ours on purpose: (errorCode, what the errorMessage
 # says) and why.
 STRICTER_ON_PURPOSE = {
+    ("VALIDATION_FAILED", "pass back the offset of the previous slice"): "the official slice offset "
+    "is a string holding the last id of the previous slice; one that is not an id names no position",
     ("VALIDATION_FAILED", "NUL characters are not allowed"): "a NUL anywhere in a body, also in a field "
     "the official schemas leave open (unknown properties): PostgreSQL cannot store one (published "
     "strings say so with a pattern)",
@@ -104,7 +112,8 @@ STRICTER_THAN_OFFICIAL = {
 # Checks that fail against the official document by design, and why.
 TOLERATED_OFFICIAL = {
     "allow_header_conformance": "our extensions add methods to official paths (GET …/threads is the "
-    "timeline, POST …/threads/{threadId} is accepted like PUT), so Allow names more than the document",
+    "timeline, POST …/threads/{threadId} is accepted like PUT), so Allow names more than the document; "
+    "/v1/customers/search also has the shape of /v1/customers/{customerId} (GET), as in the official",
 }
 OFFICIAL_OPERATIONS = (
     "getCommunicationPreferences",
@@ -113,6 +122,10 @@ OFFICIAL_OPERATIONS = (
     "createCommunicationInExistingCommunicationThread",
     "getStudioInformation",
     "confirmActivation",
+    "getCustomerById",
+    "getCustomers",
+    "getCustomerBy",
+    "searchCustomers",
 )
 OFFICIAL_SPEC_ENV = "STUDIO_COMMS_OFFICIAL_SPEC"
 OFFICIAL_SPEC_NAME = Path("shared/reference/magicline-official/openapi-1.5.0.json")

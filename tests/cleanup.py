@@ -14,6 +14,7 @@ from studio_comms.communications.models import (
 )
 from studio_comms.customers.models import Customer
 from studio_comms.idempotency.models import IdempotencyRecord
+from studio_comms.mailevents.models import MailProviderCredentials, MailProviderEvent
 from studio_comms.messages.models import Message, MessageBatch, MessageSettings, MessageStatusChange
 from studio_comms.outbox.models import OutboxItem
 from studio_comms.preferences.models import (
@@ -38,6 +39,8 @@ def purge_studios(engine: Engine, studio_ids: Iterable[int]) -> None:
         connection.execute(delete(WebhookDelivery).where(WebhookDelivery.studio_id.in_(ids)))
         connection.execute(delete(WebhookSubscription).where(WebhookSubscription.studio_id.in_(ids)))
         for table in (
+            MailProviderEvent,
+            MailProviderCredentials,
             SmsStatusReport,
             SmsProviderCredentials,
             OutboxItem,

@@ -24,9 +24,11 @@ from studio_comms.cli_secrets import secrets_app
 from studio_comms.cli_studios import fail as _fail
 from studio_comms.cli_studios import studios_app
 from studio_comms.cli_worker import configure_logging, load_settings, outbox_app, worker
+from studio_comms.core import metrics
 from studio_comms.core.auth import Scope
 from studio_comms.core.clock import utcnow
 from studio_comms.core.errors import AppError
+from studio_comms.core.metrics import METRICS_DIRECTORY
 from studio_comms.core.openapi import CANONICAL_ID, INT64_MAX
 from studio_comms.customers.schemas import CustomerUpsert
 from studio_comms.customers.service import upsert_customer
@@ -98,6 +100,8 @@ def serve(
         raise typer.Exit(2)
     upgrade(settings.database_url)
     configure_logging()
+    # Before the processes are forked and any app is made: all of them count in these files.
+    metrics.use_directory(settings.var_dir / METRICS_DIRECTORY)
     if not no_worker:
         # Plain print: where e-mail goes (SMTP, or .eml files under the var directory) is the
         # first thing to check when a message does not arrive.
@@ -184,7 +188,8 @@ def customers_import(
 ) -> None:
     """Create or update customers from a CSV file, all or nothing.
 
-    Columns: customerId, firstName, lastName, and optionally email, phoneNumber, language.
+    Columns: customerId, firstName, lastName, and optionally email, phoneNumber, language,
+    customerNumber (unique in the studio), status (MEMBER, PROSPECT, FORMER_MEMBER; default MEMBER).
     """
     rows = _read_customer_rows(file)
     now = utcnow()

@@ -14,6 +14,7 @@ from studio_comms.cli_worker import load_settings
 from studio_comms.core import secrets
 from studio_comms.db.database import open_database
 from studio_comms.db.migrate import upgrade
+from studio_comms.mailevents import service as mailevents
 from studio_comms.sms import service as sms
 from studio_comms.studios.service import all_studios
 from studio_comms.webhooks import service as webhooks
@@ -38,5 +39,6 @@ def rotate() -> None:
     with open_database(settings.database_url) as database, database.transaction() as tx:
         for studio_id in all_studios(tx):
             sealed += sms.reseal(tx, studio_id, box) + 2 * webhooks.reseal(tx, studio_id, box)
+            sealed += mailevents.reseal(tx, studio_id, box)
     # Plain print: scripts check this line.
     print(f"Sealed {sealed} stored secrets with the first key.", flush=True)

@@ -16,7 +16,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from studio_comms.background import build_worker, worker_engine_options
+from studio_comms.core import metrics
 from studio_comms.core.clock import utcnow
+from studio_comms.core.metrics import METRICS_DIRECTORY
 from studio_comms.db.database import open_database
 from studio_comms.db.migrate import upgrade
 from studio_comms.messages.wiring import describe_email
@@ -54,6 +56,7 @@ def worker() -> None:
     settings = load_settings()
     upgrade(settings.database_url)
     configure_logging()
+    metrics.use_directory(settings.var_dir / METRICS_DIRECTORY)  # counted with `serve`'s processes
     print(describe_email(settings), flush=True)
     stop = threading.Event()
 

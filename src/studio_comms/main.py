@@ -15,10 +15,12 @@ from studio_comms import __version__
 from studio_comms.admin import customers as admin_customers
 from studio_comms.admin import keys as admin_keys
 from studio_comms.admin import mail_feedback as admin_mail_feedback
+from studio_comms.admin import mail_provider as admin_mail_provider
 from studio_comms.admin import messages as admin_messages
 from studio_comms.admin import sms as admin_sms
 from studio_comms.admin import sms_replies as admin_sms_replies
 from studio_comms.admin import studios as admin_studios
+from studio_comms.api import metrics as metrics_endpoint
 from studio_comms.api.hot import HotPaths, plan_hot_routes
 from studio_comms.api.ops import bench_router, head_router
 from studio_comms.api.ops import router as ops_router
@@ -30,10 +32,12 @@ from studio_comms.core.middleware import RequestGuardMiddleware
 from studio_comms.core.openapi_document import official_style
 from studio_comms.core.ratelimit import RateLimiter
 from studio_comms.core.runtime import Runtime
+from studio_comms.customers import endpoints as customers_endpoints
 from studio_comms.db.database import Database
 from studio_comms.db.engine import make_engine
 from studio_comms.links import endpoints as links_endpoints
 from studio_comms.links.secret import LazySigner
+from studio_comms.mailevents import endpoints as mailevents_endpoints
 from studio_comms.messages import endpoints as messages_endpoints
 from studio_comms.outbox import stats as outbox_stats
 from studio_comms.preferences import endpoints as preferences_endpoints
@@ -104,15 +108,18 @@ def create_app(
         readiness_details={
             "outbox": partial(outbox_stats.readiness, warning_seconds=settings.outbox_lag_warning_seconds)
         },
+        scraped_gauges=[outbox_stats.gauges],
     )
     app.state.link_signer = LazySigner(settings)
     app.openapi = official_style(app)  # type: ignore[method-assign]
     handlers.install(app)
     routers = [head_router, preferences_endpoints.router, communications_endpoints.router, ops_router]
     routers += [messages_endpoints.router, studios_endpoints.router, webhooks_endpoints.router]
+    routers += [customers_endpoints.router]
     routers += [links_endpoints.router, admin_studios.router, admin_keys.router, admin_customers.router]
     routers += [admin_messages.router, admin_sms.router, admin_sms_replies.router, admin_mail_feedback.router]
     routers += [pages.router, unsubscribe.router, sms_endpoints.router, render.assets]
+    routers += [admin_mail_provider.router, mailevents_endpoints.router, metrics_endpoint.router]
     if settings.enable_bench_routes:
         routers.insert(0, bench_router)
     mount_routes(app, routers)

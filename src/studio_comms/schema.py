@@ -14,6 +14,7 @@ from studio_comms.communications import models as _communications  # noqa: F401
 from studio_comms.customers import models as _customers  # noqa: F401
 from studio_comms.db.base import Base
 from studio_comms.idempotency import models as _idempotency  # noqa: F401
+from studio_comms.mailevents import models as _mailevents  # noqa: F401
 from studio_comms.messages import models as _messages  # noqa: F401
 from studio_comms.outbox import models as _outbox  # noqa: F401
 from studio_comms.preferences import models as _preferences  # noqa: F401

@@ -10,7 +10,7 @@ from typing import Annotated
 from urllib.parse import parse_qs, urlsplit
 
 from limits import parse as parse_rate
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "studio-comms.db"
@@ -33,6 +33,8 @@ class Settings(BaseSettings):
 
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
     admin_token: SecretStr | None = None
+    # Bearer token of GET /metrics (a scraper need not hold the operator token, which works too).
+    metrics_token: SecretStr | None = None
     redis_url: str | None = None
     # A Redis that does not answer within this is skipped (rate limits fail open) and tried again
     # after redis_retry_seconds; one warning per interval says so.
@@ -204,15 +206,15 @@ class Settings(BaseSettings):
                 ) from None
         return value
 
-    @field_validator("admin_token")
+    @field_validator("admin_token", "metrics_token")
     @classmethod
-    def _token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+    def _token_long_enough(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         # Empty means unset (every /admin route answers 401). A short token can be guessed.
         if value is None or not value.get_secret_value():
             return None
         if len(value.get_secret_value()) < MIN_ADMIN_TOKEN_LENGTH:
             raise ValueError(
-                f"admin_token must be at least {MIN_ADMIN_TOKEN_LENGTH} characters; generate one with "
+                f"{info.field_name} must be at least {MIN_ADMIN_TOKEN_LENGTH} characters; generate one with "
                 "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
             )
         return value

@@ -31,17 +31,17 @@ def test_put_creates_then_replaces(admin: TestClient, world: World) -> None:
     path = CUSTOMER.format(world.studio_a, 42)
     created = admin.put(path, json=ERIKA)
     assert created.status_code == 201, created.text
-    assert created.json() == {"customerId": 42, **ERIKA}
+    assert created.json() == {"customerId": 42, **ERIKA, "status": "MEMBER"}
 
     replacement = {"firstName": "Erika", "lastName": "Musterfrau", "email": "e.musterfrau@example.org"}
     replaced = admin.put(path, json=replacement)
     assert replaced.status_code == 200, replaced.text
     # A replace, not a merge: phone number and language are gone.
-    assert replaced.json() == {"customerId": 42, **replacement}
+    assert replaced.json() == {"customerId": 42, **replacement, "status": "MEMBER"}
 
     fetched = admin.get(path)
     assert fetched.status_code == 200
-    assert fetched.json() == {"customerId": 42, **replacement}
+    assert fetched.json() == {"customerId": 42, **replacement, "status": "MEMBER"}
 
 
 def test_get_existing_customer(admin: TestClient, world: World) -> None:
@@ -52,13 +52,14 @@ def test_get_existing_customer(admin: TestClient, world: World) -> None:
         "firstName": "Erika",
         "lastName": "Muster1",
         "email": "member1@example.org",
+        "status": "MEMBER",
     }
 
 
 def test_put_with_only_required_fields(admin: TestClient, world: World) -> None:
     response = admin.put(CUSTOMER.format(world.studio_a, 50), json={"firstName": "A", "lastName": "B"})
     assert response.status_code == 201, response.text
-    assert response.json() == {"customerId": 50, "firstName": "A", "lastName": "B"}
+    assert response.json() == {"customerId": 50, "firstName": "A", "lastName": "B", "status": "MEMBER"}
 
 
 def test_largest_int64_customer_id_is_accepted(admin: TestClient, world: World) -> None:
@@ -359,3 +360,65 @@ def test_invalid_suppression_is_400(
     response = admin.put(f"{SUPPRESSIONS.format(world.studio_a, 1)}/{channel}", json=body)
     assert_error(response, 400, "VALIDATION_FAILED", reference)
     assert admin.get(SUPPRESSIONS.format(world.studio_a, 1)).json() == []
+
+
+# --- customer number and status -------------------------------------------------------------------
+
+
+def test_put_stores_customer_number_and_status(admin: TestClient, world: World) -> None:
+    path = CUSTOMER.format(world.studio_a, 42)
+    body = {"firstName": "Erika", "lastName": "M", "customerNumber": " 1-12345 ", "status": "FORMER_MEMBER"}
+    created = admin.put(path, json=body)
+    assert created.status_code == 201, created.text
+    assert created.json() == {
+        "customerId": 42,
+        "firstName": "Erika",
+        "lastName": "M",
+        "customerNumber": "1-12345",
+        "status": "FORMER_MEMBER",
+    }
+    # Keeping one's own number is no conflict; a replace without them drops the number, and the
+    # status is MEMBER again (the default).
+    assert admin.put(path, json=body).status_code == 200
+    replaced = admin.put(path, json={"firstName": "Erika", "lastName": "M"}).json()
+    assert replaced == {"customerId": 42, "firstName": "Erika", "lastName": "M", "status": "MEMBER"}
+
+
+def test_customer_numbers_are_unique_within_a_studio(admin: TestClient, world: World) -> None:
+    taken = {"firstName": "Erika", "lastName": "M", "customerNumber": "1-12345"}
+    assert admin.put(CUSTOMER.format(world.studio_a, 1), json=taken).status_code == 200
+    body = assert_error(
+        admin.put(CUSTOMER.format(world.studio_a, 2), json=taken),
+        409,
+        "CUSTOMER_NUMBER_TAKEN",
+        "customerNumber",
+    )
+    assert "1-12345" in body["errorMessage"]
+    german = admin.put(CUSTOMER.format(world.studio_a, 2), json=taken, headers={"Accept-Language": "de"})
+    assert german.json()["errorMessage"].startswith("Die Kundennummer 1-12345")
+    # Nothing half-written: customer 2 keeps its details; a new customer is not created.
+    assert admin.get(CUSTOMER.format(world.studio_a, 2)).json()["lastName"] == "Muster2"
+    assert_error(admin.put(CUSTOMER.format(world.studio_a, 77), json=taken), 409, "CUSTOMER_NUMBER_TAKEN")
+    assert_error(admin.get(CUSTOMER.format(world.studio_a, 77)), 404, "CUSTOMER_NOT_FOUND")
+    # Another studio may use the same number.
+    assert admin.put(CUSTOMER.format(world.studio_b, 2), json=taken).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("status", "CHAMPION"),
+        ("status", "member"),
+        ("status", None),
+        ("customerNumber", ""),
+        ("customerNumber", "   "),
+        ("customerNumber", "x" * 65),
+        ("customerNumber", 12345),
+    ],
+)
+def test_put_refuses_a_bad_customer_number_or_status(
+    admin: TestClient, world: World, field: str, value: Any
+) -> None:
+    body = {"firstName": "Erika", "lastName": "M", field: value}
+    assert_error(admin.put(CUSTOMER.format(world.studio_a, 42), json=body), 400, "VALIDATION_FAILED")
+    assert_error(admin.get(CUSTOMER.format(world.studio_a, 42)), 404, "CUSTOMER_NOT_FOUND")

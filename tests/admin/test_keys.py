@@ -24,6 +24,7 @@ ALL_SCOPES = [
     "COMMUNICATION_WRITE",
     "WEBHOOKS_MANAGE",
     "STUDIO_READ",
+    "CUSTOMER_READ",
 ]
 OPT_IN = [{"messageCategory": "NEWSLETTER", "channels": [{"communicationChannel": "EMAIL", "active": True}]}]
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import unquote
 
 import jsonschema_rs
+import pytest
+from fastapi.testclient import TestClient
 
 
 def test_every_route_documents_its_errors_as_error_response_and_none_says_422(
@@ -78,3 +81,44 @@ def test_the_send_bodies_publish_that_an_e_mail_needs_a_subject_and_distinct_rec
         assert _accepts(openapi_document, schema, {**body, "communicationChannel": "TEXT_MESSAGE"}), schema
     twice = {**single, "communicationChannel": "TEXT_MESSAGE", "customerIds": [1, 1]}
     assert not _accepts(openapi_document, "BulkMessageCreate", twice)
+
+
+def _parameter_accepts(document: dict[str, Any], path: str, name: str, value: str) -> bool:
+    [parameter] = [p for p in document["paths"][path]["get"]["parameters"] if p["name"] == name]
+    return bool(jsonschema_rs.Draft202012Validator(parameter["schema"]).is_valid(value))
+
+
+@pytest.mark.parametrize(
+    ("schema", "body"),
+    [
+        ("StudioCreate", {"name": "S", "timeZone": ""}),
+        ("StudioCreate", {"name": "S", "timeZone": "Europe/Berlin\n"}),
+        ("WebhookCreate", {"url": "0"}),
+        ("WebhookCreate", {"url": "http://"}),
+    ],
+)
+def test_what_issue_22_found_refused_is_refused_by_the_document_too(
+    openapi_document: dict[str, Any], admin: TestClient, api: TestClient, schema: str, body: dict[str, Any]
+) -> None:
+    """Issue 22: the published schema accepted ~1,160 requests the service refused (``timeZone: ""``,
+    webhook ``url: "0"``); each is refused by both now, the schema naming it before the request."""
+    assert not _accepts(openapi_document, schema, body)
+    if schema == "StudioCreate":
+        answer = admin.post("/admin/v1/studios", json=body)
+    else:
+        answer = api.post("/v1/webhooks", json=body)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["reference"] == next(iter(body.keys() - {"name"}))
+
+
+@pytest.mark.parametrize("offset", ["%05", "%20", "1%0A", "1.0", "-1", "0x1"])
+def test_an_offset_the_service_refuses_the_document_refuses(
+    openapi_document: dict[str, Any], api: TestClient, offset: str
+) -> None:
+    """``offset=%05`` was schema-valid and refused (issue 22)."""
+    path = "/v1/communications/{customerId}/threads"
+    assert not _parameter_accepts(openapi_document, path, "offset", unquote(offset))
+    answer = api.get(f"/v1/communications/1/threads?offset={offset}")
+    assert (answer.status_code, answer.json()["reference"]) == (400, "offset")
+    assert _parameter_accepts(openapi_document, path, "offset", "12")
+    assert api.get("/v1/communications/1/threads?offset=12").status_code == 200

@@ -1,11 +1,13 @@
-"""Our ``/openapi.json`` publishes the compatible operations (the four communication ones and the
-two studio ones) as the official spec does.
+"""Our ``/openapi.json`` publishes the compatible operations (the four communication ones, the
+two studio ones and the four customer reads) as the official spec does.
 
 The expected facts below are written from the official Sport Alliance Open API 1.5.0 document
 (the file itself is not part of the project): an SDK generated from our document must line up
 with one generated from the official spec — same operations and parameters, same schema names,
 same property names and types, enums written inline where the official spec inlines them.
-Extensions are additive and listed here by name, so a new one is a deliberate choice.
+Extensions are additive and listed here by name, so a new one is a deliberate choice. Where we
+publish fewer properties than the official schema (``Customer``: only what studio-comms holds), the
+official properties left out are listed too (``LEFT_OUT``), so the facts stay complete.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ THREAD_STATUS = ("enum", ("CREATED", "ONGOING", "CLOSED"))
 DIRECTION = ("enum", ("INCOMING", "OUTGOING"))
 CHANNEL = ("enum", ("LETTER", "EMAIL", "TEXT_MESSAGE", "PHONE", "FAX", "CONVERSATION", "CHAT", "OTHER"))
 CATEGORY = ("enum", ("CONTRACT", "GENERAL", "APPOINTMENT", "NEWSLETTER", "LOYALTY_PROGRAM"))
+CUSTOMER_STATUS = ("enum", ("MEMBER", "PROSPECT", "FORMER_MEMBER"))
+STATUS_FILTER = ("enum", ("MEMBER", "PROSPECT"))
+UUID = ("string", "uuid")
 ARGUMENT_TYPE = (
     "enum",
     (
@@ -157,7 +162,74 @@ SCHEMAS: dict[str, tuple[list[str] | None, dict[str, object], dict[str, object]]
     "StudioAccessCodeConfiguration": (None, {"enabled": BOOLEAN}, {}),
     "StudioLocation": (None, {"longitude": DOUBLE, "latitude": DOUBLE}, {}),
     "Tag": (["name"], {"name": STRING}, {}),
+    # Customers (official tag "Customers"): what studio-comms holds of the official Customer.
+    "Customer": (
+        ["accessRefusal", "id", "status"],
+        {
+            "id": INT64,
+            "customerNumber": STRING,
+            "firstName": STRING,
+            "lastName": STRING,
+            "email": STRING,
+            "status": CUSTOMER_STATUS,
+            "phonePrivateMobile": STRING,
+            "accessRefusal": BOOLEAN,
+            "studioId": INT64,
+            "preferredLanguage": ref("Language"),
+        },
+        {},
+    ),
+    "Language": (
+        ["languageCode"],
+        {"languageCode": ("string", "ISO 639-1"), "countryCode": ("string", "ISO 3166-1")},
+        {},
+    ),
+    "CustomerSlicedResult": (
+        ["hasNext", "offset", "result"],
+        {"result": array(ref("Customer")), "hasNext": BOOLEAN, "offset": STRING},
+        {},
+    ),
+    "CustomerSearchRequest": (
+        None,
+        {
+            "firstName": STRING,
+            "lastName": STRING,
+            "email": STRING,
+            "dateOfBirth": DATE,
+            "cardNumberFormat": ref("CardNumberFormat"),
+        },
+        {},
+    ),
 }
+
+# Official properties a schema leaves out: studio-comms holds no such data, and an optional
+# property is left out rather than answered empty or invented.
+LEFT_OUT: dict[str, set[str]] = {
+    "Customer": {
+        "dateOfBirth",
+        "gender",
+        "street",
+        "houseNumber",
+        "zipCode",
+        "city",
+        "country",
+        "cardNumbers",
+        "imageUrl",
+        "phonePrivate",
+        "phoneBusiness",
+        "phoneBusinessMobile",
+        "idlePeriods",
+        "bankAccount",
+        "accessRestrictions",
+        "uuid",
+        "referralCode",
+        "additionalInformationFieldAssignments",
+        "thirdPartyId",
+        "accessMediums",
+    },
+}
+# The official Customer has 30 properties: the held ones and the left-out ones, nothing else.
+OFFICIAL_CUSTOMER_PROPERTY_COUNT = 30
 
 ERRORS = {"400", "401", "403", "404", "409", "429", "500"}
 # Answered before routing, documented on every operation (the official spec leaves them out).
@@ -169,6 +241,11 @@ CONSENT_ENFORCEMENT = ("Consent-Enforcement", "header", False, ref("ConsentEnfor
 PREFERENCES = "/v1/communications/{customerId}/communication-preferences"
 THREADS = "/v1/communications/{customerId}/threads"
 THREAD = "/v1/communications/{customerId}/threads/{threadId}"
+CARD_NUMBER_FORMAT = ("cardNumberFormat", "query", False, ref("CardNumberFormat"))
+CUSTOMERS = "/v1/customers"
+CUSTOMER = "/v1/customers/{customerId}"
+CUSTOMER_BY = "/v1/customers/by"
+CUSTOMER_SEARCH = "/v1/customers/search"
 STUDIO_INFORMATION = "/v1/studios/information"
 CONFIRM_ACTIVATION = "/v1/studios/confirmActivation"
 
@@ -209,6 +286,70 @@ OPERATIONS: dict[tuple[str, str], tuple[str, list[object], object, object, list[
     ),
     ("get", STUDIO_INFORMATION): ("getStudioInformation", [], None, ref("StudioInformation"), [], set()),
     ("post", CONFIRM_ACTIVATION): ("confirmActivation", [], None, None, [IDEMPOTENCY_KEY], {"413", "415"}),
+    ("get", CUSTOMER): (
+        "getCustomerById",
+        [CUSTOMER_ID, CARD_NUMBER_FORMAT],
+        None,
+        ref("Customer"),
+        [],
+        set(),
+    ),
+    ("get", CUSTOMERS): (
+        "getCustomers",
+        [
+            CARD_NUMBER_FORMAT,
+            ("lastOffsetId", "query", False, INT64),
+            ("offset", "query", False, STRING),
+            ("sliceSize", "query", False, INT32),
+            ("customerStatus", "query", False, STATUS_FILTER),
+        ],
+        None,
+        ref("CustomerSlicedResult"),
+        [],
+        set(),
+    ),
+    ("get", CUSTOMER_BY): (
+        "getCustomerBy",
+        [
+            ("cardNumber", "query", False, STRING),
+            CARD_NUMBER_FORMAT,
+            ("debtorId", "query", False, STRING),
+            ("qrCodeUuid", "query", False, UUID),
+            ("barcode", "query", False, STRING),
+            ("customerNumber", "query", False, STRING),
+        ],
+        None,
+        ref("Customer"),
+        [],
+        set(),
+    ),
+    ("post", CUSTOMER_SEARCH): (
+        "searchCustomers",
+        [],
+        ref("CustomerSearchRequest"),
+        array(ref("Customer")),
+        [],
+        {"413", "415"},
+    ),
+}
+# (method, path) -> parameter -> (deprecated, default) as the official spec publishes them.
+PARAMETER_FACTS: dict[tuple[str, str], dict[str, tuple[bool, object]]] = {
+    ("get", CUSTOMER): {"cardNumberFormat": (False, "DECIMAL")},
+    ("get", CUSTOMERS): {
+        "cardNumberFormat": (False, "DECIMAL"),
+        "lastOffsetId": (True, None),
+        "offset": (False, None),
+        "sliceSize": (False, 100),
+        "customerStatus": (False, "MEMBER"),
+    },
+    ("get", CUSTOMER_BY): {
+        "cardNumber": (False, None),
+        "cardNumberFormat": (False, "DECIMAL"),
+        "debtorId": (False, None),
+        "qrCodeUuid": (True, None),
+        "barcode": (False, None),
+        "customerNumber": (False, None),
+    },
 }
 
 # Our extensions on the same paths.
@@ -241,6 +382,39 @@ def test_compatible_schemas_have_the_official_names_fields_types_and_required_li
     assert sorted(schema.get("required", [])) == sorted(required or [])
     properties = {field: shape(value) for field, value in schema["properties"].items()}
     assert properties == {**official, **extensions}
+    assert not set(properties) & LEFT_OUT.get(name, set())
+
+
+def test_the_customer_publishes_the_official_properties_it_holds_and_leaves_the_others_out(
+    openapi_document: dict[str, Any],
+) -> None:
+    published = set(openapi_document["components"]["schemas"]["Customer"]["properties"])
+    assert len(published | LEFT_OUT["Customer"]) == OFFICIAL_CUSTOMER_PROPERTY_COUNT
+    # Every required official property is published (they cannot be left out).
+    assert {"accessRefusal", "id", "status"} <= published
+
+
+def test_card_number_format_is_the_official_referenced_enum(openapi_document: dict[str, Any]) -> None:
+    schema = openapi_document["components"]["schemas"]["CardNumberFormat"]
+    assert (schema["type"], schema["enum"]) == ("string", ["DECIMAL", "HEX_MSB", "HEX_LSB"])
+    request = openapi_document["components"]["schemas"]["CustomerSearchRequest"]
+    assert request["properties"]["cardNumberFormat"]["default"] == "DECIMAL"
+
+
+@pytest.mark.parametrize(("method", "path"), PARAMETER_FACTS)
+def test_customer_parameters_have_the_official_defaults_and_deprecations(
+    openapi_document: dict[str, Any], method: str, path: str
+) -> None:
+    operation = openapi_document["paths"][path][method]
+    published = {
+        p["name"]: (p.get("deprecated", False), p["schema"].get("default"))
+        for p in operation["parameters"]
+        if p["in"] == "query"
+    }
+    assert published == PARAMETER_FACTS[(method, path)]
+    if path == CUSTOMERS:
+        size = next(p["schema"] for p in operation["parameters"] if p["name"] == "sliceSize")
+        assert (size["minimum"], size["maximum"]) == (50, 500)
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
@@ -250,7 +424,8 @@ def test_compatible_operations_have_the_official_shape(
     operation_id, parameters, body, ok, extra_parameters, extra_statuses = OPERATIONS[(method, path)]
     operation = openapi_document["paths"][path][method]
     assert operation["operationId"] == operation_id
-    assert operation["tags"] == ["Studios" if path.startswith("/v1/studios/") else "Customers Communication"]
+    tag = "Studios" if path.startswith("/v1/studios/") else "Customers Communication"
+    assert operation["tags"] == ["Customers" if path.startswith("/v1/customers") else tag]
     assert "security" not in operation  # the document's API key requirement applies, as in the official
     published = [
         (p["name"], p["in"], p["required"], shape(p["schema"])) for p in operation.get("parameters", [])

@@ -47,6 +47,7 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
             "content": "See you at 18:00.",
         }
     },
+    ("GET", "/v1/customers/{customerId}"): {},
     ("POST", "/v1/communications/{customerId}/unsubscribe-links"): {
         "json": {"messageCategory": "NEWSLETTER", "communicationChannel": "EMAIL"}
     },

@@ -48,11 +48,13 @@ def test_customers_import_imports_every_row(
         "email": "erika@example.org",
         "phoneNumber": "+4915112345671",
         "language": "de",
+        "status": "MEMBER",
     }
     assert committed_client.get(CUSTOMER.format(studio_id, 2)).json() == {
         "customerId": 2,
         "firstName": "Max",
         "lastName": "Mustermann",
+        "status": "MEMBER",
     }
     assert committed_client.get(CUSTOMER.format(studio_id, 3)).json()["language"] == "en"
 
@@ -64,6 +66,7 @@ def test_customers_import_imports_every_row(
         "customerId": 3,
         "firstName": "Jane",
         "lastName": "Smith",
+        "status": "MEMBER",
     }
 
 
@@ -138,3 +141,44 @@ def test_customers_import_of_a_missing_file_is_a_usage_error(
     result = invoke(runner, "customers", "import", "--studio", str(studio_id), str(tmp_path / "none.csv"))
     assert result.exit_code == 2
     assert "none.csv" in squashed(result.output)
+
+
+def test_customers_import_takes_customer_numbers_and_statuses(
+    runner: CliRunner, tmp_path: Path, created_studios: list[int], committed_client: TestClient
+) -> None:
+    studio_id = make_studio(runner, created_studios)
+    file = tmp_path / "numbers.csv"
+    file.write_text(
+        "customerId,firstName,lastName,customerNumber,status\n1,Erika,M,1-100,PROSPECT\n2,Max,M,,\n"
+    )
+    result = invoke(runner, "customers", "import", "--studio", str(studio_id), str(file))
+    assert_clean_exit(result, 0)
+    erika = committed_client.get(CUSTOMER.format(studio_id, 1)).json()
+    assert (erika["customerNumber"], erika["status"]) == ("1-100", "PROSPECT")
+    max_ = committed_client.get(CUSTOMER.format(studio_id, 2)).json()
+    assert "customerNumber" not in max_
+    assert max_["status"] == "MEMBER"
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        ["1,Erika,M,1-100,MEMBER", "2,Max,M,1-100,MEMBER"],  # one number for two customers
+        ["1,Erika,M,1-100,MEMBER", "2,Max,M,1-101,CHAMPION"],  # not an official status
+    ],
+    ids=["duplicate-number", "bad-status"],
+)
+def test_customers_import_with_a_bad_number_or_status_imports_nothing(
+    runner: CliRunner,
+    tmp_path: Path,
+    created_studios: list[int],
+    committed_client: TestClient,
+    rows: list[str],
+) -> None:
+    studio_id = make_studio(runner, created_studios)
+    file = tmp_path / "numbers.csv"
+    file.write_text("\n".join(["customerId,firstName,lastName,customerNumber,status", *rows]) + "\n")
+    result = invoke(runner, "customers", "import", "--studio", str(studio_id), str(file))
+    assert_clean_exit(result, 1)
+    assert f"{file}:3:" in squashed(result.output)
+    assert committed_client.get(CUSTOMER.format(studio_id, 1)).status_code == 404

@@ -117,6 +117,7 @@ def test_keys_create_without_scope_gets_all_scopes(runner: CliRunner, created_st
         "COMMUNICATION_WRITE",
         "WEBHOOKS_MANAGE",
         "STUDIO_READ",
+        "CUSTOMER_READ",
     ]
 
 

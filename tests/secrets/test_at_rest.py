@@ -26,7 +26,13 @@ from tests.servers import STUDIO_COMMS
 
 AUTH_TOKEN = "f00dfeed" * 4  # a Twilio auth token is 32 hex characters
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
-TABLES = ("sms_provider_credentials", "webhook_subscriptions", "idempotency_records")
+MAILGUN_SIGNING_KEY = "key-" + "5eed1e55" * 4
+TABLES = (
+    "sms_provider_credentials",
+    "mail_provider_credentials",
+    "webhook_subscriptions",
+    "idempotency_records",
+)
 
 
 @pytest.fixture
@@ -72,6 +78,12 @@ def test_tokens_and_webhook_secrets_are_nowhere_in_the_database_in_clear(
             json={"accountSid": ACCOUNT_SID, "authToken": AUTH_TOKEN, "sender": "+4930901820"},
         )
         assert stored.status_code == 200, stored.text
+        relay = client.put(
+            f"/admin/v1/studios/{world.studio_a}/mail-provider",
+            headers=admin,
+            json={"provider": "MAILGUN", "signingKey": MAILGUN_SIGNING_KEY},
+        )
+        assert relay.status_code == 200, relay.text
         key = {"X-API-KEY": world.key_a, "Idempotency-Key": "create-hook-1"}
         hook = {"url": "http://127.0.0.1:9/receiver"}
         created = client.post("/v1/webhooks", json=hook, headers=key)
@@ -90,6 +102,7 @@ def test_tokens_and_webhook_secrets_are_nowhere_in_the_database_in_clear(
     everything = _database_text(engine, database_url)
     plain = [
         AUTH_TOKEN,
+        MAILGUN_SIGNING_KEY,
         created.json()["signingSecret"],
         created.json()["apiKey"],
         rotated.json()["signingSecret"],

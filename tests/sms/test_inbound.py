@@ -225,6 +225,36 @@ def test_a_signed_reply_without_its_fields_is_400(
     assert sms_permitted(api, 1)["permitted"] is True
 
 
+@pytest.mark.parametrize(
+    ("field", "value"), [("Body", "ST\x00OP"), ("Body", "Hello\x00"), ("From", MEMBER + "\x00")]
+)
+def test_a_nul_in_a_signed_reply_is_400_and_changes_nothing_on_both_databases(
+    api: TestClient,
+    admin: TestClient,
+    world: World,
+    twilio: FakeTwilio,
+    account_a: Account,
+    field: str,
+    value: str,
+) -> None:
+    """PostgreSQL's text cannot hold NUL and SQLite's can: issue 22 saw the two answer differently
+    on provider input. Refused before the database, alike on both, nothing recorded."""
+    give_phone(admin, world.studio_a, 1, MEMBER)
+    signed = {
+        "AccountSid": account_a.account_sid,
+        "MessageSid": "SM" + "6" * 32,
+        "From": MEMBER,
+        "To": STUDIO_NUMBER,
+        "Body": "STOP",
+        field: value,
+    }
+    response = twilio.post_signed(account_a.inbound_url, signed, auth_token=account_a.auth_token)
+    assert assert_error(response, 400, "CALLBACK_MALFORMED")["reference"] == field
+    assert sms_permitted(api, 1)["permitted"] is True
+    assert replies(api, 1) == []
+    assert keyword_entries(api, 1) == []
+
+
 def test_the_signature_covers_the_public_url_not_the_address_the_proxy_used(
     api: TestClient, admin: TestClient, world: World, twilio: FakeTwilio, account_a: Account
 ) -> None:

@@ -8,6 +8,7 @@ ASSEMBLY: list[str] = [
     "customers",
     "keys",
     "mail_feedback",
+    "mail_provider",
     "messages",
     "onboarding",
     "sms",

@@ -4,4 +4,4 @@
 # What other packages may import from this one; ASSEMBLY: what only the app's assembly (main, the
 # CLI, background, schema) may import besides (tests/architecture/test_interfaces.py).
 __all__ = ["context", "hot"]
-ASSEMBLY: list[str] = ["ops"]
+ASSEMBLY: list[str] = ["metrics", "ops"]

@@ -8,6 +8,7 @@ and ``X-Failed-Recipients``); whether each failed for good is not taken from it 
 
 from __future__ import annotations
 
+import logging
 import re
 from email.header import decode_header, make_header
 from email.message import Message
@@ -17,6 +18,12 @@ from flufl.bounce import all_failures
 from studio_comms.bounces.dsn import DeliveryReport, RecipientStatus
 from studio_comms.bounces.mime import address_of, field
 from studio_comms.core.mailstatus import reason_in
+
+# flufl.bounce logs a line at INFO for each of its ~30 detectors on every message, and a traceback
+# at ERROR when one of them trips over input it was not written for (its Yale detector on a
+# message without From) — an exception it catches itself. Neither is ours to act on: an operator
+# would read 30 lines and a scary traceback per returned mail. Only its critical lines pass.
+logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
 
 # Where the notice ends and the returned message begins, in the wordings MTAs use.
 _RETURNED = re.compile(

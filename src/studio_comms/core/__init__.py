@@ -15,6 +15,7 @@ __all__ = [
     "mailstatus",
     "messages",
     "methods",
+    "metrics",
     "middleware",
     "openapi",
     "phone",

@@ -23,6 +23,9 @@ class Scope(StrEnum):
     WEBHOOKS_MANAGE = "WEBHOOKS_MANAGE"
     # Official scope of GET /v1/studios/information.
     STUDIO_READ = "STUDIO_READ"
+    # Official scope of the customer reads (getCustomerById, getCustomers, getCustomerBy,
+    # searchCustomers).
+    CUSTOMER_READ = "CUSTOMER_READ"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 
+from studio_comms.core import metrics
 from studio_comms.core.errors import AppError, ConcurrentModification, ServiceUnavailable, ValueNotStorable
 from studio_comms.db import errors
 
@@ -75,12 +76,15 @@ def as_app_error(error: BaseException) -> AppError | None:
     kind = errors.translate(error)
     # The message is faults.describe(): class, SQLSTATE, constraint; never a value.
     if isinstance(kind, errors.DatabaseUnavailable):
+        metrics.count_database_error("unavailable")
         OUTAGE.failed(kind)
         return ServiceUnavailable()
     if isinstance(kind, errors.ConstraintViolation):
+        metrics.count_database_error("conflict")
         log.warning("database conflict, the request may be retried: %s", kind)
         return ConcurrentModification()
     if isinstance(kind, errors.ValueRefused):
+        metrics.count_database_error("value_refused")
         log.warning("database refused a value: %s", kind)
         return ValueNotStorable()
     return None

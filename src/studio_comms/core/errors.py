@@ -56,6 +56,10 @@ class AdminUnauthenticated(Unauthenticated):
     message_key = "ADMIN_AUTHENTICATION_FAILED"
 
 
+class MetricsUnauthenticated(Unauthenticated):
+    message_key = "METRICS_AUTHENTICATION_FAILED"
+
+
 class Forbidden(AppError):
     status = 403
     error_code = "FORBIDDEN"

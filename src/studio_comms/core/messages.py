@@ -84,6 +84,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Missing or invalid API key (header X-API-KEY).",
         "de": "Fehlender oder ungültiger API-Schlüssel (Header X-API-KEY).",
     },
+    "METRICS_AUTHENTICATION_FAILED": {
+        "en": "Missing or invalid metrics token (header Authorization: Bearer).",
+        "de": "Fehlendes oder ungültiges Metrik-Token (Header Authorization: Bearer).",
+    },
     "ADMIN_AUTHENTICATION_FAILED": {
         "en": "Missing or invalid operator token (header Authorization: Bearer).",
         "de": "Fehlendes oder ungültiges Betreiber-Token (Header Authorization: Bearer).",
@@ -130,6 +134,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "de": "Über die SMS-Antwort {replyId} wurde bereits entschieden ({state}); "
         "eine Entscheidung kann nicht geändert werden.",
     },
+    "MAIL_PROVIDER_NOT_CONFIGURED": {
+        "en": "The studio has no mail relay of this provider configured.",
+        "de": "Für das Studio ist kein Mail-Relay dieses Anbieters eingerichtet.",
+    },
+    "MAIL_PROVIDER_KEY_INVALID": {
+        "en": "The verification key is not a base64 DER public key on the P-256 curve.",
+        "de": "Der Prüfschlüssel ist kein base64-kodierter DER-Public-Key auf der Kurve P-256.",
+    },
+    "MAIL_EVENT_UNAUTHENTICATED": {
+        "en": "The request lacks the user name and password configured for the studio's mail relay.",
+        "de": "Der Anfrage fehlen Benutzername und Passwort, die für das Mail-Relay des Studios "
+        "eingerichtet sind.",
+    },
+    "MAIL_EVENT_SIGNATURE_INVALID": {
+        "en": "The request's signature is missing, does not verify with the studio's mail relay key, "
+        "is older than five minutes, or was used before.",
+        "de": "Die Signatur der Anfrage fehlt, passt nicht zum Schlüssel des Mail-Relays des Studios, "
+        "ist älter als fünf Minuten oder wurde schon verwendet.",
+    },
+    "MAIL_EVENT_MALFORMED": {
+        "en": "The body is not the mail provider's JSON events.",
+        "de": "Der Inhalt sind nicht die JSON-Ereignisse des Mail-Anbieters.",
+    },
     "MAIL_FEEDBACK_MALFORMED": {
         "en": "The body is empty, a report without the fields RFC 3464 or RFC 5965 requires, or a "
         "message nested deeper than mail systems write.",
@@ -139,6 +166,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "CUSTOMER_NOT_FOUND": {
         "en": "Customer {customerId} not found.",
         "de": "Kunde {customerId} wurde nicht gefunden.",
+    },
+    "CUSTOMER_NUMBER_NOT_FOUND": {
+        "en": "No customer has the customer number {customerNumber}.",
+        "de": "Kein Kunde hat die Kundennummer {customerNumber}.",
+    },
+    "CUSTOMER_NUMBER_TAKEN": {
+        "en": "Customer number {customerNumber} already belongs to customer {customerId}.",
+        "de": "Die Kundennummer {customerNumber} gehört bereits Kunde {customerId}.",
+    },
+    "SEARCH_CRITERIA_MISSING": {
+        "en": "Give at least one of: {criteria}.",
+        "de": "Mindestens eines angeben: {criteria}.",
+    },
+    "SEARCH_CRITERION_NOT_HELD": {
+        "en": "studio-comms holds no {criterion} of customers; look them up by {criteria}.",
+        "de": "studio-comms speichert kein {criterion} von Kunden; suchen Sie nach {criteria}.",
     },
     "STUDIO_NOT_FOUND": {
         "en": "Studio {studioId} not found.",

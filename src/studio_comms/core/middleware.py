@@ -12,8 +12,11 @@
 
 from __future__ import annotations
 
+from time import perf_counter
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from studio_comms.core import metrics
 from studio_comms.core.errors import (
     HeadersTooLarge,
     PayloadTooLarge,
@@ -40,6 +43,8 @@ class RequestGuardMiddleware:
         # of header fields is checked here, where it costs one len().
         self.max_header_count = settings.max_header_count
         self.max_header_bytes = settings.max_header_bytes
+        # Read once: ``serve`` and ``worker`` choose where metrics are counted before the app is made.
+        self.metrics = metrics.current()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,11 +54,14 @@ class RequestGuardMiddleware:
         request_id = new_request_id(headers.get("x-request-id"))
         scope.setdefault("state", {})[STATE_KEY] = request_id
         started = False
+        status = 500
+        began = perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal started
+            nonlocal started, status
             if message["type"] == "http.response.start":
                 started = True
+                status = message["status"]
                 raw = list(message.get("headers", []))
                 if not any(name.lower() == b"x-request-id" for name, _ in raw):
                     raw.append((b"x-request-id", request_id.encode()))
@@ -76,7 +84,14 @@ class RequestGuardMiddleware:
                 request_id=request_id,
                 accept_language=headers.get("accept-language"),
             )
+            status = response.status_code
             await response(scope, receive, send)
+        finally:
+            # Both lanes pass here; each router (FastAPI's, HotPaths) leaves the route in the scope.
+            route = scope.get("route")
+            self.metrics.request_timer(
+                scope["method"], route.path if route is not None else metrics.UNMATCHED, status
+            ).observe(perf_counter() - began)
 
     async def _checked_body(
         self, headers: dict[str, str], receive: Receive, raw_types: tuple[str, ...] | None

@@ -22,6 +22,7 @@ from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
+from studio_comms.core import metrics
 from studio_comms.core.errors import RateLimited
 
 log = logging.getLogger("studio_comms.ratelimit")
@@ -171,4 +172,5 @@ class RateLimiter:
 
 def _refuse(seconds_left: float) -> NoReturn:
     retry_after = max(1, math.ceil(seconds_left))
+    metrics.count_rate_limited()
     raise RateLimited(headers={"Retry-After": str(retry_after)}, retryAfter=retry_after)

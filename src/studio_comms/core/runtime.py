@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -37,6 +37,8 @@ class Runtime:
     # each reads in the readiness check's transaction at the given time.
     readiness_details: dict[str, Callable[[Tx, datetime], Any]] = field(default_factory=dict)
     principals: PrincipalCache = field(default_factory=PrincipalCache)
+    # Metric families read from the database at scrape time (``GET /metrics``: the outbox's).
+    scraped_gauges: list[Callable[[Tx, datetime], Iterable[Any]]] = field(default_factory=list)
 
     async def in_db_thread(self, function: Callable[..., T], *args: Any) -> T:
         """Runs ``function`` on a database thread; a database fault comes back as an AppError."""

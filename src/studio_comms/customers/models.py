@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from studio_comms.db.base import Base
@@ -17,6 +17,12 @@ class Customer(Base):
     """
 
     __tablename__ = "customers"
+    __table_args__ = (
+        # A studio's customer numbers are its own (NULLs, customers without one, never collide).
+        UniqueConstraint("studio_id", "customer_number"),
+        # The official list (getCustomers) pages one status at a time, by id.
+        Index("ix_customers_status_order", "studio_id", "status", "customer_id"),
+    )
 
     studio_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("studios.id", ondelete="CASCADE"), primary_key=True
@@ -27,6 +33,10 @@ class Customer(Base):
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     phone_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    # The official Customer's customerNumber ("1-12345"), as the studio's own system writes it.
+    customer_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The official Customer's status: MEMBER, PROSPECT or FORMER_MEMBER (customers.schemas).
+    status: Mapped[str] = mapped_column(String(16), default="MEMBER", server_default="MEMBER")
     # Signed member links (preference center, unsubscribe) carry this number; raising it revokes
     # every link issued before (erasure does).
     link_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -19,19 +19,37 @@ class CustomerRow:
     language: str | None
     # Signed member links carry this number; raising it revokes every link issued before.
     link_epoch: int
+    customer_number: str | None
+    status: str
 
 
+_COLUMNS = (
+    "customer_id, first_name, last_name, email, phone_number, language, link_epoch, customer_number, status"
+)
 _GET = Sql(
-    """
-    SELECT customer_id, first_name, last_name, email, phone_number, language, link_epoch
-    FROM customers WHERE studio_id = :studio_id AND customer_id = :customer_id
-    """,
+    f"SELECT {_COLUMNS} FROM customers WHERE studio_id = :studio_id AND customer_id = :customer_id",
     row=CustomerRow,
 )
 _ALL = Sql(
-    """
-    SELECT customer_id, first_name, last_name, email, phone_number, language, link_epoch
-    FROM customers WHERE studio_id = :studio_id
+    f"SELECT {_COLUMNS} FROM customers WHERE studio_id = :studio_id ORDER BY customer_id", row=CustomerRow
+)
+_BY_NUMBER = Sql(
+    f"SELECT {_COLUMNS} FROM customers WHERE studio_id = :studio_id AND customer_number = :customer_number",
+    row=CustomerRow,
+)
+# One official slice of one status, by id (ix_customers_status_order).
+_SLICE = Sql(
+    f"""
+    SELECT {_COLUMNS} FROM customers
+    WHERE studio_id = :studio_id AND status = :status AND customer_id > :after
+    ORDER BY customer_id LIMIT :limit
+    """,
+    row=CustomerRow,
+)
+_BY_EMAIL = Sql(
+    f"""
+    SELECT {_COLUMNS} FROM customers
+    WHERE studio_id = :studio_id AND lower(email) = :email ORDER BY customer_id
     """,
     row=CustomerRow,
 )
@@ -43,15 +61,16 @@ _INSERT = Sql(
     """
     INSERT INTO customers
       (studio_id, customer_id, first_name, last_name, email, phone_number, language, link_epoch,
-       created_at, updated_at)
+       customer_number, status, created_at, updated_at)
     VALUES (:studio_id, :customer_id, :first_name, :last_name, :email, :phone_number, :language, 0,
-       :now, :now)
+       :customer_number, :status, :now, :now)
     """
 )
 _UPDATE = Sql(
     """
     UPDATE customers SET first_name = :first_name, last_name = :last_name, email = :email,
-      phone_number = :phone_number, language = :language, updated_at = :now
+      phone_number = :phone_number, language = :language, customer_number = :customer_number,
+      status = :status, updated_at = :now
     WHERE studio_id = :studio_id AND customer_id = :customer_id
     """
 )
@@ -94,6 +113,8 @@ class CustomerDetails:
     email: str | None
     phone_number: str | None
     language: str | None
+    customer_number: str | None
+    status: str
 
 
 class CustomersRepository(StudioScoped):
@@ -102,6 +123,15 @@ class CustomersRepository(StudioScoped):
 
     def all(self) -> list[CustomerRow]:
         return self._rows(_ALL)
+
+    def with_number(self, customer_number: str) -> CustomerRow | None:
+        return self._row(_BY_NUMBER, customer_number=customer_number)
+
+    def slice(self, status: str, *, after: int, limit: int) -> list[CustomerRow]:
+        return self._rows(_SLICE, status=status, after=after, limit=limit)
+
+    def rows_with_email(self, address: str) -> list[CustomerRow]:
+        return self._rows(_BY_EMAIL, email=address.lower())
 
     def exists(self, customer_id: int, *, lock: bool = False) -> bool:
         return self._scalar(_LOCK if lock else _EXISTS, customer_id=customer_id) is not None
@@ -129,4 +159,6 @@ def _fields(details: CustomerDetails) -> dict[str, str | None]:
         "email": details.email,
         "phone_number": details.phone_number,
         "language": details.language,
+        "customer_number": details.customer_number,
+        "status": details.status,
     }

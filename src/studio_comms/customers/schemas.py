@@ -1,10 +1,19 @@
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 
-from studio_comms.core.schemas import Int64
+from studio_comms.core.schemas import Int64, NotBlank, inline_enum, not_blank
 from studio_comms.studios.schemas import LANGUAGE_PATTERN, Name
 
 
@@ -22,6 +31,25 @@ Email = Annotated[EmailStr, BeforeValidator(_bare_address)]
 PHONE_PATTERN = r"^\+?[0-9 ()./-]{4,40}$"
 
 
+class CustomerStatus(StrEnum):
+    """The official ``Customer.status``."""
+
+    MEMBER = "MEMBER"  # with contracts attached
+    PROSPECT = "PROSPECT"  # without contracts
+    FORMER_MEMBER = "FORMER_MEMBER"
+
+
+InlineCustomerStatus = Annotated[CustomerStatus, inline_enum(CustomerStatus)]
+
+# The studio's own customer number ("1-12345"), unique within the studio; surrounding blanks dropped.
+CustomerNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(not_blank),
+    NotBlank,
+]
+
+
 class CustomerUpsert(BaseModel):
     # Unknown fields are refused, as the published schema says (additionalProperties: false).
     model_config = ConfigDict(extra="forbid")
@@ -35,6 +63,13 @@ class CustomerUpsert(BaseModel):
         description="E.164, or a local number of the studio's country (stored in E.164)",
     )
     language: str | None = Field(default=None, pattern=LANGUAGE_PATTERN)
+    customerNumber: CustomerNumber | None = Field(
+        default=None,
+        description="The studio's customer number (official `customerNumber`), unique in the studio",
+    )
+    status: InlineCustomerStatus = Field(
+        default=CustomerStatus.MEMBER, description="Official `Customer.status` (default: MEMBER)"
+    )
 
 
 class CustomerRead(BaseModel):
@@ -44,3 +79,5 @@ class CustomerRead(BaseModel):
     email: str | None = None
     phoneNumber: str | None = None
     language: str | None = None
+    customerNumber: str | None = None
+    status: InlineCustomerStatus

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from studio_comms.core.phone import NotAPhoneNumber, to_e164
-from studio_comms.customers.errors import CustomerNotFound, PhoneNumberInvalid
+from studio_comms.customers.errors import CustomerNotFound, CustomerNumberTaken, PhoneNumberInvalid
 from studio_comms.customers.repository import CustomerDetails, CustomersRepository
 from studio_comms.customers.repository import CustomerRow as CustomerRow
-from studio_comms.customers.schemas import CustomerRead, CustomerUpsert
+from studio_comms.customers.schemas import CustomerRead, CustomerStatus, CustomerUpsert
 from studio_comms.db.tx import Tx
 from studio_comms.studios.service import country_code
 
@@ -39,7 +39,9 @@ def all_customers(tx: Tx, studio_id: int) -> dict[int, CustomerRow]:
 def upsert_customer(
     tx: Tx, studio_id: int, customer_id: int, data: CustomerUpsert, *, now: datetime
 ) -> tuple[CustomerRead, bool]:
-    """Create or replace the customer's details; returns the result and whether it was created."""
+    """Create or replace the customer's details; returns the result and whether it was created.
+
+    Raises ``CustomerNumberTaken`` when another customer of the studio has the customer number."""
     repository = CustomersRepository(tx, studio_id)
     details = CustomerDetails(
         first_name=data.firstName,
@@ -47,8 +49,17 @@ def upsert_customer(
         email=str(data.email) if data.email else None,
         phone_number=_e164(tx, studio_id, data.phoneNumber),
         language=data.language,
+        customer_number=data.customerNumber,
+        status=data.status.value,
     )
     created = not repository.exists(customer_id, lock=True)
+    if data.customerNumber is not None:
+        # The unique constraint holds it against a concurrent writer too (a 409 either way).
+        holder = repository.with_number(data.customerNumber)
+        if holder is not None and holder.customer_id != customer_id:
+            raise CustomerNumberTaken(
+                reference="customerNumber", customerNumber=data.customerNumber, customerId=holder.customer_id
+            )
     if created:
         repository.insert(customer_id, details, now=now)
     else:
@@ -88,6 +99,8 @@ def get_customer(tx: Tx, studio_id: int, customer_id: int) -> CustomerRead:
         email=customer.email,
         phoneNumber=customer.phone_number,
         language=customer.language,
+        customerNumber=customer.customer_number,
+        status=CustomerStatus(customer.status),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from studio_comms.core import metrics
 from studio_comms.core.errors import Invalid
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.service import all_customers
@@ -116,6 +117,7 @@ def accept_bulk(tx: Tx, studio_id: int, body: BulkMessageCreate, *, now: datetim
             occurred_at=now,
         )
         enqueue_messages(tx, studio_id=studio_id, message_ids=ids, now=now)
+        metrics.count_message(channel.value, MessageStatus.QUEUED.value, len(ids))
     return BulkAccepted(batchId=batch_id, accepted=len(accepted), refused=refused)
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from studio_comms.communications import sent
 from studio_comms.communications.schemas import AuthorizationReceipt
+from studio_comms.core import metrics
 from studio_comms.core.errors import Invalid
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.service import find_customer, require_customer
@@ -126,6 +127,7 @@ def accept_message(
         now=now,
     )
     repository.add_change(message_id, _accepted(decision, now))
+    metrics.count_message(channel.value, MessageStatus.QUEUED.value)
     sent.add_delivery_event(
         tx,
         studio_id,
@@ -211,6 +213,7 @@ def change_status(
     message.status_reason = reason
     repository = MessagesRepository(tx, studio_id)
     repository.save(message, now=now)
+    metrics.count_message(message.channel, status.value)
     repository.add_change(
         message.id,
         StatusChange(

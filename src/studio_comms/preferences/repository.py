@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from studio_comms.core import metrics
 from studio_comms.core.audit import Audit
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.db.scoped import StudioScoped
@@ -304,6 +305,7 @@ class PreferencesRepository(StudioScoped):
         self, customer_id: int, channel: CommunicationChannel, reason: str, *, now: datetime
     ) -> None:
         self._run(_SET_BLOCK, customer_id=customer_id, channel=channel.value, reason=reason, now=now)
+        metrics.count_suppression(reason)
 
     def lift_block(self, customer_id: int, channel: CommunicationChannel) -> bool:
         return self._run(_LIFT_BLOCK, customer_id=customer_id, channel=channel.value) > 0

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
+from studio_comms.core import metrics
 from studio_comms.core.clock import utcnow
 from studio_comms.db.database import Database
 from studio_comms.db.tx import Tx
@@ -236,6 +237,7 @@ class Deliver:
         self, tx: Tx, item: ClaimedItem, subscription_id: int, attempt: AttemptInfo, result: Attempt
     ) -> Outcome:
         repository = WebhooksRepository(tx, item.studio_id)
+        metrics.count_webhook_attempt(result.succeeded)
         if result.succeeded:
             repository.succeeded(
                 item.entity_id,
