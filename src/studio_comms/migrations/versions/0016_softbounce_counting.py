@@ -1,7 +1,7 @@
 """Soft bounces counted per member, and each studio's soft-bounce limit
 
-Revision ID: 0014_softbounce_counting
-Revises: 0013_sending_sms_reports_once
+Revision ID: 0016_softbounce_counting
+Revises: 0015_mailevents_provider_events
 Create Date: 2026-12-08
 
 A full mailbox, an expired or transient failure at the recipient is one row of
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_softbounce_counting"
-down_revision = "0013_sending_sms_reports_once"
+revision = "0016_softbounce_counting"
+down_revision = "0015_mailevents_provider_events"
 branch_labels = None
 depends_on = None
 
