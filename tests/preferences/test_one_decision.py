@@ -154,6 +154,17 @@ def model(state: MemberState, slot: Slot) -> Answer:
     return Answer(offer.active, "STUDIO_DEFAULT")
 
 
+def member_may_switch(state: MemberState, slot: Slot) -> bool:
+    """The slots the member may switch: decided by their choice or the studio's default, or paused by
+    soft bounces (SOFT_BOUNCED) where the offer lets the member decide (their opt-in lifts it)."""
+    wanted = model(state, slot)
+    offer = state.offers[slot]
+    paused = wanted.block_reason == SuppressionReason.SOFT_BOUNCED.value
+    return wanted.rule in ("CUSTOMER_CHOICE", "STUDIO_DEFAULT") or (
+        paused and offer is not None and offer.overridable
+    )
+
+
 def agrees(said: Answer, wanted: Answer) -> bool:
     return (
         said.permitted == wanted.permitted
@@ -374,9 +385,10 @@ _BOX = re.compile(
 
 
 async def preference_page(
-    http: httpx.AsyncClient, signer: LinkSigner, studio: Studio, clock: FixedClock
+    http: httpx.AsyncClient, signer: LinkSigner, studio: Studio, clock: FixedClock, locked: set[Slot]
 ) -> str | dict[Slot, Answer]:
-    """What the page shows, by slot (a slot it does not show is not there); or why it shows nothing."""
+    """What the page shows, by slot (a slot it does not show is not there); or why it shows nothing.
+    The slots whose box is disabled are added to ``locked``."""
     claims = LinkClaims(
         LinkPurpose.PREFERENCES,
         studio.studio_id,
@@ -395,7 +407,10 @@ async def preference_page(
         category, _, channel = box["slot"].partition(":")
         slot = (MessageCategory(category), CommunicationChannel(channel))
         why = re.search(rf'<span class="why" id="{box["id"]}-why">\(([^<]*)\)</span>', html)
-        assert (why is not None) == (box["disabled"] is not None), box.group(0)
+        # A disabled box says why; so does an enabled one paused by soft bounces.
+        assert why is not None or box["disabled"] is None, box.group(0)
+        if box["disabled"] is not None:
+            locked.add(slot)
         reason = unescape(why.group(1)) if why else None
         if reason is None:
             rule = None  # the member's to decide: CUSTOMER_CHOICE or STUDIO_DEFAULT, the page does not say
@@ -483,12 +498,15 @@ def test_every_entry_point_gives_the_one_decision(
     event("erased" if erased else "not erased")
     for rule in sorted({str(model(state, slot).rule) for slot in SEND_SLOTS}):
         event(f"a send slot decided by {rule}")
+    if any(member_may_switch(state, slot) and model(state, slot).rule == "BLOCKED" for slot in SLOTS):
+        event("a blocked slot the member may switch (soft-bounce pause)")
     for slot, (active, overridable) in heard.preferences.items():
         wanted = model(state, slot)
         assert state.offers[slot] is not None, slot
         assert active == wanted.permitted, ("GET preferences", slot, active, wanted)
-        # The member may switch exactly the slots decided by their choice or the studio's default.
-        assert overridable == (wanted.rule in ("CUSTOMER_CHOICE", "STUDIO_DEFAULT")), ("GET", slot, wanted)
+        # The member may switch exactly the slots decided by their choice or the studio's default
+        # (and those only a soft-bounce pause holds: switching them on is the member's opt-in).
+        assert overridable == member_may_switch(state, slot), ("GET", slot, wanted)
     if erased:
         assert heard.page == "revoked"
     else:
@@ -496,6 +514,7 @@ def test_every_entry_point_gives_the_one_decision(
         assert set(heard.page) == {slot for slot in SLOTS if state.offers[slot] is not None}
         for slot, shown in heard.page.items():
             wanted = model(state, slot)
+            assert (slot not in heard.locked) == member_may_switch(state, slot), ("page", slot, wanted)
             if shown.block_reason is not None and wanted.block_reason is not None:
                 # The page names the block's reason in words.
                 assert shown.block_reason == block_reason(wanted.block_reason, "en"), slot
@@ -526,6 +545,8 @@ class Heard:
     preferences: dict[Slot, tuple[bool, bool]]
     page: str | dict[Slot, Answer]
     unsubscribe: dict[Slot, str]
+    # The page's disabled boxes.
+    locked: set[Slot]
 
 
 def ask_http(client: TestClient, studio: Studio, clock: FixedClock) -> Heard:
@@ -544,10 +565,12 @@ def ask_http(client: TestClient, studio: Studio, clock: FixedClock) -> Heard:
                 said["single send", slot] = await single_send(http, studio, slot)
                 said["bulk send", slot] = await bulk_send(http, studio, slot)
             email_slots = [(category, CommunicationChannel.EMAIL) for category in MessageCategory]
+            locked: set[Slot] = set()
             return Heard(
                 said=said,
                 preferences=await preferences_get(http, studio),
-                page=await preference_page(http, signer, studio, clock),
+                page=await preference_page(http, signer, studio, clock, locked),
+                locked=locked,
                 unsubscribe={
                     slot: await unsubscribe_page(http, signer, studio, clock, slot) for slot in email_slots
                 },

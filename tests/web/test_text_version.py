@@ -12,6 +12,8 @@ TEMPLATES = Path(texts.__file__).resolve().parent / "templates"
 # When this fails: raise texts.TEXT_VERSION and record the new fingerprint under it here.
 FINGERPRINTS = {
     "prefcenter-2026-11-27.1": "7195ccd1042281fe8e604b78b416ab62a4aa5ae898942c5df47a6441b3a9c34e",
+    # The soft-bounce pause (SOFT_BOUNCED, an enabled box), BOUNCED and COMPLAINED explained.
+    "prefcenter-2026-12-08.1": "65522fb7bea37ed2b7ab3f2cdbcc6ee018d88596fe050dc4a9f3a6c71a9f1fad",
 }
 
 

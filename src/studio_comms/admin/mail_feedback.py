@@ -57,8 +57,10 @@ async def post_mail_feedback(
     Message-ID) and that message's recipient (the member's address; `Original-Recipient` counts).
     Then a hard bounce — a DSN (RFC 3464) or a text bounce whose failure is permanent and
     address-level (`reason` USER_UNKNOWN, HOST_UNKNOWN, MAILBOX_DISABLED) — blocks EMAIL with
-    `BOUNCED` for the studio's customers with that address (a full mailbox, an expired message, a
-    spam verdict, the sender's own SPF/DKIM/DMARC failing, anything 4.x.x: nothing), and an ARF
+    `BOUNCED` for the studio's customers with that address (a spam verdict, the sender's own
+    SPF/DKIM/DMARC failing, a delay warning: nothing; a failed delivery for a full mailbox, an expiry
+    or a transient failure counts as a soft bounce, and the studio's `bounce-settings` limit reached,
+    default 3 within 15 days, blocks EMAIL with `SOFT_BOUNCED`), and an ARF
     abuse report (RFC 5965) switches NEWSLETTER and LOYALTY_PROGRAM e-mail off and blocks EMAIL
     with `COMPLAINED`, each effective change a consent ledger entry (source
     `BOUNCE` or `COMPLAINT`). Any other report changes nothing and is recorded as unattributed

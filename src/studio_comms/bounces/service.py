@@ -12,9 +12,10 @@ bounce address can then switch nobody's e-mail off by knowing an address.
 - A hard bounce — permanent *and* address-level (user or host unknown, mailbox disabled; judged by
   ``core.mailstatus`` from status codes and words, for DSNs and text bounces alike) — blocks EMAIL with
   ``BOUNCED`` for every customer of the studio with that address: the address is dead, whoever it
-  belongs to. A full mailbox, an expired or delayed message, a rate limit, a spam verdict, the
-  sender's own SPF/DKIM/DMARC/PTR failing change nothing for the member (``SOFT_BOUNCE`` with the
-  reason).
+  belongs to. A rate limit, a spam verdict, a delay warning, the sender's own SPF/DKIM/DMARC/PTR
+  failing change nothing for the member (``SOFT_BOUNCE`` with the reason); a failed delivery for a
+  full mailbox, an expiry or a transient failure is counted (``messages.soft_bounces``: the studio's
+  limit reached blocks EMAIL with ``SOFT_BOUNCED``).
 - A complaint (ARF ``abuse``) switches the member's marketing mail off (NEWSLETTER and
   LOYALTY_PROGRAM, as the member's choice) and blocks EMAIL with ``COMPLAINED``. An operator who
   lifts the block after talking to the member (contract mail must reach them) leaves marketing
@@ -29,7 +30,7 @@ from datetime import datetime
 
 from studio_comms.bounces import mime, repository
 from studio_comms.bounces.arf import FeedbackReport
-from studio_comms.bounces.dsn import DeliveryReport, NotAReport
+from studio_comms.bounces.dsn import DeliveryReport, NotAReport, RecipientStatus
 from studio_comms.bounces.errors import MailFeedbackMalformed
 from studio_comms.bounces.reading import Shape, read
 from studio_comms.bounces.repository import UnattributedRow
@@ -43,10 +44,12 @@ from studio_comms.bounces.schemas import (
     Why,
 )
 from studio_comms.core.audit import Audit, ChangeSource
+from studio_comms.core.mailstatus import Reason
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.service import customers_with_email
 from studio_comms.db.tx import Tx
 from studio_comms.links.tokens import LinkSigner
+from studio_comms.messages import soft_bounces
 from studio_comms.messages.schemas import MessageStatus
 from studio_comms.messages.service import SentEmail, record_provider_status, sent_email
 from studio_comms.preferences.blocks import block_for_feedback
@@ -237,18 +240,25 @@ def _bounced(
             continue
         customer_ids = customers_with_email(tx, studio_id, sent.address or "")
         verdict = recipient.verdict
+        soft_suppressed: list[int] = []
         if verdict.hard:
             for customer_id in customer_ids:
                 block_for_feedback(
                     tx, studio_id, customer_id, EMAIL, SuppressionReason.BOUNCED, audit=audit, now=now
                 )
+        elif _failed(recipient):
+            # A soft failure (full mailbox, expired, transient at the recipient) counts; the limit
+            # of the studio reached suppresses with SOFT_BOUNCED. A delay warning is no failure.
+            soft_suppressed = soft_bounces.count(
+                tx, studio_id, sent.message_id, customer_ids, verdict.reason, audit=audit, now=now
+            )
         recipients.append(
             FeedbackRecipient(
                 address=recipient.address,
                 status=recipient.status,
                 customerIds=customer_ids,
                 reason=verdict.reason,
-                suppressed=verdict.hard and bool(customer_ids),
+                suppressed=(verdict.hard and bool(customer_ids)) or bool(soft_suppressed),
             )
         )
     hard = any(recipient.hard for recipient in theirs)
@@ -309,6 +319,15 @@ def _complained(tx: Tx, report: FeedbackReport, named: int | None, *, now: datet
             )
         ],
     )
+
+
+def _failed(recipient: RecipientStatus) -> bool:
+    """The delivery failed (``Action: failed``), not merely delayed; a text notice without codes
+    whose words say it will be retried is a warning too."""
+    if recipient.action.lower() != "failed":
+        return False
+    verdict = recipient.verdict
+    return not (recipient.text_bounce and verdict.status is None and verdict.reason is Reason.TRANSIENT)
 
 
 def _bracketed(message_id: str) -> str:

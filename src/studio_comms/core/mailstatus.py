@@ -46,6 +46,12 @@ class Reason(StrEnum):
 
 
 ADDRESS_LEVEL = frozenset({Reason.USER_UNKNOWN, Reason.HOST_UNKNOWN, Reason.MAILBOX_DISABLED})
+# A soft bounce of the *member's address*: it failed this time, on the recipient's side, and may
+# work again (counted; N of them within D days suppress EMAIL with SOFT_BOUNCED). Not counted: the
+# sender's setup or reputation (SENDER_POLICY, RELAYING_DENIED, RATE_LIMITED), this message's
+# content or size (CONTENT_BLOCKED, TOO_LARGE), complaints, auto-replies, and UNKNOWN (a reason we
+# cannot name proves nothing about the address).
+SOFT_BOUNCE = frozenset({Reason.MAILBOX_FULL, Reason.EXPIRED, Reason.TRANSIENT})
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     false,
     true,
 )
@@ -119,4 +120,40 @@ class MessageSettings(Base):
     quiet_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # Whether a GENERAL send that does not say ``marketing`` is marketing.
     general_is_marketing: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MessageSoftBounce(Base):
+    """A soft bounce of a member's address (``core.mailstatus.SOFT_BOUNCE``: full mailbox, expired,
+    transient), from a returned message or an SMTP answer at send time: one per message and member,
+    whichever path told it first. ``consumed``: counted into a SOFT_BOUNCED suppression already (after
+    a lift, counting starts again from zero)."""
+
+    __tablename__ = "message_soft_bounces"
+    __table_args__ = (
+        UniqueConstraint("studio_id", "message_id", "customer_id", name="uq_message_soft_bounces_message"),
+        Index("ix_message_soft_bounces_member", "studio_id", "customer_id", "occurred_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    studio_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("studios.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    consumed: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+
+class MessageBounceSettings(Base):
+    """A studio's soft-bounce limit: ``soft_bounce_limit`` soft bounces within ``soft_bounce_days``
+    days suppress a member's EMAIL; no row: the defaults (3 in 15)."""
+
+    __tablename__ = "message_bounce_settings"
+
+    studio_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("studios.id", ondelete="CASCADE"), primary_key=True
+    )
+    soft_bounce_limit: Mapped[int] = mapped_column(Integer)
+    soft_bounce_days: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -370,3 +370,83 @@ def _change(change: StatusChange) -> dict[str, Any]:
         "block_reason": change.block_reason,
         "occurred_at": change.occurred_at,
     }
+
+
+# --- soft bounces and the studio's limit (messages.soft_bounces) ---------------------------------
+
+
+@dataclass(slots=True)
+class BounceSettingsRow:
+    soft_bounce_limit: int
+    soft_bounce_days: int
+
+
+_BOUNCE_SETTINGS = Sql(
+    """
+    SELECT soft_bounce_limit, soft_bounce_days FROM message_bounce_settings WHERE studio_id = :studio_id
+    """,
+    row=BounceSettingsRow,
+)
+_SET_BOUNCE_SETTINGS = Sql(
+    """
+    INSERT INTO message_bounce_settings (studio_id, soft_bounce_limit, soft_bounce_days, updated_at)
+    VALUES (:studio_id, :soft_bounce_limit, :soft_bounce_days, :now)
+    ON CONFLICT (studio_id) DO UPDATE SET soft_bounce_limit = excluded.soft_bounce_limit,
+      soft_bounce_days = excluded.soft_bounce_days, updated_at = excluded.updated_at
+    """
+)
+# One per message and member: the send-time answer and the returned DSN of the same message, or a
+# report posted twice, count once.
+_ADD_SOFT_BOUNCE = Sql(
+    """
+    INSERT INTO message_soft_bounces (studio_id, customer_id, message_id, reason, occurred_at, consumed)
+    VALUES (:studio_id, :customer_id, :message_id, :reason, :now, :consumed)
+    ON CONFLICT (studio_id, message_id, customer_id) DO NOTHING
+    """
+)
+_COUNT_SOFT_BOUNCES = Sql(
+    """
+    SELECT COUNT(*) FROM message_soft_bounces
+    WHERE studio_id = :studio_id AND customer_id = :customer_id AND consumed = :consumed
+      AND occurred_at > :since
+    """
+)
+_CONSUME_SOFT_BOUNCES = Sql(
+    """
+    UPDATE message_soft_bounces SET consumed = :consumed
+    WHERE studio_id = :studio_id AND customer_id = :customer_id
+    """
+)
+
+
+class SoftBouncesRepository(StudioScoped):
+    def settings(self) -> BounceSettingsRow | None:
+        return self._row(_BOUNCE_SETTINGS)
+
+    def set_settings(self, settings: BounceSettingsRow, *, now: datetime) -> None:
+        self._run(
+            _SET_BOUNCE_SETTINGS,
+            soft_bounce_limit=settings.soft_bounce_limit,
+            soft_bounce_days=settings.soft_bounce_days,
+            now=now,
+        )
+
+    def add(self, customer_id: int, message_id: int, reason: str, *, now: datetime) -> bool:
+        """Whether it is new (False: this message's soft bounce of this member was counted)."""
+        return (
+            self._run(
+                _ADD_SOFT_BOUNCE,
+                customer_id=customer_id,
+                message_id=message_id,
+                reason=reason,
+                now=now,
+                consumed=False,
+            )
+            > 0
+        )
+
+    def count_since(self, customer_id: int, since: datetime) -> int:
+        return int(self._scalar(_COUNT_SOFT_BOUNCES, customer_id=customer_id, since=since, consumed=False))
+
+    def consume(self, customer_id: int) -> None:
+        self._run(_CONSUME_SOFT_BOUNCES, customer_id=customer_id, consumed=True)

@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     JsonValue,
     StrictBool,
+    StrictInt,
     StringConstraints,
     field_validator,
 )
@@ -264,3 +265,17 @@ class MessageSettingsRead(BaseModel):
     quietHours: list[QuietHours]
     quietHoursDefault: bool
     generalIsMarketing: bool = Field(description="Whether GENERAL sends that do not say are marketing")
+
+
+class BounceSettings(BaseModel):
+    """How many soft bounces (full mailbox, expired, transient failure at the recipient) within how
+    many days suppress a member's EMAIL with `SOFT_BOUNCED`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    softBounceLimit: StrictInt = Field(
+        default=3, ge=1, le=100, description="Soft bounces that suppress (1-100; absent: 3)"
+    )
+    softBounceDays: StrictInt = Field(
+        default=15, ge=1, le=365, description="Within this many days (1-365; absent: 15)"
+    )

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from studio_comms.communications import sent
 from studio_comms.core.audit import Audit, ChangeSource
-from studio_comms.core.mailstatus import judge
+from studio_comms.core.mailstatus import Reason, judge
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 from studio_comms.customers.errors import CustomerNotFound
 from studio_comms.customers.service import customers_with_email, find_customer
@@ -23,7 +23,7 @@ from studio_comms.links.errors import CustomerErased
 from studio_comms.links.schemas import PreferenceLinkCreate, UnsubscribeLinkCreate
 from studio_comms.links.service import issue_preference_link, issue_unsubscribe_link
 from studio_comms.links.tokens import LinkSigner
-from studio_comms.messages import quiet
+from studio_comms.messages import quiet, soft_bounces
 from studio_comms.messages.email_message import message_id_for
 from studio_comms.messages.repository import MessageRow, MessagesRepository
 from studio_comms.messages.schemas import MessageStatus
@@ -274,6 +274,10 @@ def record_result(
             _suppress_dead_address(tx, studio_id, message.customer_id, code, now=now)
             return True
         change_status(tx, studio_id, message, MessageStatus.FAILED, reason=reason, decision=decision, now=now)
+        if soft_bounces.counts(verdict.reason):
+            _count_soft_bounce(
+                tx, studio_id, message, verdict.status or result.smtp_reply[:3], verdict.reason, now=now
+            )
         return True
     change_status(
         tx, studio_id, message, MessageStatus.FAILED, reason=result.error, decision=decision, now=now
@@ -292,6 +296,19 @@ def _suppress_dead_address(tx: Tx, studio_id: int, customer_id: int, code: str, 
         block_for_feedback(
             tx, studio_id, other, CommunicationChannel.EMAIL, SuppressionReason.BOUNCED, audit=audit, now=now
         )
+
+
+def _count_soft_bounce(
+    tx: Tx, studio_id: int, message: MessageRow, code: str, reason: Reason, *, now: datetime
+) -> None:
+    """A full mailbox, an expiry, a transient failure for good: one soft bounce of the address for
+    every customer of the studio with it (``soft_bounces``: N of them within D days suppress)."""
+    customer = find_customer(tx, studio_id, message.customer_id)
+    if customer is None or not customer.email:
+        return
+    audit = Audit(source=ChangeSource.BOUNCE, actor=f"smtp:{code}", request_id=None)
+    customer_ids = customers_with_email(tx, studio_id, customer.email)
+    soft_bounces.count(tx, studio_id, message.id, customer_ids, reason, audit=audit, now=now)
 
 
 def record_crash(tx: Tx, studio_id: int, message_id: int, error: str, *, final: bool, now: datetime) -> None:

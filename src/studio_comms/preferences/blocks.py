@@ -16,7 +16,7 @@ from studio_comms.customers.service import require_customer, revoke_links
 from studio_comms.db.tx import Tx
 from studio_comms.preferences.errors import SuppressionNotFound
 from studio_comms.preferences.repository import PreferencesRepository
-from studio_comms.preferences.rules import Block, Change, State, erasure_of
+from studio_comms.preferences.rules import MEMBER_LIFTABLE, Block, Change, State, erasure_of
 from studio_comms.preferences.schemas import SuppressionRead, SuppressionReason
 from studio_comms.preferences.service import member_state, preferences_updated
 
@@ -84,12 +84,19 @@ def block_for_feedback(
     """Block ``channel``, with one ledger entry per offered category it switches off.
 
     A channel blocked already keeps its block and reason: a STOP must not turn an erasure into
-    something a START could lift. Returns the effective changes (none: nothing was written).
+    something a START could lift; only a soft-bounce pause gives way to a stronger reason. Returns
+    the effective changes (none: no ledger entry was written).
     """
     require_customer(tx, studio_id, customer_id, lock=True)
     repository = PreferencesRepository(tx, studio_id)
     before = member_state(tx, studio_id, customer_id)
-    if channel in before.blocks:
+    held = before.blocks.get(channel)
+    if held is not None:
+        if held.reason in MEMBER_LIFTABLE and reason.value not in MEMBER_LIFTABLE:
+            # A dead address or a complaint outranks a soft-bounce pause: the member's opt-in must
+            # not lift it. Still blocked: no ledger entry, but GET's customerOverridable changes.
+            repository.set_block(customer_id, channel, reason.value, now=now)
+            preferences_updated(tx, studio_id, customer_id, now=now)
         return []
     repository.set_block(customer_id, channel, reason.value, now=now)
     after = replace(before, blocks={**before.blocks, channel: Block(reason.value)})

@@ -59,6 +59,11 @@ class Block(NamedTuple):
     reason: str
 
 
+# Blocks the member lifts by opting in again (a soft-bounce pause); every other block only an
+# operator lifts (a dead address, a complaint, STOP, an erasure).
+MEMBER_LIFTABLE = frozenset({"SOFT_BOUNCED"})
+
+
 # The block reason of an erasure: the member is blocked on every channel, whichever one the
 # suppression was recorded on (``SuppressionReason.ERASED``).
 ERASURE = "ERASED"
@@ -136,7 +141,8 @@ class State:
         offer = self.offers.get(slot)
         if offer is None:
             return Rule.NOT_OFFERED
-        if self.block(slot[1]) is not None:
+        block = self.block(slot[1])
+        if block is not None and block.reason not in MEMBER_LIFTABLE:
             return Rule.BLOCKED
         if not offer.customer_overridable:
             return Rule.STUDIO_ENFORCED
@@ -188,6 +194,18 @@ class Change:
     channel: CommunicationChannel
     previous_active: bool
     active: bool
+
+
+def lifted_by(state: State, changes: Sequence[Change]) -> set[CommunicationChannel]:
+    """The channels whose member-liftable block (``MEMBER_LIFTABLE``) the member's opt-in lifts: a
+    change switching on a slot of the blocked channel."""
+    return {
+        change.channel
+        for change in changes
+        if change.active
+        and (block := state.block(change.channel)) is not None
+        and block.reason in MEMBER_LIFTABLE
+    }
 
 
 def check_structure(

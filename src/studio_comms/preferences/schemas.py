@@ -95,6 +95,9 @@ class SuppressionReason(StrEnum):
     BOUNCED = "BOUNCED"
     # An RFC 5965 abuse report: the member marked our mail as spam.
     COMPLAINED = "COMPLAINED"
+    # N soft bounces (full mailbox, expired, transient) within D days (per studio, default 3 in 15);
+    # lifted by an operator or by the member's own opt-in to an EMAIL slot.
+    SOFT_BOUNCED = "SOFT_BOUNCED"
 
 
 class SuppressionWrite(BaseModel):

@@ -10,7 +10,12 @@ import orjson
 from studio_comms.core.audit import Audit
 from studio_comms.core.schemas import Slice
 from studio_comms.core.slicing import slice_of
-from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
+from studio_comms.core.vocabulary import (
+    CATEGORY_ORDER,
+    CHANNEL_ORDER,
+    CommunicationChannel,
+    MessageCategory,
+)
 from studio_comms.customers.errors import CustomerNotFound
 from studio_comms.customers.service import lock_customer, require_customer
 from studio_comms.db.tx import Tx
@@ -25,6 +30,7 @@ from studio_comms.preferences.rules import (
     RequestedChannel,
     State,
     block_of,
+    lifted_by,
     plan_changes,
 )
 from studio_comms.preferences.rules import decide as decide_slot
@@ -77,9 +83,29 @@ def update_preferences(
         )
         for change in changes
     }
+    after = state.with_choices(recorded)
+    lifted = lifted_by(state, changes)
+    if lifted:
+        # The member's opt-in lifts a soft-bounce pause of that channel (never another block); the
+        # other slots of the channel it switches back on get their ledger entries too.
+        after = State(
+            offers=after.offers,
+            choices=after.choices,
+            blocks={channel: block for channel, block in after.blocks.items() if channel not in lifted},
+        )
+        chosen = set(recorded)
+        for channel in sorted(lifted, key=CHANNEL_ORDER.__getitem__):
+            repository.lift_block(customer_id, channel)
+            for category, offered in sorted(state.offers, key=lambda slot: CATEGORY_ORDER[slot[0]]):
+                if offered != channel or (category, channel) in chosen:
+                    continue
+                was = state.decide(category, channel).permitted
+                becomes = after.decide(category, channel).permitted
+                if was != becomes:
+                    repository.append(customer_id, Change(category, channel, was, becomes), audit, now=now)
     if changes:
         preferences_updated(tx, studio_id, customer_id, now=now)
-    return state.with_choices(recorded), changes
+    return after, changes
 
 
 def switch_off(

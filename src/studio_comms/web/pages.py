@@ -67,6 +67,8 @@ def _categories(view: MemberView, language: str) -> list[dict[str, Any]]:
                     "label": channel_label(channel.channel, language),
                     "active": channel.active,
                     "reason": reason,
+                    # A soft-bounce pause is explained but not locked: ticking it is the member's opt-in.
+                    "locked": not channel.customer_overridable,
                 }
             )
         categories.append({"label": category_label(category, language), "channels": rows})

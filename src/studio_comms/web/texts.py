@@ -9,7 +9,7 @@ from __future__ import annotations
 from studio_comms.core.messages import SUPPORTED_LANGUAGES, preferred_language
 from studio_comms.core.vocabulary import CommunicationChannel, MessageCategory
 
-TEXT_VERSION = "prefcenter-2026-11-27.1"
+TEXT_VERSION = "prefcenter-2026-12-08.1"
 
 CATEGORIES: dict[MessageCategory, dict[str, str]] = {
     MessageCategory.CONTRACT: {"en": "Contract", "de": "Vertrag"},
@@ -35,6 +35,16 @@ BLOCK_REASONS: dict[str, dict[str, str]] = {
     "SMS_STOP": {"en": "blocked: you replied STOP", "de": "gesperrt: Sie haben STOP geantwortet"},
     "OPERATOR": {"en": "blocked by the studio", "de": "vom Studio gesperrt"},
     "ERASED": {"en": "blocked", "de": "gesperrt"},
+    "BOUNCED": {"en": "blocked: the address is unreachable", "de": "gesperrt: Adresse nicht erreichbar"},
+    "COMPLAINED": {
+        "en": "blocked: you reported our mail as spam",
+        "de": "gesperrt: Sie haben unsere E-Mail als Spam gemeldet",
+    },
+    "SOFT_BOUNCED": {
+        "en": "paused: our e-mails to you kept coming back; tick to receive them again",
+        "de": "pausiert: unsere E-Mails an Sie kamen wiederholt zurück; "
+        "Häkchen setzen, um sie wieder zu erhalten",
+    },
 }
 
 TEXTS: dict[str, dict[str, str]] = {
