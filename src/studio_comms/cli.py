@@ -38,7 +38,7 @@ from studio_comms.demo import ensure_demo, preference_center_url
 from studio_comms.main import create_app
 from studio_comms.messages.wiring import describe_email
 from studio_comms.preferences.offer import replace_offer
-from studio_comms.preferences.schemas import CommunicationPreference
+from studio_comms.preferences.schemas import OfferedCategory
 from studio_comms.server import default_process_count, run_processes, server_config
 from studio_comms.settings import Settings
 from studio_comms.studios.service import require_studio
@@ -165,7 +165,7 @@ def settings_set(
 ) -> None:
     """Replace the studio's communication settings with the JSON file's (as PUT communication-settings)."""
     try:
-        body = TypeAdapter(list[CommunicationPreference]).validate_json(file.read_bytes())
+        body = TypeAdapter(list[OfferedCategory]).validate_json(file.read_bytes())
     except ValidationError as error:
         first = error.errors()[0]
         console.print(

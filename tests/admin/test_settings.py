@@ -199,9 +199,13 @@ def test_duplicate_channel_is_refused_and_changes_nothing(admin: TestClient, wor
             [
                 {
                     "messageCategory": "GENERAL",
-                    "channels": [{"communicationChannel": "EMAIL", "customerOverridable": 1}],
+                    "channels": [{"communicationChannel": "EMAIL", "active": True, "customerOverridable": 1}],
                 }
             ],
+            "[0].channels[0].customerOverridable",
+        ),
+        (  # make fuzz found the published schema left it optional
+            [{"messageCategory": "GENERAL", "channels": [{"communicationChannel": "EMAIL", "active": True}]}],
             "[0].channels[0].customerOverridable",
         ),
     ],
@@ -293,3 +297,13 @@ def test_customer_choice_yields_to_a_studio_enforced_channel_and_returns(
     }
     assert admin.put(SETTINGS.format(world.studio_a), json=DEFAULT_SETTINGS).status_code == 200
     assert _newsletter(api.get(PREFS.format(1)).json()) == {"EMAIL": True, "TEXT_MESSAGE": False}
+
+
+def test_the_published_schema_requires_what_the_offer_requires(admin: TestClient) -> None:
+    schemas = admin.get("/openapi.json").json()["components"]["schemas"]
+    assert set(schemas["OfferedChannel"]["required"]) == {
+        "communicationChannel",
+        "active",
+        "customerOverridable",
+    }
+    assert schemas["OfferedCategory"]["required"] == ["messageCategory"]

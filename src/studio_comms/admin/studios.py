@@ -16,7 +16,7 @@ from studio_comms.api.context import AdminContext, Reply, admin_context
 from studio_comms.core.openapi import StudioId, error_responses
 from studio_comms.db.tx import Tx
 from studio_comms.preferences import offer
-from studio_comms.preferences.schemas import CommunicationPreference
+from studio_comms.preferences.schemas import CommunicationPreference, OfferedCategory
 from studio_comms.studios import service
 from studio_comms.studios.information_schemas import StudioInformation, StudioInformationUpdate
 from studio_comms.studios.schemas import StudioCreate, StudioRead, StudioUpdate
@@ -63,7 +63,7 @@ async def get_communication_settings(studioId: StudioId, ctx: Operator) -> Respo
     responses=error_responses(400, 401, 404, 413, 415),
 )
 async def put_communication_settings(
-    studioId: StudioId, body: Annotated[list[CommunicationPreference], Body()], ctx: Operator
+    studioId: StudioId, body: Annotated[list[OfferedCategory], Body()], ctx: Operator
 ) -> Response:
     """Replace the whole offer: categories and channels left out are no longer offered.
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from studio_comms.core.errors import Invalid
 from studio_comms.db.tx import Tx
 from studio_comms.preferences.defaults import DEFAULT_SETTINGS
 from studio_comms.preferences.repository import PreferencesRepository
 from studio_comms.preferences.rules import Offer, State, check_structure
-from studio_comms.preferences.schemas import CommunicationPreference
+from studio_comms.preferences.schemas import CommunicationPreference, OfferedCategory
 from studio_comms.preferences.service import to_wire
 
 
@@ -27,34 +26,20 @@ def get_offer(tx: Tx, studio_id: int) -> list[CommunicationPreference]:
     return to_wire(State(offers=PreferencesRepository(tx, studio_id).offers(), choices={}, blocks={}))
 
 
-def replace_offer(
-    tx: Tx, studio_id: int, body: Sequence[CommunicationPreference]
-) -> list[CommunicationPreference]:
+def replace_offer(tx: Tx, studio_id: int, body: Sequence[OfferedCategory]) -> list[CommunicationPreference]:
     """The body becomes the whole offer: a channel or category left out is no longer offered.
 
     Customers' own choices are kept, so offering a channel again brings them back.
     """
     check_structure(
-        [(entry.messageCategory, [w.communicationChannel for w in entry.channels or []]) for entry in body]
+        [(entry.messageCategory, [w.communicationChannel for w in entry.channels]) for entry in body]
     )
-    _require_both_flags(body)
     PreferencesRepository(tx, studio_id).replace_offers(
         (
             (entry.messageCategory, wrapper.communicationChannel),
-            Offer(bool(wrapper.active), bool(wrapper.customerOverridable)),
+            Offer(wrapper.active, wrapper.customerOverridable),
         )
         for entry in body
-        if entry.messageCategory is not None
-        for wrapper in entry.channels or []
+        for wrapper in entry.channels
     )
     return get_offer(tx, studio_id)
-
-
-def _require_both_flags(body: Sequence[CommunicationPreference]) -> None:
-    """A settings file that leaves out a flag must not silently switch a channel off."""
-    for i, entry in enumerate(body):
-        for j, wrapper in enumerate(entry.channels or []):
-            for flag in ("active", "customerOverridable"):
-                if getattr(wrapper, flag) is None:
-                    reference = f"[{i}].channels[{j}].{flag}"
-                    raise Invalid(reference=reference, message_key="FIELD_REQUIRED", field=reference)

@@ -38,6 +38,22 @@ class CommunicationPreference(BaseModel):
     channels: list[CommunicationChannelWrapper] | None = None
 
 
+class OfferedChannel(BaseModel):
+    """A channel the studio offers in a category (the operator's PUT): both flags are required, as
+    a settings file that leaves one out must not silently switch a channel off."""
+
+    communicationChannel: InlineCommunicationChannel
+    active: StrictBool = Field(description="Whether communication on this channel is allowed by default.")
+    customerOverridable: StrictBool = Field(description="Whether the customer may change this channel.")
+
+
+class OfferedCategory(BaseModel):
+    """The channels the studio offers for one message category (the operator's PUT)."""
+
+    messageCategory: InlineMessageCategory
+    channels: list[OfferedChannel] = Field(default_factory=list)
+
+
 class ConsentLedgerEntryRead(BaseModel):
     """One recorded change of one (category, channel), newest first in the history."""
 
