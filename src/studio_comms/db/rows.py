@@ -11,7 +11,7 @@ column is an expression)::
 
     _THREAD = Sql("SELECT id, created_at FROM communication_threads WHERE …", row=ThreadRow)
 
-``Tx.rows`` and ``Tx.row`` hand back instances of it. A row has no positions (no ``row[0]``, no
+``Tx.rows`` and ``Tx.row`` hand back instances of it. A row has no positions (no indexing by number, no
 unpacking: mypy refuses both), so a column added to a statement cannot shift what anyone reads.
 Each statement's columns are compared with its class's fields by ``tests/architecture/test_rows.py``
 (every statement, read with sqlglot) and by ``Tx`` against the driver's own description the first
